@@ -1,0 +1,428 @@
+"""Benchmark of the onpace engine on the TPC-H example: speed and memory against hand-written code.
+
+    python benchmarks/engine.py                      # scales 1 and 10, 5 runs each (what `make bench` runs)
+    python benchmarks/engine.py --scales 0.1 --repeat 3 --no-check
+
+For each scale the TPC-H example project is generated once under benchmarks/data/sf<scale>/
+(reused afterwards), then the example's metrics by month and region are computed four ways:
+hand-written DuckDB SQL (reference_sql.py), onpace, pandas (reference_pandas.py) and polars lazy
+(reference_polars.py). After a warm-up run of each (the machine drops its file cache when idle),
+the runs are interleaved and the median is reported. Peak memory is measured for each
+implementation in fresh subprocesses that import the same modules, so the baselines match; the
+memory a computation used is its peak minus what the process held before it started.
+The four results must agree (numbers within 1e-9 relative): a disagreement always fails.
+
+Also timed: compiling (not running) 100 metrics by 10 dimensions in a synthetic project.
+
+Targets (exit code 1 when one is missed, unless --no-check): onpace/sql <= 1.25,
+pandas/onpace >= 3, onpace/polars <= 1.25, memory used by onpace <= memory used by the SQL,
+compile < 1 s.
+Results are printed and written to benchmarks/results/engine-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import compare
+import duckdb
+import pyarrow as pa
+import reference_pandas
+import reference_polars
+import reference_sql
+from rich.console import Console
+from rich.table import Table
+
+from onpace.catalog.project import load_project
+from onpace.engine import Engine, Query
+from onpace.examples.tpch_data import DATABASE, copy_project, generate
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+METRICS = list(reference_sql.METRICS)
+IMPLEMENTATIONS = ("sql", "onpace", "pandas", "polars")
+MEMORY_RUNS = {"sql": 3, "onpace": 3, "pandas": 1, "polars": 1}
+TARGETS = {
+    "onpace/sql": ("<=", 1.25),
+    "pandas/onpace": (">=", 3.0),
+    "onpace/polars": ("<=", 1.25),
+    "onpace_mem/sql_mem": ("<=", 1.0),
+    "compile_s": ("<", 1.0),
+}
+
+console = Console()
+
+
+# -- the four implementations: project directory -> result table ---------------------------------
+def run_sql(project: Path) -> pa.Table:
+    return reference_sql.compute(project / DATABASE)
+
+
+def run_onpace(project: Path) -> pa.Table:
+    engine = Engine(load_project(project))
+    try:
+        return engine.query(Query(metrics=METRICS, dimensions=["region"], grain="month"))
+    finally:
+        engine.close()
+
+
+def run_pandas(project: Path) -> pa.Table:
+    return reference_pandas.compute(project / DATABASE)
+
+
+def run_polars(project: Path) -> pa.Table:
+    return reference_polars.compute(project / DATABASE)
+
+
+RUNNERS: dict[str, Callable[[Path], pa.Table]] = {
+    "sql": run_sql,
+    "onpace": run_onpace,
+    "pandas": run_pandas,
+    "polars": run_polars,
+}
+
+
+# -- data -----------------------------------------------------------------------------------------
+def example_project(scale: float) -> Path:
+    """The TPC-H example at ``scale`` under benchmarks/data/, generated on first use."""
+    directory = DATA / f"sf{scale:g}"
+    if (directory / DATABASE).is_file():
+        copy_project(directory, scale)  # refresh the definitions, keep the data
+    else:
+        console.print(f"generating the TPC-H example at scale {scale:g} in {directory.relative_to(HERE.parent)} ...")
+        generate(directory, scale, force=True)
+    return directory
+
+
+# -- timing and memory ----------------------------------------------------------------------------
+def timed(name: str, project: Path) -> tuple[float, pa.Table]:
+    gc.collect()
+    start = time.perf_counter()
+    table = RUNNERS[name](project)
+    return time.perf_counter() - start, table
+
+
+def peak_memory(name: str, project: Path) -> dict[str, float]:
+    """Peak resident memory (MB) of one implementation in fresh processes, and what it held before the run.
+
+    The median of MEMORY_RUNS[name] processes (by memory used), as DuckDB's peak varies with thread timing.
+    """
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--project", str(project)]
+    runs: list[dict[str, float]] = []
+    for _ in range(MEMORY_RUNS[name]):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"memory run of {name} failed:\n{done.stderr}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    runs.sort(key=_used)
+    return runs[len(runs) // 2]
+
+
+def child(name: str, project: Path) -> None:
+    """In the subprocess: every implementation's modules are already imported (same baseline for all).
+
+    Peak memory is the kernel's high-water mark of resident memory (VmHWM), reset after the imports.
+    Not ``ru_maxrss``: on Linux it keeps the parent's peak across fork and exec.
+    """
+    gc.collect()
+    _reset_peak()
+    baseline = _status_mb("VmRSS")
+    start = time.perf_counter()
+    RUNNERS[name](project)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"peak_mb": _status_mb("VmHWM"), "baseline_mb": baseline, "seconds": seconds}))
+
+
+def _reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # "5": reset the peak resident set size
+    except OSError as exc:
+        raise SystemExit(f"cannot reset the peak memory counter (Linux only): {exc}") from exc
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024  # kB
+    raise SystemExit(f"no {field} in /proc/self/status")
+
+
+def bench_scale(scale: float, repeat: int, memory: bool) -> dict[str, Any]:
+    project = example_project(scale)
+    console.print(f"[bold]scale {scale:g}[/]: warm-up")
+    results: dict[str, pa.Table] = {}
+    warmup: dict[str, float] = {}
+    for name in IMPLEMENTATIONS:
+        warmup[name], results[name] = timed(name, project)
+    runs: dict[str, list[float]] = {name: [] for name in IMPLEMENTATIONS}
+    for i in range(repeat):
+        console.print(f"  run {i + 1}/{repeat}")
+        for name in IMPLEMENTATIONS:  # interleaved, so a slow moment of the machine hits all of them
+            seconds, _ = timed(name, project)
+            runs[name].append(seconds)
+
+    disagreements = {name: compare.differences(results["sql"], results[name], rel=1e-9) for name in IMPLEMENTATIONS[1:]}
+    mem = {name: peak_memory(name, project) for name in IMPLEMENTATIONS} if memory else {}
+    median = {name: statistics.median(values) for name, values in runs.items()}
+    ratios = {
+        "onpace/sql": median["onpace"] / median["sql"],
+        "pandas/onpace": median["pandas"] / median["onpace"],
+        "onpace/polars": median["onpace"] / median["polars"],
+    }
+    if mem:
+        ratios["onpace_mem/sql_mem"] = _used(mem["onpace"]) / _used(mem["sql"])
+    return {
+        "scale": scale,
+        "rows": results["sql"].num_rows,
+        "lineitem_rows": _count(project, "lineitem"),
+        "warmup_s": warmup,
+        "runs_s": runs,
+        "median_s": median,
+        "memory": mem,
+        "ratios": ratios,
+        "disagreements": {name: problems for name, problems in disagreements.items() if problems},
+    }
+
+
+def _used(memory: dict[str, float]) -> float:
+    """Memory the computation took: peak minus what the process held before it (imports)."""
+    return max(memory["peak_mb"] - memory["baseline_mb"], 1.0)
+
+
+def _count(project: Path, table: str) -> int:
+    con = duckdb.connect(str(project / DATABASE), read_only=True)
+    try:
+        rows = con.sql(f"SELECT COUNT(*) FROM {table}").fetchall()
+    finally:
+        con.close()
+    return int(rows[0][0])
+
+
+# -- compile time: 100 metrics x 10 dimensions ---------------------------------------------------
+FACT_DIMENSIONS = ("channel", "country", "device", "plan", "campaign", "status")
+CUSTOMER_DIMENSIONS = ("segment", "industry", "size_band", "account_manager")
+
+
+def synthetic_project(root: Path) -> list[str]:
+    """A project with 100 metrics (sums, counts, filtered counts, ratios) and 10 dimensions; its metric names."""
+    (root / "models").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "onpace.yml").write_text(
+        "name: synthetic\nsources:\n  warehouse:\n    url: duckdb:///data/synthetic.duckdb\n", encoding="utf-8"
+    )
+    con = duckdb.connect(str(root / "data" / "synthetic.duckdb"))
+    try:
+        fact_columns = ", ".join(f"{d} VARCHAR" for d in FACT_DIMENSIONS)
+        con.execute(
+            f"CREATE TABLE events (event_id BIGINT, event_date DATE, customer_id BIGINT, {fact_columns}, "
+            + ", ".join(f"amount_{i} DOUBLE" for i in range(10))
+            + ")"
+        )
+        customer_columns = ", ".join(f"{d} VARCHAR" for d in CUSTOMER_DIMENSIONS)
+        con.execute(f"CREATE TABLE customers (customer_id BIGINT, {customer_columns})")
+        # a year of rows: the engine compiles against the data's range (an empty table has none)
+        con.execute(
+            "INSERT INTO events SELECT i, DATE '2024-01-01' + CAST(i % 366 AS INTEGER), i % 100, "
+            + ", ".join(f"'{d}_' || (i % 7)" for d in FACT_DIMENSIONS)
+            + ", "
+            + ", ".join(f"(i * {k + 1}) % 1000" for k in range(10))
+            + " FROM range(10000) AS t(i)"
+        )
+        con.execute(
+            "INSERT INTO customers SELECT i, "
+            + ", ".join(f"'{d}_' || (i % 5)" for d in CUSTOMER_DIMENSIONS)
+            + " FROM range(100) AS t(i)"
+        )
+    finally:
+        con.close()
+    lines = [
+        "datasets:",
+        "  - name: events",
+        "    table: events",
+        "    time: event_date",
+        "    keys:",
+        "      - {name: event, column: event_id, primary: true}",
+        "      - {name: customer, column: customer_id}",
+        "    dimensions:",
+        "      - {name: event_date, column: event_date, type: time}",
+        *(f"      - {{name: {d}, column: {d}}}" for d in FACT_DIMENSIONS),
+        "  - name: customers",
+        "    table: customers",
+        "    keys:",
+        "      - {name: customer, column: customer_id, primary: true}",
+        "    dimensions:",
+        *(f"      - {{name: {d}, column: {d}}}" for d in CUSTOMER_DIMENSIONS),
+        "metrics:",
+    ]
+    names: list[str] = []
+    for i in range(30):
+        names.append(f"total_{i}")
+        lines.append(f"  - {{name: total_{i}, dataset: events, agg: sum, expr: amount_{i % 10}}}")
+    for i in range(20):
+        names.append(f"big_{i}")
+        lines.append(f"  - {{name: big_{i}, dataset: events, agg: count, filter: 'amount_{i % 10} > {i * 10}'}}")
+    for i in range(10):
+        names.append(f"customers_{i}")
+        lines.append(f"  - {{name: customers_{i}, dataset: events, agg: count_distinct, expr: customer_id}}")
+    for i in range(40):
+        names.append(f"ratio_{i}")
+        lines.append(f"  - {{name: ratio_{i}, type: ratio, numerator: total_{i % 30}, denominator: big_{i % 20}}}")
+    (root / "models" / "synthetic.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(names) == 100
+    return names
+
+
+def bench_compile(repeat: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="onpace-compile-") as tmp:
+        root = Path(tmp)
+        metrics = synthetic_project(root)
+        project = load_project(root)
+        query = Query(metrics=metrics, dimensions=[*FACT_DIMENSIONS, *CUSTOMER_DIMENSIONS], grain="month")
+        times = []
+        for _ in range(repeat + 1):  # a fresh engine each time: nothing cached from the run before
+            engine = Engine(project)
+            start = time.perf_counter()
+            sql = engine.sql(query)
+            times.append(time.perf_counter() - start)
+            engine.close()
+            _check_compiled(sql)
+    return {
+        "metrics": len(metrics),
+        "dimensions": len(query.dimensions),
+        "first_s": times[0],
+        "median_s": statistics.median(times[1:]),
+        "sql_chars": len(sql),
+    }
+
+
+def _check_compiled(sql: str) -> None:
+    if "select" not in sql.lower():
+        raise SystemExit(f"the compile benchmark produced no query: {sql[:200]}")
+
+
+# -- report ---------------------------------------------------------------------------------------
+def check(results: dict[str, Any]) -> list[str]:
+    """Targets missed, as sentences."""
+    missed = []
+    for scale in results["scales"]:
+        for key, value in scale["ratios"].items():
+            op, limit = TARGETS[key]
+            if not _meets(value, op, limit):
+                missed.append(f"scale {scale['scale']:g}: {key} = {value:.2f}, target {op} {limit:g}")
+    compile_s = results["compile"]["median_s"]
+    op, limit = TARGETS["compile_s"]
+    if not _meets(compile_s, op, limit):
+        missed.append(f"compile 100 metrics x 10 dimensions = {compile_s:.3f} s, target {op} {limit:g} s")
+    return missed
+
+
+def _meets(value: float, op: str, limit: float) -> bool:
+    return {"<=": value <= limit, ">=": value >= limit, "<": value < limit}[op]
+
+
+def report(results: dict[str, Any]) -> None:
+    table = Table(title="onpace engine benchmark: TPC-H example, 13 metrics by month x region")
+    for column in ("scale", "implementation", "median s", "min s", "peak MB", "MB over imports"):
+        table.add_column(column, justify="right")
+    for scale in results["scales"]:
+        for name in IMPLEMENTATIONS:
+            mem = scale["memory"].get(name)
+            table.add_row(
+                f"{scale['scale']:g}",
+                name,
+                f"{scale['median_s'][name]:.3f}",
+                f"{min(scale['runs_s'][name]):.3f}",
+                f"{mem['peak_mb']:.0f}" if mem else "-",
+                f"{_used(mem):.0f}" if mem else "-",
+            )
+    console.print(table)
+    ratios = Table(title="ratios (targets)")
+    ratios.add_column("scale", justify="right")
+    for key, (op, limit) in TARGETS.items():
+        if key != "compile_s":
+            ratios.add_column(f"{key} ({op} {limit:g})", justify="right")
+    for scale in results["scales"]:
+        cells = [
+            f"{scale['ratios'][key]:.2f}" if key in scale["ratios"] else "-" for key in TARGETS if key != "compile_s"
+        ]
+        ratios.add_row(f"{scale['scale']:g}", *cells)
+    console.print(ratios)
+    c = results["compile"]
+    console.print(
+        f"compile {c['metrics']} metrics x {c['dimensions']} dimensions: median {c['median_s']:.3f} s "
+        f"(first {c['first_s']:.3f} s; target < 1 s)"
+    )
+
+
+def machine() -> dict[str, Any]:
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    versions: dict[str, str | None] = {}
+    for package in ("onpace", "duckdb", "ibis-framework", "pyarrow", "pandas", "polars", "tpchgen-cli"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(pages / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0], help="TPC-H scale factors")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per implementation (median reported)")
+    parser.add_argument("--no-check", action="store_true", help="report only: exit 0 even when a target is missed")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument("--output", type=Path, default=None, help="results JSON (default: results/engine-<date>.json)")
+    parser.add_argument("--child", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.project)
+        return 0
+
+    results: dict[str, Any] = {"date": date.today().isoformat(), "machine": machine(), "repeat": args.repeat}
+    results["scales"] = [bench_scale(scale, args.repeat, not args.no_memory) for scale in args.scales]
+    results["compile"] = bench_compile(args.repeat)
+    missed = check(results)
+    results["targets"] = {key: f"{op} {limit:g}" for key, (op, limit) in TARGETS.items()}
+    results["missed"] = missed
+    output = args.output or RESULTS / f"engine-{results['date']}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    report(results)
+    console.print(f"results written to {output}")
+
+    wrong = [(s["scale"], name, problems) for s in results["scales"] for name, problems in s["disagreements"].items()]
+    for scale, name, problems in wrong:
+        console.print(f"[bold red]WRONG NUMBERS[/] scale {scale:g}: {name} differs from the hand-written SQL:")
+        for problem in problems:
+            console.print(f"  {problem}")
+    for sentence in missed:
+        console.print(f"[bold red]target missed[/]: {sentence}")
+    if wrong:
+        return 2
+    return 1 if missed and not args.no_check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,411 @@
+"""The small, safe expression language of definitions and query filters.
+
+Text such as ``region = 'EU' and channel in ('web', 'app')`` or
+``l_extendedprice * (1 - l_discount)`` is parsed into a tree of the nodes
+below. The engine compiles that tree into backend expressions; the text itself
+never reaches SQL. Only the operators and the functions listed in
+:data:`FUNCTIONS` exist.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from onpace.errors import UserError
+
+GRAMMAR = r"""
+?start: expr
+?expr: or_expr
+?or_expr: and_expr (_OR and_expr)*
+?and_expr: not_expr (_AND not_expr)*
+?not_expr: _NOT not_expr -> not_
+         | predicate
+?predicate: sum
+          | sum COMP sum -> compare
+          | sum _IS _NULL -> is_null
+          | sum _IS _NOT _NULL -> is_not_null
+          | sum _IN "(" list ")" -> in_
+          | sum _NOT _IN "(" list ")" -> not_in
+          | sum _BETWEEN sum _AND sum -> between
+          | sum _NOT _BETWEEN sum _AND sum -> not_between
+          | sum _LIKE STRING -> like
+          | sum _NOT _LIKE STRING -> not_like
+list: expr ("," expr)*
+?sum: product
+    | sum ADDOP product -> binop
+?product: unary
+        | product MULOP unary -> binop
+?unary: "-" unary -> neg
+      | atom
+?atom: NUMBER -> number
+     | STRING -> string
+     | _TRUE -> true
+     | _FALSE -> false
+     | _NULL -> null
+     | _DATE STRING -> date
+     | NAME "(" [list] ")" -> func
+     | NAME ("." NAME)* -> name
+     | case
+     | "(" expr ")"
+case: _CASE when+ [_ELSE expr] _END
+when: _WHEN expr _THEN expr
+
+_OR.2: /or\b/i
+_AND.2: /and\b/i
+_NOT.2: /not\b/i
+_IS.2: /is\b/i
+_IN.2: /in\b/i
+_NULL.2: /null\b/i
+_TRUE.2: /true\b/i
+_FALSE.2: /false\b/i
+_BETWEEN.2: /between\b/i
+_LIKE.2: /like\b/i
+_DATE.2: /date\b(?=\s*')/i
+_CASE.2: /case\b/i
+_WHEN.2: /when\b/i
+_THEN.2: /then\b/i
+_ELSE.2: /else\b/i
+_END.2: /end\b/i
+COMP: "<=" | ">=" | "!=" | "<>" | "=" | "<" | ">"
+ADDOP: "+" | "-"
+MULOP: "*" | "/" | "%"
+NAME: /[A-Za-z_][A-Za-z0-9_]*/
+NUMBER: /\d+(\.\d*)?([eE][+-]?\d+)?/ | /\.\d+([eE][+-]?\d+)?/
+STRING: /'(?:[^']|'')*'/
+%ignore /\s+/
+"""
+
+#: Functions the language knows, with (min, max) argument counts (None: any).
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "abs": (1, 1),
+    "round": (1, 2),
+    "floor": (1, 1),
+    "ceil": (1, 1),
+    "coalesce": (2, None),
+    "nullif": (2, 2),
+    "greatest": (2, None),
+    "least": (2, None),
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "trim": (1, 1),
+    "length": (1, 1),
+    "concat": (2, None),
+    "year": (1, 1),
+    "month": (1, 1),
+    "day": (1, 1),
+    "quarter": (1, 1),
+    "if": (3, 3),
+}
+
+
+@dataclass(frozen=True)
+class Name:
+    parts: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: str | int | float | bool | dt.date | None
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # = != < <= > >=
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class IsNull:
+    operand: Node
+    negate: bool
+
+
+@dataclass(frozen=True)
+class InList:
+    operand: Node
+    values: tuple[Node, ...]
+    negate: bool
+
+
+@dataclass(frozen=True)
+class Between:
+    operand: Node
+    low: Node
+    high: Node
+    negate: bool
+
+
+@dataclass(frozen=True)
+class Like:
+    operand: Node
+    pattern: str
+    negate: bool
+
+
+@dataclass(frozen=True)
+class Func:
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Case:
+    whens: tuple[tuple[Node, Node], ...]
+    default: Node | None
+
+
+Node = Name | Literal | BinOp | Neg | Not | BoolOp | Compare | IsNull | InList | Between | Like | Func | Case
+
+
+class ExpressionError(UserError):
+    """A syntax or usage error in an expression, with the column where it is."""
+
+    def __init__(self, text: str, message: str, column: int | None = None, suggestion: str | None = None) -> None:
+        self.text = text
+        self.column = column
+        self.reason = message
+        self.suggestion = suggestion
+        where = f" at column {column}" if column else ""
+        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"{message}{where} in expression {text!r}{hint}")
+
+
+def _unquote(token: str) -> str:
+    return token[1:-1].replace("''", "'")
+
+
+@v_args(inline=True)
+class _ToTree(Transformer):
+    def number(self, tok: Token) -> Literal:
+        text = str(tok)
+        if any(c in text for c in ".eE"):
+            return Literal(float(text))
+        return Literal(int(text))
+
+    def string(self, tok: Token) -> Literal:
+        return Literal(_unquote(str(tok)))
+
+    def true(self) -> Literal:
+        return Literal(True)
+
+    def false(self) -> Literal:
+        return Literal(False)
+
+    def null(self) -> Literal:
+        return Literal(None)
+
+    def date(self, tok: Token) -> Literal:
+        raw = _unquote(str(tok))
+        try:
+            return Literal(dt.date.fromisoformat(raw))
+        except ValueError:
+            raise _Bad(f"invalid date literal {raw!r}, expected YYYY-MM-DD", tok.column) from None
+
+    def name(self, *parts: Token) -> Name:
+        return Name(tuple(str(p) for p in parts))
+
+    def func(self, name: Token, args: list[Node] | None) -> Func:
+        fname = str(name).lower()
+        arity = FUNCTIONS.get(fname)
+        if arity is None:
+            from onpace.errors import did_you_mean
+
+            raise _Bad(f"unknown function '{name}'", name.column, did_you_mean(fname, FUNCTIONS))
+        argv = tuple(args or ())
+        lo, hi = arity
+        if len(argv) < lo or (hi is not None and len(argv) > hi):
+            want = str(lo) if lo == hi else (f"{lo} or more" if hi is None else f"{lo} to {hi}")
+            raise _Bad(f"function '{fname}' takes {want} arguments, got {len(argv)}", name.column)
+        return Func(fname, argv)
+
+    def list(self, *items: Node) -> builtins.list[Node]:
+        return builtins.list(items)
+
+    def binop(self, left: Node, op: Token, right: Node) -> BinOp:
+        return BinOp(str(op), left, right)
+
+    def neg(self, operand: Node) -> Node:
+        if isinstance(operand, Literal) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+            return Literal(-operand.value)
+        return Neg(operand)
+
+    def not_(self, operand: Node) -> Not:
+        return Not(operand)
+
+    def or_expr(self, *operands: Node) -> BoolOp:
+        return BoolOp("or", operands)
+
+    def and_expr(self, *operands: Node) -> BoolOp:
+        return BoolOp("and", operands)
+
+    def compare(self, left: Node, op: Token, right: Node) -> Compare:
+        text = str(op)
+        return Compare("!=" if text == "<>" else text, left, right)
+
+    def is_null(self, operand: Node) -> IsNull:
+        return IsNull(operand, False)
+
+    def is_not_null(self, operand: Node) -> IsNull:
+        return IsNull(operand, True)
+
+    def in_(self, operand: Node, values: builtins.list[Node]) -> InList:
+        return InList(operand, tuple(values), False)
+
+    def not_in(self, operand: Node, values: builtins.list[Node]) -> InList:
+        return InList(operand, tuple(values), True)
+
+    def between(self, operand: Node, low: Node, high: Node) -> Between:
+        return Between(operand, low, high, False)
+
+    def not_between(self, operand: Node, low: Node, high: Node) -> Between:
+        return Between(operand, low, high, True)
+
+    def like(self, operand: Node, pattern: Token) -> Like:
+        return Like(operand, _unquote(str(pattern)), False)
+
+    def not_like(self, operand: Node, pattern: Token) -> Like:
+        return Like(operand, _unquote(str(pattern)), True)
+
+    def when(self, cond: Node, value: Node) -> tuple[Node, Node]:
+        return (cond, value)
+
+    def case(self, *items: object) -> Case:
+        *whens, default = items
+        return Case(tuple(whens), default)  # type: ignore[arg-type]
+
+
+class _Bad(Exception):
+    def __init__(self, message: str, column: int | None, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.suggestion = suggestion
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=True)
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Node:
+    """Parse ``text`` into a tree; raise :class:`ExpressionError` if it is not valid."""
+    if not text.strip():
+        raise ExpressionError(str(text), "empty expression")
+    try:
+        tree = _parser().parse(text)
+        node: Node = _ToTree().transform(tree)
+    except UnexpectedToken as exc:
+        if exc.token.type == "$END":
+            raise ExpressionError(text, "unexpected end of expression") from None
+        expected = sorted(_describe(t) for t in exc.expected)[:6]
+        raise ExpressionError(
+            text,
+            f"unexpected {str(exc.token)!r}; expected one of: {', '.join(expected)}",
+            exc.column,
+        ) from None
+    except UnexpectedCharacters as exc:
+        pos = int(getattr(exc, "pos_in_stream", 0) or 0)
+        raise ExpressionError(text, f"unexpected character {text[pos]!r}", exc.column) from None
+    except UnexpectedEOF:
+        raise ExpressionError(text, "unexpected end of expression") from None
+    except UnexpectedInput as exc:  # pragma: no cover - other lark errors
+        raise ExpressionError(text, "syntax error", getattr(exc, "column", None)) from None
+    except Exception as exc:  # lark wraps transformer errors
+        inner = getattr(exc, "orig_exc", exc)
+        if isinstance(inner, _Bad):
+            raise ExpressionError(text, inner.message, inner.column, inner.suggestion) from None
+        raise
+    return node
+
+
+_TERMINALS = {
+    "COMP": "a comparison", "ADDOP": "'+' or '-'", "MULOP": "'*', '/' or '%'", "NAME": "a name",
+    "NUMBER": "a number", "STRING": "a 'string'", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
+    "DOT": "'.'", "MINUS": "'-'",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _TERMINALS:
+        return _TERMINALS[terminal]
+    return terminal.lstrip("_").lower()
+
+
+def names(node: Node) -> list[Name]:
+    """Every name the expression refers to, in order of appearance."""
+    found: list[Name] = []
+
+    def walk(n: Node | None) -> None:
+        if n is None:
+            return
+        if isinstance(n, Name):
+            found.append(n)
+        elif isinstance(n, BinOp):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, (Neg, Not)):
+            walk(n.operand)
+        elif isinstance(n, BoolOp):
+            for o in n.operands:
+                walk(o)
+        elif isinstance(n, Compare):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, IsNull):
+            walk(n.operand)
+        elif isinstance(n, InList):
+            walk(n.operand)
+            for v in n.values:
+                walk(v)
+        elif isinstance(n, Between):
+            walk(n.operand)
+            walk(n.low)
+            walk(n.high)
+        elif isinstance(n, Like):
+            walk(n.operand)
+        elif isinstance(n, Func):
+            for a in n.args:
+                walk(a)
+        elif isinstance(n, Case):
+            for c, v in n.whens:
+                walk(c)
+                walk(v)
+            walk(n.default)
+
+    walk(node)
+    return found

@@ -1,0 +1,315 @@
+"""Pydantic models of the definitions: project, sources, datasets, metrics.
+
+These models check shape and types (one file at a time, so errors carry the
+file and line); :mod:`onpace.catalog.validate` checks the references between
+objects. Field names are the YAML keys, documented in docs/definitions.md.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum, StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
+Identifier = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
+
+
+class Grain(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    fiscal_quarter = "fiscal_quarter"
+    fiscal_year = "fiscal_year"
+
+
+class Agg(Enum):
+    sum = "sum"
+    count = "count"
+    count_distinct = "count_distinct"
+    avg = "avg"
+    min = "min"
+    max = "max"
+    median = "median"
+    percentile = "percentile"
+
+
+class Direction(Enum):
+    higher = "higher"
+    lower = "lower"
+
+
+class Cadence(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    yearly = "yearly"
+
+
+class Model(BaseModel):
+    """Base of every definition: unknown keys are errors, and it knows where it came from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    _file: str | None = PrivateAttr(default=None)
+    _path: tuple[str | int, ...] = PrivateAttr(default=())
+
+
+class Source(Model):
+    url: str = Field(description="Connection URL; ${VAR} is replaced by the environment variable VAR.")
+    description: str | None = None
+
+
+class Calendar(Model):
+    week_start: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    fiscal_year_start: int = Field(default=1, ge=1, le=12, description="Month number the fiscal year starts in.")
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ProjectConfig(Model):
+    """The contents of onpace.yml."""
+
+    name: Identifier
+    description: str | None = None
+    sources: dict[Identifier, Source] = Field(default_factory=dict)
+    default_source: Identifier | None = None
+    calendar: Calendar = Field(default_factory=Calendar)
+    models: list[str] = Field(default_factory=lambda: ["models"])
+
+
+class Key(Model):
+    """An entity key: joins datasets that share it (foreign key -> primary key)."""
+
+    name: Identifier
+    column: str | None = None
+    expr: str | None = None
+    primary: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Key:
+        if self.column is not None and self.expr is not None:
+            raise ValueError("give either 'column' or 'expr', not both")
+        return self
+
+    @property
+    def expression(self) -> str:
+        return self.expr or self.column or self.name
+
+
+class Dimension(Model):
+    name: Identifier
+    label: str | None = None
+    description: str | None = None
+    column: str | None = None
+    expr: str | None = None
+    type: Literal["categorical", "time"] = "categorical"
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Dimension:
+        if self.column is not None and self.expr is not None:
+            raise ValueError("give either 'column' or 'expr', not both")
+        return self
+
+    @property
+    def expression(self) -> str:
+        return self.expr or self.column or self.name
+
+
+class Measure(Model):
+    name: Identifier
+    agg: Agg
+    expr: str | None = Field(default=None, description="What to aggregate; count without expr counts rows.")
+    filter: str | None = None
+    percentile: float | None = Field(default=None, gt=0, lt=1)
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Measure:
+        _check_agg(self.agg, self.expr, self.percentile)
+        return self
+
+
+def _check_agg(agg: Agg, expr: str | None, percentile: float | None) -> None:
+    if agg == Agg.percentile and percentile is None:
+        raise ValueError("agg 'percentile' needs 'percentile' (a number between 0 and 1, e.g. 0.9)")
+    if agg != Agg.percentile and percentile is not None:
+        raise ValueError("'percentile' is only allowed with agg 'percentile'")
+    if expr is None and agg not in (Agg.count,):
+        raise ValueError(f"agg '{agg.value}' needs 'expr' (the column or expression to aggregate)")
+
+
+class Dataset(Model):
+    name: Identifier
+    description: str | None = None
+    source: Identifier | None = None
+    table: str | None = None
+    sql: str | None = None
+    time: str | None = Field(default=None, description="Default time dimension of the dataset's measures.")
+    keys: list[Key] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _table_or_sql(self) -> Dataset:
+        if (self.table is None) == (self.sql is None):
+            raise ValueError("give exactly one of 'table' or 'sql'")
+        return self
+
+
+class Format(Model):
+    kind: Literal["number", "currency", "percent", "duration"] = "number"
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    decimals: int | None = Field(default=None, ge=0, le=10)
+    duration_unit: Literal["seconds", "minutes", "hours", "days"] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Format:
+        if self.kind == "currency" and not self.currency:
+            raise ValueError("format kind 'currency' needs 'currency' (an ISO 4217 code such as USD)")
+        return self
+
+
+_OFFSET = re.compile(r"^\s*(\d+)\s+(day|week|month|quarter|year|period)s?\s*$")
+_WINDOW = re.compile(r"^\s*(\d+)\s+(day|week)s?\s*$")
+
+
+def parse_span(text: str, *, allow_period: bool) -> tuple[int, str]:
+    """'28 days' -> (28, 'day'); raises ValueError naming the expected form."""
+    match = (_OFFSET if allow_period else _WINDOW).match(text)
+    if not match or int(match.group(1)) <= 0:
+        units = "day, week, month, quarter, year or period" if allow_period else "day or week"
+        raise ValueError(f"invalid duration {text!r}; expected a positive count and a unit ({units}), such as '28 days'")
+    return int(match.group(1)), match.group(2)
+
+
+class MetricInput(Model):
+    metric: Identifier
+    alias: Identifier | None = None
+    offset: str | None = Field(default=None, description="e.g. '1 year', '1 period', '4 weeks'")
+    filter: str | None = None
+
+    @field_validator("offset")
+    @classmethod
+    def _offset(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_span(value, allow_period=True)
+        return value
+
+    @property
+    def ref(self) -> str:
+        return self.alias or self.metric
+
+
+class MetricBase(Model):
+    name: Identifier
+    label: str | None = None
+    description: str | None = None
+    unit: str | None = None
+    format: Format = Field(default_factory=Format)
+    direction: Direction = Direction.higher
+    owner: str | None = None
+    department: str | None = None
+    cadence: Cadence | None = None
+    default_grain: Grain | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class SimpleMetric(MetricBase):
+    type: Literal["simple"] = "simple"
+    measure: str | None = Field(default=None, description="A measure, as 'dataset.measure' or a unique measure name.")
+    dataset: Identifier | None = None
+    agg: Agg | None = None
+    expr: str | None = None
+    percentile: float | None = Field(default=None, gt=0, lt=1)
+    filter: str | None = None
+    time: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SimpleMetric:
+        if self.measure is not None:
+            if self.agg is not None or self.expr is not None or self.percentile is not None:
+                raise ValueError("give either 'measure' or 'agg'/'expr', not both")
+        else:
+            if self.agg is None or self.dataset is None:
+                raise ValueError("a simple metric needs 'measure', or 'dataset' and 'agg' (with 'expr')")
+            _check_agg(self.agg, self.expr, self.percentile)
+        return self
+
+
+class RatioMetric(MetricBase):
+    type: Literal["ratio"]
+    numerator: Identifier
+    denominator: Identifier
+    filter: str | None = None
+
+
+class DerivedMetric(MetricBase):
+    type: Literal["derived"]
+    expr: str
+    inputs: list[MetricInput] = Field(default_factory=list)
+
+
+class CumulativeMetric(MetricBase):
+    type: Literal["cumulative"]
+    metric: Identifier
+    window: str | None = Field(default=None, description="Trailing window such as '28 days'.")
+    grain_to_date: Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"] | None = None
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_span(value, allow_period=False)
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> CumulativeMetric:
+        if self.window is not None and self.grain_to_date is not None:
+            raise ValueError("give either 'window' or 'grain_to_date', not both (neither means a running total)")
+        return self
+
+
+class SemiAdditiveMetric(MetricBase):
+    type: Literal["semi_additive"]
+    measure: str | None = None
+    dataset: Identifier | None = None
+    expr: str | None = None
+    filter: str | None = None
+    time: str | None = None
+    over_time: Literal["last", "first", "avg"] = "last"
+
+    @model_validator(mode="after")
+    def _check(self) -> SemiAdditiveMetric:
+        if (self.measure is None) == (self.expr is None):
+            raise ValueError("give either 'measure' (a sum measure) or 'dataset' and 'expr'")
+        if self.expr is not None and self.dataset is None:
+            raise ValueError("'expr' needs 'dataset'")
+        return self
+
+
+Metric = Annotated[
+    SimpleMetric | RatioMetric | DerivedMetric | CumulativeMetric | SemiAdditiveMetric,
+    Field(discriminator="type"),
+]
+
+
+class ModelFile(Model):
+    """The contents of one file under models/."""
+
+    datasets: list[Dataset] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+
+
+def default_type(data: Any) -> Any:
+    """Metrics without 'type' are simple: fill it in so the discriminator works."""
+    if isinstance(data, dict):
+        for m in data.get("metrics") or []:
+            if isinstance(m, dict) and "type" not in m:
+                m["type"] = "simple"
+    return data

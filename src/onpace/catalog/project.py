@@ -1,0 +1,318 @@
+"""A loaded project: onpace.yml plus every file under its model folders.
+
+:func:`load_project` reads and checks everything, collecting every issue
+before it raises one :class:`~onpace.errors.DefinitionError` that lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from onpace.catalog import models as m
+from onpace.catalog.yamlpos import PathKey, format_path, line_of, load_yaml
+from onpace.errors import DefinitionError, Issue, did_you_mean
+
+PROJECT_FILE = "onpace.yml"
+DEFAULT_SOURCE = "warehouse"
+DEFAULT_SOURCE_URL = "duckdb:///data/warehouse.duckdb"
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+MetricDef = m.SimpleMetric | m.RatioMetric | m.DerivedMetric | m.CumulativeMetric | m.SemiAdditiveMetric
+
+
+@dataclass
+class Project:
+    root: Path
+    config: m.ProjectConfig
+    datasets: dict[str, m.Dataset] = field(default_factory=dict)
+    metrics: dict[str, MetricDef] = field(default_factory=dict)
+    positions: dict[str, dict[PathKey, int]] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    # -- where things are -------------------------------------------------
+    def issue(self, obj: m.Model, message: str, *fields: str | int, **extra: Any) -> Issue:
+        """An issue located at ``obj`` (or one of its fields)."""
+        file = obj._file
+        path = (*obj._path, *fields)
+        line = line_of(self.positions.get(file or "", {}), path) if file else None
+        return Issue(message, file=file, line=line, path=format_path(path), **extra)
+
+    # -- lookups ------------------------------------------------------------
+    @property
+    def calendar(self) -> m.Calendar:
+        return self.config.calendar
+
+    @property
+    def sources(self) -> dict[str, m.Source]:
+        if self.config.sources:
+            return dict(self.config.sources)
+        return {DEFAULT_SOURCE: m.Source(url=DEFAULT_SOURCE_URL)}
+
+    @property
+    def default_source(self) -> str:
+        if self.config.default_source:
+            return self.config.default_source
+        return next(iter(self.sources))
+
+    def source_of(self, dataset: m.Dataset) -> str:
+        return dataset.source or self.default_source
+
+    def source_url(self, name: str) -> str:
+        """The source's URL with ${VAR} replaced from the environment."""
+        url, missing = interpolate(self.sources[name].url, self.env)
+        if missing:
+            raise DefinitionError([self.issue(self.sources[name], f"environment variable {missing[0]} is not set", "url")])
+        return url
+
+    def dimensions(self) -> Iterator[tuple[m.Dataset, m.Dimension]]:
+        for ds in self.datasets.values():
+            for dim in ds.dimensions:
+                yield ds, dim
+
+    def find_dimension(self, name: str) -> tuple[m.Dataset, m.Dimension] | None:
+        for ds, dim in self.dimensions():
+            if dim.name == name:
+                return ds, dim
+        return None
+
+    def find_measure(self, ref: str) -> list[tuple[m.Dataset, m.Measure]]:
+        """Measures matching 'dataset.measure' or a bare measure name."""
+        if "." in ref:
+            ds_name, _, name = ref.partition(".")
+            ds = self.datasets.get(ds_name)
+            return [(ds, x) for x in ds.measures if x.name == name] if ds else []
+        return [(ds, x) for ds in self.datasets.values() for x in ds.measures if x.name == ref]
+
+
+def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Replace ${VAR} and ${VAR:-default}; return the text and the missing names."""
+    missing: list[str] = []
+
+    def repl(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        missing.append(name)
+        return ""
+
+    return _ENV.sub(repl, text), missing
+
+
+def _attach(obj: Any, file: str, path: PathKey) -> None:
+    """Record file and path on every definition model, recursively."""
+    if isinstance(obj, m.Model):
+        obj._file = file
+        obj._path = path
+        for name in type(obj).model_fields:
+            _attach(getattr(obj, name), file, (*path, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            _attach(item, file, (*path, i))
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            _attach(item, file, (*path, key))
+
+
+def _pydantic_issues(
+    exc: ValidationError, file: str, positions: dict[PathKey, int], root: type[BaseModel] | None = None
+) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        raw: PathKey = tuple(err["loc"])
+        loc = _strip_tag(raw)  # pydantic puts the discriminated-union tag in the location: drop it
+        message = err["msg"]
+        expected = None
+        suggestion = None
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+            parent = loc[:-1]
+            allowed = _allowed_keys(root, raw[:-1]) if root is not None else []
+            expected = "one of " + ", ".join(allowed) if allowed else "one of the documented keys (see docs/definitions.md)"
+            suggestion = did_you_mean(str(loc[-1]), allowed) if allowed else None
+            issues.append(Issue(message, file=file, line=line_of(positions, loc), path=format_path(parent) or None,
+                                expected=expected, suggestion=suggestion))
+            continue
+        if kind == "missing":
+            message = f"missing required key '{loc[-1]}'"
+            issues.append(Issue(message, file=file, line=line_of(positions, loc[:-1]), path=format_path(loc[:-1]) or None))
+            continue
+        if kind == "string_pattern_mismatch":
+            message = f"invalid name {err.get('input')!r}"
+            expected = "lower-case letters, digits and underscores, starting with a letter or underscore"
+        elif kind == "union_tag_invalid":
+            tag = str(err.get("ctx", {}).get("tag", ""))
+            message = f"unknown metric type {tag!r}"
+            expected = "one of " + ", ".join(sorted(_TAGS, key=_TAG_ORDER.index))
+            suggestion = did_you_mean(tag, _TAGS)
+            loc = (*loc, "type")
+        elif kind.startswith("value_error"):
+            message = message.removeprefix("Value error, ")
+            if "; expected " in message:
+                message, _, expected = message.partition("; expected ")
+        elif kind in {"enum", "literal_error"}:
+            message = f"invalid value {err.get('input')!r}"
+            expected = err["msg"].removeprefix("Input should be ").replace("'", "")
+            expected = "one of " + expected
+            suggestion = did_you_mean(str(err.get("input")), _choices(err))
+        else:
+            value = err.get("input")
+            shown = not isinstance(value, (dict, list))
+            if shown and message.startswith("Input should be "):
+                message, expected = f"invalid value {value!r}", message.removeprefix("Input should be ")
+            elif shown:
+                message = f"{message}, got {value!r}"
+        issues.append(Issue(message, file=file, line=line_of(positions, loc), path=format_path(loc) or None,
+                            expected=expected, suggestion=suggestion))
+    # a misspelt required key is reported once, as the unknown key with its suggestion
+    typos = {(i.path, i.suggestion) for i in issues if i.message.startswith("unknown key") and i.suggestion}
+    return [i for i in issues if not (i.message.startswith("missing required key")
+                                      and (i.path, i.message.split("'")[1]) in typos)]
+
+
+_TAG_ORDER = ["simple", "ratio", "derived", "cumulative", "semi_additive"]
+_TAGS = set(_TAG_ORDER)
+
+
+def _strip_tag(loc: PathKey) -> PathKey:
+    """Drop the union tag pydantic puts after ``metrics[i]`` (and only there: a source may be named 'simple')."""
+    if len(loc) >= 3 and loc[0] == "metrics" and isinstance(loc[1], int) and loc[2] in _TAGS:
+        return (*loc[:2], *loc[3:])
+    return loc
+
+
+def _choices(err: Any) -> list[str]:
+    """The allowed values of an enum or literal error, from its context ("'a', 'b' or 'c'")."""
+    text = str(err.get("ctx", {}).get("expected", ""))
+    return re.findall(r"'([^']*)'", text)
+
+
+def _allowed_keys(root: type[BaseModel], loc: PathKey) -> list[str]:
+    """The keys accepted by the model at ``loc``, a pydantic location (union tags included)."""
+    target: Any = root
+    parts = list(loc)
+    while True:
+        origin = typing.get_origin(target)
+        if origin is typing.Annotated:
+            target = typing.get_args(target)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(target) if a is not type(None)]
+            if len(members) == 1:
+                target = members[0]
+                continue
+            # a discriminated union: the next part of the location is the tag
+            tag = parts.pop(0) if parts else None
+            chosen = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)
+                      and "type" in a.model_fields and tag in typing.get_args(a.model_fields["type"].annotation)]
+            if len(chosen) != 1:
+                return []
+            target = chosen[0]
+            continue
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            if not parts:
+                return list(target.model_fields)
+            info = target.model_fields.get(str(parts.pop(0)))
+            if info is None:
+                return []
+            target = info.annotation
+            continue
+        if origin in (list, dict) and parts:
+            parts.pop(0)
+            target = typing.get_args(target)[-1]
+            continue
+        return []
+
+
+def _validate(model: type[BaseModel], data: Any, file: str, positions: dict[PathKey, int]) -> tuple[Any, list[Issue]]:
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        return None, _pydantic_issues(exc, file, positions, model)
+    return obj, []
+
+
+def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *, check: bool = True) -> Project:
+    """Load and check the project in ``root``; raise DefinitionError listing every problem."""
+    root = Path(root).resolve()
+    env = dict(os.environ) if env is None else dict(env)
+    cfg_path = root / PROJECT_FILE
+    if not cfg_path.exists():
+        raise DefinitionError([Issue(f"no {PROJECT_FILE} in {root}", expected="a project directory (create one with 'onpace init DIR')")])
+    issues: list[Issue] = []
+    data, positions, found = load_yaml(cfg_path, PROJECT_FILE)
+    issues += found
+    config: m.ProjectConfig | None = None
+    if not found:
+        config, found = _validate(m.ProjectConfig, data if data is not None else {}, PROJECT_FILE, positions)
+        issues += found
+    if config is None:
+        raise DefinitionError(issues)
+    _attach(config, PROJECT_FILE, ())
+    project = Project(root=root, config=config, positions={PROJECT_FILE: positions}, env=env)
+
+    for file in _model_files(root, config, issues):
+        display = file.relative_to(root).as_posix()
+        data, positions, found = load_yaml(file, display)
+        issues += found
+        if found:
+            continue
+        project.positions[display] = positions
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            issues.append(Issue("expected a mapping with 'datasets' and/or 'metrics'", file=display, line=1))
+            continue
+        content, found = _validate(m.ModelFile, m.default_type(data), display, positions)
+        issues += found
+        if content is None:
+            continue
+        _attach(content, display, ())
+        for ds in content.datasets:
+            if ds.name in project.datasets:
+                first = project.datasets[ds.name]
+                issues.append(project.issue(ds, f"duplicate dataset name '{ds.name}' (first defined in {first._file}:{line_of(project.positions[first._file or ''], first._path)})", "name"))
+            else:
+                project.datasets[ds.name] = ds
+        for metric in content.metrics:
+            if metric.name in project.metrics:
+                first_m = project.metrics[metric.name]
+                issues.append(project.issue(metric, f"duplicate metric name '{metric.name}' (first defined in {first_m._file}:{line_of(project.positions[first_m._file or ''], first_m._path)})", "name"))
+            else:
+                project.metrics[metric.name] = metric
+
+    if check:
+        from onpace.catalog.validate import check_project
+
+        issues += check_project(project)
+    if issues:
+        raise DefinitionError(issues)
+    return project
+
+
+def _model_files(root: Path, config: m.ProjectConfig, issues: list[Issue]) -> list[Path]:
+    files: list[Path] = []
+    for i, entry in enumerate(config.models):
+        path = (root / entry).resolve()
+        if root not in path.parents and path != root:
+            issues.append(Issue(f"models path {entry!r} is outside the project", file=PROJECT_FILE, path=f"models[{i}]"))
+            continue
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        elif entry != "models":
+            issues.append(Issue(f"models path {entry!r} does not exist", file=PROJECT_FILE, path=f"models[{i}]"))
+    return files

@@ -1,0 +1,256 @@
+"""JSON Schemas of the definition files, for editor completion and checks.
+
+Both schemas are built from the pydantic models (:class:`~onpace.catalog.models.ProjectConfig`
+for ``onpace.yml``, :class:`~onpace.catalog.models.ModelFile` for files under ``models/``),
+with a description on every key. ``python -m onpace.catalog.schema`` writes them to
+``schema/onpace-project.schema.json`` and ``schema/onpace.schema.json``; a test keeps the
+committed files equal to what this module generates.
+
+The schema checks shape only; references between definitions (a ratio's numerator, a
+measure's dataset) are checked by ``onpace validate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from onpace.catalog import models as m
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+PROJECT_SCHEMA_FILE = "onpace-project.schema.json"
+MODELS_SCHEMA_FILE = "onpace.schema.json"
+
+_METRIC_COMMON = {
+    "name": "Unique name of the metric in the project: lower-case letters, digits and underscores.",
+    "label": "Name shown to people, e.g. 'Average order value'.",
+    "description": "What the metric measures and how to read it.",
+    "unit": "Unit of the values, e.g. 'orders', 'hours', 'EUR'.",
+    "format": "How values are displayed: number, currency, percent or duration.",
+    "direction": "Whether a higher or a lower value is better.",
+    "owner": "Person or role accountable for the metric, e.g. 'Head of Sales'.",
+    "department": "Department the metric belongs to.",
+    "cadence": "How often the metric is tracked: daily, weekly, monthly, quarterly or yearly.",
+    "default_grain": "Grain used when a query asks for none.",
+    "tags": "Free labels for search and grouping.",
+}
+
+_SHARED_MEASURE = {
+    "measure": "A measure, as 'dataset.measure' or the name of a measure that is unique in the project.",
+    "dataset": "Dataset to aggregate when the metric defines its own aggregation (instead of 'measure').",
+    "expr": "Column or expression to aggregate, in the expression language.",
+    "filter": "Condition on the rows, in the expression language; only matching rows count.",
+    "time": "Time dimension of the metric, when it is not the dataset's 'time'.",
+}
+
+#: Descriptions of the keys, by model (a pydantic Field(description=...) is the fallback).
+FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
+    m.ProjectConfig: {
+        "name": "Name of the project: lower-case letters, digits and underscores.",
+        "description": "What the project covers.",
+        "sources": "Data sources by name. Without any, the project uses an embedded DuckDB file, "
+        "data/warehouse.duckdb.",
+        "default_source": "Source of datasets that name none; the first source when not given.",
+        "calendar": "Week start and fiscal year start.",
+        "models": "Folders or files (relative to the project) holding the definition files; default ['models'].",
+    },
+    m.Source: {
+        "url": "Connection URL: duckdb:///path.duckdb, postgresql://user:${PGPASSWORD}@host:5432/db, "
+        "mysql://... or mariadb://..., spark://.... ${VAR} and ${VAR:-default} are read from the environment.",
+        "description": "What the source holds.",
+    },
+    m.Calendar: {
+        "week_start": "First day of the week for the 'week' grain (default monday, as ISO weeks).",
+        "fiscal_year_start": "Month number (1-12) the fiscal year starts in; 4 means April.",
+    },
+    m.ModelFile: {
+        "datasets": "Tables or SQL queries, with their keys, dimensions and measures.",
+        "metrics": "Metrics: simple, ratio, derived, cumulative or semi_additive.",
+    },
+    m.Dataset: {
+        "name": "Unique name of the dataset in the project.",
+        "description": "What one row of the dataset is.",
+        "source": "Source the table lives in; the project's default source when not given.",
+        "table": "Table (or view) name, optionally with its schema: 'sales.orders'. Give 'table' or 'sql'.",
+        "sql": "A SELECT query used as the dataset. Give 'table' or 'sql'.",
+        "time": "Default time dimension of the dataset's measures (a dimension with type: time, "
+        "of this dataset or reached through a key).",
+        "keys": "Entity keys; a key joins this dataset to the dataset where the same key is primary.",
+        "dimensions": "Columns or expressions to group and filter by.",
+        "measures": "Aggregations of the dataset's rows.",
+    },
+    m.Key: {
+        "name": "Name of the entity, shared by every dataset that holds it (e.g. 'customer').",
+        "column": "Column holding the key; the key's name when neither column nor expr is given.",
+        "expr": "Expression computing the key, instead of 'column'.",
+        "primary": "True when each row of this dataset has a different value: other datasets join to it.",
+    },
+    m.Dimension: {
+        "name": "Unique name of the dimension in the project.",
+        "label": "Name shown to people.",
+        "description": "What the dimension is.",
+        "column": "Column of the dataset; the dimension's name when neither column nor expr is given.",
+        "expr": "Expression computing the dimension, instead of 'column'.",
+        "type": "categorical (default) or time (a date or timestamp column that metrics are computed over).",
+    },
+    m.Measure: {
+        "name": "Name of the measure, unique in its dataset.",
+        "agg": "Aggregation: sum, count, count_distinct, avg, min, max, median or percentile.",
+        "expr": "Column or expression to aggregate; 'count' without expr counts rows.",
+        "filter": "Condition on the rows, in the expression language; only matching rows are aggregated.",
+        "percentile": "For agg percentile: the fraction, strictly between 0 and 1 (0.9 for p90).",
+        "description": "What the measure is.",
+    },
+    m.Format: {
+        "kind": "number (default), currency, percent (values are fractions: 0.25 shows as 25%) or duration.",
+        "currency": "ISO 4217 code for kind currency, e.g. USD.",
+        "decimals": "Number of decimals shown (0-10).",
+        "duration_unit": "Unit of the values for kind duration: seconds, minutes, hours or days.",
+    },
+    m.MetricInput: {
+        "metric": "Name of the metric used as an input.",
+        "alias": "Name of this input in 'expr'; needed when the same metric is used twice (e.g. with an offset).",
+        "offset": "Take the metric's value this long before each period: '1 year', '4 weeks', '1 period'.",
+        "filter": "Condition applied to this input only, in the expression language.",
+    },
+    m.SimpleMetric: {
+        **_METRIC_COMMON,
+        **_SHARED_MEASURE,
+        "type": "simple (the default: may be left out).",
+        "agg": "Aggregation, with 'dataset' and 'expr', when the metric does not use a 'measure'.",
+        "percentile": "For agg percentile: the fraction, strictly between 0 and 1.",
+    },
+    m.RatioMetric: {
+        **_METRIC_COMMON,
+        "type": "ratio: numerator / denominator, each aggregated first at the asked grain and dimensions.",
+        "numerator": "Metric divided.",
+        "denominator": "Metric divided by; a zero or null denominator gives null.",
+        "filter": "Condition applied to both numerator and denominator.",
+    },
+    m.DerivedMetric: {
+        **_METRIC_COMMON,
+        "type": "derived: an expression over other metrics.",
+        "expr": "Expression over metric names and input aliases, e.g. 'revenue / revenue_last_year - 1'.",
+        "inputs": "Metrics used by expr with an alias, an offset or a filter; names used bare in expr need none.",
+    },
+    m.CumulativeMetric: {
+        **_METRIC_COMMON,
+        "type": "cumulative: a running total, a trailing window or a grain-to-date total of a simple metric.",
+        "metric": "The simple sum or count metric to accumulate.",
+        "window": "Trailing window in days or weeks, such as '28 days' or '4 weeks'.",
+        "grain_to_date": "Reset at the start of each week, month, quarter, year, fiscal_quarter or fiscal_year.",
+    },
+    m.SemiAdditiveMetric: {
+        **_METRIC_COMMON,
+        **_SHARED_MEASURE,
+        "measure": "A sum measure, as 'dataset.measure' or a unique measure name.",
+        "expr": "Column or expression to sum (with 'dataset'), instead of 'measure'.",
+        "type": "semi_additive: a balance (headcount, inventory) summed over dimensions but not over time.",
+        "over_time": "Value of a period: last (default) or first time value in it, or avg over its time values.",
+    },
+}
+
+#: Descriptions of the definition objects and of the enumerations.
+DEF_DOCS: dict[str, str] = {
+    "ProjectConfig": "onpace.yml: the project's name, data sources, calendar and where the definitions are.",
+    "ModelFile": "A definition file under models/: datasets and metrics.",
+    "Source": "A data source: where datasets' tables live.",
+    "Calendar": "Calendar settings used by every grain.",
+    "Dataset": "A table or query, with its keys, dimensions and measures.",
+    "Key": "An entity key used to join datasets many-to-one.",
+    "Dimension": "Something to group or filter by.",
+    "Measure": "An aggregation of a dataset's rows.",
+    "Format": "How values are displayed.",
+    "MetricInput": "A metric used by a derived metric.",
+    "SimpleMetric": "A simple metric: one aggregation of one dataset.",
+    "RatioMetric": "A ratio of two metrics, each aggregated before dividing.",
+    "DerivedMetric": "An expression over other metrics.",
+    "CumulativeMetric": "A running total, trailing window or grain-to-date total.",
+    "SemiAdditiveMetric": "A balance: summed over dimensions, not over time.",
+    "Agg": "An aggregation.",
+    "Cadence": "How often a metric is tracked.",
+    "Direction": "Whether higher or lower values are better.",
+    "Grain": "A period length: day, week, month, quarter, year, fiscal_quarter, fiscal_year.",
+}
+
+
+def project_schema() -> dict[str, Any]:
+    """JSON Schema of onpace.yml."""
+    return _document(m.ProjectConfig, "onpace project (onpace.yml)")
+
+
+def models_schema() -> dict[str, Any]:
+    """JSON Schema of a definition file under models/."""
+    return _document(m.ModelFile, "onpace definitions (datasets and metrics)")
+
+
+def _document(root: type[BaseModel], title: str) -> dict[str, Any]:
+    raw = root.model_json_schema(mode="validation")
+    defs: dict[str, Any] = raw.pop("$defs", {})
+    raw.pop("title", None)
+    by_name = {model.__name__: model for model in FIELD_DOCS}
+    for name, definition in defs.items():
+        _describe(definition, by_name.get(name), name)
+    _describe(raw, root, root.__name__)
+    return {"$schema": DRAFT, "title": title, **raw, "$defs": defs}
+
+
+def _describe(definition: dict[str, Any], model: type[BaseModel] | None, name: str) -> None:
+    """Give the definition and each of its properties a description; drop pydantic's generated titles."""
+    if name in DEF_DOCS:
+        definition["description"] = DEF_DOCS[name]
+    docs = FIELD_DOCS.get(model, {}) if model is not None else {}
+    for key, prop in definition.get("properties", {}).items():
+        prop.pop("title", None)
+        field = model.model_fields.get(key) if model is not None else None
+        text = docs.get(key) or (field.description if field is not None else None)
+        if text:
+            prop["description"] = text
+        if "patternProperties" in prop:
+            prop["additionalProperties"] = False  # names that do not match are errors, as in the loader
+
+
+def write(out: Path) -> list[Path]:
+    """Write both schemas into ``out``; return the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file, schema in ((PROJECT_SCHEMA_FILE, project_schema()), (MODELS_SCHEMA_FILE, models_schema())):
+        path = out / file
+        path.write_text(render(schema), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m onpace.catalog.schema",
+        description="Write the JSON Schemas of onpace.yml and of the definition files.",
+    )
+    parser.add_argument("--out", type=Path, default=Path("schema"), help="folder to write into (default: schema)")
+    parser.add_argument("--check", action="store_true", help="only check that the files there are up to date")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = [
+            file
+            for file, schema in ((PROJECT_SCHEMA_FILE, project_schema()), (MODELS_SCHEMA_FILE, models_schema()))
+            if not (args.out / file).exists() or (args.out / file).read_text(encoding="utf-8") != render(schema)
+        ]
+        for file in stale:
+            print(f"{args.out / file} is out of date: run python -m onpace.catalog.schema", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

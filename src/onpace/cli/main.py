@@ -1,0 +1,240 @@
+"""The ``onpace`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from onpace import __version__
+from onpace.errors import DefinitionError, OnpaceError
+
+app = typer.Typer(
+    name="onpace",
+    help="Business metrics and KPIs computed from your own data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+example_app = typer.Typer(help="Example projects with generated data.", no_args_is_help=True)
+app.add_typer(example_app, name="example")
+
+console = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ProjectOpt = Annotated[
+    Path, typer.Option("--project", "-p", help="Project directory (holds onpace.yml).", envvar="ONPACE_PROJECT")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show onpace errors as a message and exit status 1, never a traceback."""
+    try:
+        yield
+    except DefinitionError as exc:
+        err.print(f"[bold red]error:[/bold red] {len(exc.issues)} problem(s) in the definitions", highlight=False)
+        for issue in exc.issues:
+            err.print(f"  {issue}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except OnpaceError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"onpace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """onpace: metrics and KPIs, on pace or not, and why."""
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)", param_hint=option) from None
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return out
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Directory to create the project in.")],
+    force: Annotated[bool, typer.Option(help="Write into a directory that is not empty.")] = False,
+) -> None:
+    """Scaffold a project: onpace.yml, models/ and a small sample database."""
+    from onpace.examples.starter import create_project
+
+    with user_errors():
+        created = create_project(directory, force=force)
+    console.print(f"[green]Created[/green] project in {created}")
+    console.print(f"Next: [bold]cd {directory} && onpace validate && onpace query revenue --grain month[/bold]")
+
+
+@app.command()
+def validate(
+    project: ProjectOpt = Path("."),
+    offline: Annotated[bool, typer.Option(help="Do not connect to the data sources (definitions only).")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+) -> None:
+    """Check every definition (and, unless --offline, against the data) and list every problem."""
+    from onpace.catalog.project import load_project
+
+    issues = []
+    loaded = None
+    try:
+        loaded = load_project(project)
+    except DefinitionError as exc:
+        issues = exc.issues
+    except OnpaceError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(1) from None
+    if loaded is not None and not offline:
+        from onpace.engine.check import check_sources
+
+        with user_errors():
+            issues = check_sources(loaded)
+    if fmt == Format.json:
+        print(json.dumps({"ok": not issues, "issues": [i.to_dict() for i in issues]}, indent=2))
+    elif issues:
+        err.print(f"[bold red]{len(issues)} problem{'s' if len(issues) != 1 else ''}[/bold red] in {project}:")
+        for issue in issues:
+            err.print(f"  {issue}", highlight=False, markup=False)
+    else:
+        assert loaded is not None
+        console.print(
+            f"[green]OK[/green]: {len(loaded.datasets)} datasets, {len(loaded.metrics)} metrics"
+            + (" (definitions only)" if offline else "")
+        )
+    if issues:
+        raise typer.Exit(1)
+
+
+def _query(
+    metrics: list[str], by: list[str] | None, grain: str | None, start: str | None, end: str | None, where: str | None
+) -> Any:
+    from onpace.engine import Query
+
+    return Query(
+        metrics=_split(metrics),
+        dimensions=_split(by),
+        grain=grain,
+        start=_date(start, "--start"),
+        end=_date(end, "--end"),
+        where=where,
+    )
+
+
+MetricsArg = Annotated[list[str], typer.Argument(help="Metric names.")]
+ByOpt = Annotated[list[str] | None, typer.Option("--by", "-b", help="Dimension to break down by (repeatable).")]
+GrainOpt = Annotated[
+    str | None,
+    typer.Option(help="day, week, month, quarter, year, fiscal_quarter or fiscal_year; omit for totals."),
+]
+StartOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD): periods that start on or after it.")]
+EndOpt = Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), inclusive.")]
+WhereOpt = Annotated[str | None, typer.Option(help="Filter, e.g. \"region = 'EUROPE' and ship_mode in ('AIR', 'MAIL')\".")]
+
+
+@app.command()
+def query(
+    metrics: MetricsArg,
+    by: ByOpt = None,
+    grain: GrainOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    where: WhereOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")] = Format.table,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Compute metrics, by period and dimensions."""
+    from onpace.catalog.project import load_project
+    from onpace.cli.output import print_table, to_csv, to_json
+    from onpace.engine import Engine
+
+    with user_errors():
+        loaded = load_project(project)
+        request = _query(metrics, by, grain, start, end, where)
+        with Engine(loaded) as engine:
+            if fmt == Format.table:
+                with console.status("Computing…"):
+                    result = engine.query(request)
+            else:
+                result = engine.query(request)
+    if fmt == Format.json:
+        sys.stdout.write(to_json(result) + "\n")
+    elif fmt == Format.csv:
+        sys.stdout.write(to_csv(result))
+    else:
+        print_table(console, result, loaded)
+
+
+@app.command()
+def sql(
+    metrics: MetricsArg,
+    by: ByOpt = None,
+    grain: GrainOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    where: WhereOpt = None,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Print the SQL a query would run, in the source's dialect."""
+    from onpace.catalog.project import load_project
+    from onpace.engine import Engine
+
+    with user_errors():
+        loaded = load_project(project)
+        with Engine(loaded) as engine:
+            text = engine.sql(_query(metrics, by, grain, start, end, where))
+    sys.stdout.write(text.rstrip() + "\n")
+
+
+@example_app.command("tpch")
+def example_tpch(
+    directory: Annotated[Path, typer.Argument(help="Directory to write the example project to.")],
+    scale: Annotated[float, typer.Option(help="TPC-H scale factor (1 = 6 million order lines).", min=0.001)] = 0.1,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing example in the directory.")] = False,
+) -> None:
+    """Write the TPC-H example project with generated data (needs the tpchgen-cli package)."""
+    from onpace.examples.tpch_data import generate
+
+    with user_errors(), console.status(f"Generating TPC-H data at scale {scale:g}…"):
+        path = generate(directory, scale, force=force)
+    console.print(f"[green]Wrote[/green] the TPC-H example to {path}")
+    console.print(f"Try: [bold]onpace query revenue orders --by region --grain year --project {directory}[/bold]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,502 @@
+"""Build the whole ibis expression of a query.
+
+1. Leaves of the same dataset and time dimension are aggregated together in
+   one scan (filters become conditional aggregates).
+2. Semi-additive and cumulative nodes get their own scans (they need the rows
+   at the snapshot dates, or a dense daily series).
+3. A time spine (every period x every dimension combination seen in the
+   range) receives each group by a left join, so empty periods are present
+   and metrics from different datasets never multiply each other.
+4. Ratios, derived expressions and offsets are computed on that table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+
+from onpace.catalog import models as m
+from onpace.catalog.expr import Name, parse
+from onpace.catalog.project import Project
+from onpace.engine import calendar as cal
+from onpace.engine import plan as p
+from onpace.engine.compile_expr import compile_expr
+from onpace.engine.joins import JoinGraph
+from onpace.engine.query import Query
+from onpace.engine.scan import Scan, TableOf, as_date, dim_col
+from onpace.engine.spine import date_table
+from onpace.errors import QueryError
+
+Bounds = Callable[[str], tuple[dt.date | None, dt.date | None]]
+
+PERIOD = "__p"
+TIME = "__t"
+
+
+@dataclass
+class Range:
+    """The periods a query covers, and the data each kind of node must read."""
+
+    grain: m.Grain | None
+    first: dt.date  # first period in the result
+    last: dt.date  # last period in the result
+    spine_first: dt.date  # first period computed (earlier when offsets look back)
+    end: dt.date  # last day of data read for the result periods
+
+    @property
+    def periods(self) -> list[dt.date]:
+        if self.grain is None:
+            return [self.first]
+        return list(_periods(self.spine_first, self.last, self.grain))
+
+    def period_end(self, start: dt.date) -> dt.date:
+        return self.end if self.grain is None else cal.period_end(start, self.grain)
+
+
+def _periods(first: dt.date, last: dt.date, grain: m.Grain) -> list[dt.date]:
+    out = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = cal.shift_period(current, 1, grain)
+    return out
+
+
+@dataclass
+class _Window:
+    as_of: dict[dt.date, dt.date]  # period -> the day its value is taken on
+    lo: dt.date
+    hi: dt.date
+
+
+@dataclass
+class _Daily:
+    """Leaves of one dataset needed by day, and the days needed."""
+
+    leaves: list[p.Leaf] = field(default_factory=list)
+    lo: dt.date = dt.date.max
+    hi: dt.date = dt.date.min
+
+    def add(self, leaves: list[p.Leaf], lo: dt.date, hi: dt.date) -> None:
+        self.leaves += [leaf for leaf in leaves if leaf not in self.leaves]
+        self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
+
+
+@dataclass
+class Built:
+    expr: Any  # ibis table: period (if grain), dimensions, metrics
+    columns: list[str]
+    integer_columns: set[str] = field(default_factory=set)
+    empty: bool = False
+
+
+class Assembler:
+    def __init__(self, project: Project, graph: JoinGraph, table_of: TableOf, bounds: Bounds) -> None:
+        self.project = project
+        self.graph = graph
+        self.table_of = table_of
+        self.bounds = bounds
+        self.calendar = project.calendar
+        self.planner = p.Planner(project)
+
+    # -- entry point ----------------------------------------------------------
+    def build(self, query: Query) -> Built:
+        query = query.checked()
+        grain = query.grain_value
+        roots = [self.planner.resolve(name) for name in query.metrics]
+        nodes = p.walk(roots)
+        if grain is None and any(isinstance(n, p.Offset) for n in nodes):
+            raise QueryError("metrics with offsets (period over period, year over year) need a grain")
+        for dim in query.dimensions:
+            if not self.graph.is_dimension(dim):
+                from onpace.errors import did_you_mean
+
+                raise QueryError(f"unknown dimension '{dim}'", suggestion=did_you_mean(dim, self.graph.dimension_names()))
+        self.query = query
+        self.dims = list(query.dimensions)
+        names = {n: f"__n{i}" for i, n in enumerate(nodes)}
+        out_cols = ([] if grain is None else ["period"]) + self.dims + list(query.metrics)
+        integer_cols = {name for name, root in zip(query.metrics, roots, strict=True) if p.is_integer(root)}
+
+        rng = self._range(query, grain, nodes, roots)
+        if rng is None:
+            return Built(None, out_cols, integer_cols, empty=True)
+        self.rng = rng
+
+        groups: list[tuple[Any, list[str]]] = []
+        leaves = [n for n in nodes if isinstance(n, p.Leaf)]
+        by_scan: dict[tuple[str, str], list[p.Leaf]] = {}
+        for leaf in leaves:
+            by_scan.setdefault((leaf.dataset, leaf.time), []).append(leaf)
+        # cumulative metrics need a daily series; additive leaves of the same dataset
+        # are rolled up from that series too, so the dataset is scanned once
+        daily: dict[tuple[str, str], _Daily] = {}
+        windows: dict[p.Cumulative, _Window] = {}
+        for node in nodes:
+            if isinstance(node, p.Cumulative):
+                window = windows[node] = self._cumulative_window(node)
+                daily.setdefault((node.leaf.dataset, node.leaf.time), _Daily()).add([node.leaf], window.lo, window.hi)
+        leaf_lo = self.rng.spine_first if grain else self.rng.first
+        rolled: dict[tuple[str, str], list[p.Leaf]] = {}
+        for key, group in by_scan.items():
+            if key in daily and all(leaf.agg in (m.Agg.sum, m.Agg.count) for leaf in group):
+                daily[key].add(group, leaf_lo, self.rng.end)
+                rolled[key] = group
+            else:
+                groups.append(self._leaf_group(key[0], key[1], group, names))
+        series = {key: self._daily_table(key, need, names) for key, need in daily.items()}
+        for key, group in rolled.items():
+            groups.append(self._rollup(series[key], group, names, leaf_lo))
+        for node, window in windows.items():
+            key = (node.leaf.dataset, node.leaf.time)
+            groups.append(self._cumulative_group(series[key], daily[key], node, window, names))
+        for node in nodes:
+            if isinstance(node, p.Semi):
+                groups.append(self._semi_group(node, names[node]))
+
+        table = self._combine_groups(groups, nodes, names)
+        for level in _levels(nodes):
+            offsets = [n for n in level if isinstance(n, p.Offset)]
+            by_shift: dict[tuple[int, str], list[p.Offset]] = {}
+            for node in offsets:
+                by_shift.setdefault((node.count, node.unit), []).append(node)
+            for batch in by_shift.values():
+                table = self._offset(table, batch, names)
+            calcs = {names[n]: self._combine(table, n, names) for n in level if isinstance(n, (p.Ratio, p.Derived))}
+            if calcs:
+                table = table.mutate(**calcs)
+        if grain is not None:
+            table = table.filter(table[PERIOD] >= ibis.literal(rng.first, type="date"))
+        select: dict[str, Any] = {}
+        if grain is not None:
+            select["period"] = table[PERIOD]
+        for dim in self.dims:
+            select[dim] = table[dim_col(dim)]
+        for name, root in zip(query.metrics, roots, strict=True):
+            value = table[names[root]]
+            select[name] = value.cast("int64") if name in integer_cols else value.cast("float64")
+        return Built(table.select(**select), out_cols, integer_cols)
+
+    # -- range ----------------------------------------------------------------
+    def _time_refs(self, nodes: list[p.Node]) -> set[str]:
+        refs: set[str] = set()
+        for n in nodes:
+            if isinstance(n, (p.Leaf, p.Semi)):
+                refs.add(n.time)
+            elif isinstance(n, p.Cumulative):
+                refs.add(n.leaf.time)
+        return refs
+
+    def _range(self, query: Query, grain: m.Grain | None, nodes: list[p.Node], roots: list[p.Node]) -> Range | None:
+        start, end = query.start, query.end
+        if start is None or end is None:
+            lows, highs = [], []
+            for time in sorted(self._time_refs(nodes)):
+                lo, hi = self.bounds(time)
+                if lo is not None and hi is not None:
+                    lows.append(lo)
+                    highs.append(hi)
+            if not lows and (start is None or end is None):
+                return None
+            start = start or min(lows)
+            end = end or max(highs)
+            if start > end:
+                return None
+        if grain is None:
+            return Range(None, start, start, start, end)
+        if query.start is None:  # the data's own range: the period holding the first row is in it
+            first = cal.period_start(start, grain, self.calendar)
+        else:
+            first = cal.first_period_on_or_after(start, grain, self.calendar)
+        last = cal.period_start(end, grain, self.calendar)
+        if first > last:
+            return None
+        spine_first = min(self._earliest(root, first, grain) for root in roots)
+        return Range(grain, first, last, spine_first, cal.period_end(last, grain))
+
+    def _earliest(self, node: p.Node, first: dt.date, grain: m.Grain) -> dt.date:
+        if isinstance(node, p.Offset):
+            return self._earliest(node.node, self._shift_back(first, node, grain), grain)
+        kids = p.children(node)
+        return min((self._earliest(k, first, grain) for k in kids), default=first)
+
+    def _shift_back(self, period: dt.date, node: p.Offset, grain: m.Grain) -> dt.date:
+        if node.unit == "period":
+            return cal.shift_period(period, -node.count, grain)
+        return cal.period_start(cal.shift_date(period, -node.count, node.unit), grain, self.calendar)
+
+    # -- scans ----------------------------------------------------------------
+    def _scan(self, dataset: str, time: str, texts: list[str | None]) -> tuple[Scan, Any]:
+        scan = Scan(self.project, self.graph, self.table_of, dataset)
+        for dim in self.dims:
+            scan.need_dimension(dim)
+        scan.need_dimension(time)
+        scan.need(self.query.where, dimensions_first=True)
+        for text in texts:
+            scan.need(text)
+        table = scan.table()
+        table = table.mutate(**{TIME: as_date(table[dim_col(time)])})
+        if self.query.where:
+            table = table.filter(scan.compile(table, self.query.where, dimensions_first=True))
+        return scan, table
+
+    def _period(self, table: Any) -> Any:
+        if self.rng.grain is None:
+            return ibis.literal(self.rng.first, type="date")
+        return cal.truncate(table[TIME], self.rng.grain, self.calendar)
+
+    def _in_window(self, table: Any, lo: dt.date | None, hi: dt.date) -> Any:
+        cond = table[TIME] <= ibis.literal(hi, type="date")
+        if lo is not None:
+            cond = cond & (table[TIME] >= ibis.literal(lo, type="date"))
+        return table.filter(cond)
+
+    def _keys(self, table: Any) -> dict[str, Any]:
+        return {dim_col(d): table[dim_col(d)] for d in self.dims}
+
+    def _leaf_group(self, dataset: str, time: str, leaves: list[p.Leaf], names: dict[p.Node, str]) -> tuple[Any, list[str]]:
+        texts: list[str | None] = []
+        for leaf in leaves:
+            texts.append(leaf.expr)
+            texts.extend(leaf.filters)
+        scan, table = self._scan(dataset, time, texts)
+        lo = self.rng.spine_first if self.rng.grain else self.rng.first
+        table = self._in_window(table, lo, self.rng.end)
+        table = table.mutate(**{PERIOD: self._period(table)})
+        aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in leaves}
+        grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
+        return grouped, [names[leaf] for leaf in leaves]
+
+    def _condition(self, scan: Scan, table: Any, filters: tuple[str, ...]) -> Any:
+        cond = None
+        for text in filters:
+            part = scan.compile(table, text)
+            cond = part if cond is None else cond & part
+        return cond
+
+    def _value(self, scan: Scan, table: Any, text: str) -> Any:
+        """The expression to aggregate; booleans count as 0/1."""
+        value = scan.compile(table, text)
+        return value.cast("int64") if value.type().is_boolean() else value
+
+    def _aggregate(self, scan: Scan, table: Any, leaf: p.Leaf) -> Any:
+        """One aggregate. Sums and averages run in the column's own type (exact for
+        decimals) and are cast to float64 afterwards; percentiles interpolate in float64."""
+        where = self._condition(scan, table, leaf.filters)
+        agg = leaf.agg
+        if agg == m.Agg.count:
+            if leaf.expr is None:
+                return table.count(where=where)
+            return scan.compile(table, leaf.expr).count(where=where)
+        assert leaf.expr is not None
+        if agg == m.Agg.count_distinct:
+            return scan.compile(table, leaf.expr).nunique(where=where)
+        value = self._value(scan, table, leaf.expr)
+        if agg in (m.Agg.sum, m.Agg.avg, m.Agg.median, m.Agg.percentile) and not value.type().is_numeric():
+            raise QueryError(
+                f"cannot {agg.value} '{leaf.expr}' in dataset '{leaf.dataset}': it is {value.type()}, not a number"
+            )
+        if agg == m.Agg.sum:
+            return value.sum(where=where).cast("float64")
+        if agg == m.Agg.avg:
+            return value.mean(where=where).cast("float64")
+        if agg in (m.Agg.min, m.Agg.max):
+            out = value.min(where=where) if agg == m.Agg.min else value.max(where=where)
+            return out.cast("float64") if value.type().is_numeric() else out
+        quantile = 0.5 if agg == m.Agg.median else leaf.percentile
+        return value.cast("float64").quantile(quantile, where=where)
+
+    def _semi_group(self, node: p.Semi, name: str) -> tuple[Any, list[str]]:
+        scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters])
+        lo = self.rng.spine_first if self.rng.grain else self.rng.first
+        table = self._in_window(table, lo, self.rng.end)
+        cond = self._condition(scan, table, node.filters)
+        if cond is not None:
+            table = table.filter(cond)
+        value = self._value(scan, table, node.expr).cast("float64")
+        rows = table.select(**{PERIOD: self._period(table), TIME: table[TIME], "__v": value, **self._keys(table)})
+        keys = [rows[PERIOD], *[rows[dim_col(d)] for d in self.dims]]
+        if node.over_time == "avg":
+            sums = rows.group_by(keys).aggregate(__s=rows["__v"].sum())
+            times = rows.group_by(__tp=rows[PERIOD]).aggregate(__c=rows[TIME].nunique())
+            joined = sums.join(times, sums[PERIOD] == times["__tp"])
+            out = joined.select(PERIOD, *[dim_col(d) for d in self.dims], **{name: joined["__s"] / joined["__c"]})
+            return out, [name]
+        pick = rows.group_by(__tp=rows[PERIOD]).aggregate(
+            __pick=rows[TIME].max() if node.over_time == "last" else rows[TIME].min()
+        )
+        chosen = rows.join(pick, [rows[PERIOD] == pick["__tp"], rows[TIME] == pick["__pick"]])
+        out = chosen.group_by([chosen[PERIOD], *[chosen[dim_col(d)] for d in self.dims]]).aggregate(
+            **{name: chosen["__v"].sum()}
+        )
+        return out, [name]
+
+    def _cumulative_window(self, node: p.Cumulative) -> _Window:
+        """The as-of day of each period, and the days of data the metric reads."""
+        data_lo, data_hi = self.bounds(node.leaf.time)
+        as_of: dict[dt.date, dt.date] = {}
+        for period in self.rng.periods:
+            day = self.rng.period_end(period)
+            if self.rng.grain != m.Grain.day and data_hi is not None:
+                day = max(period, min(day, data_hi))
+            as_of[period] = day
+        first = min(as_of.values())
+        if node.window_days is not None:
+            lo = first - dt.timedelta(days=node.window_days - 1)
+        elif node.to_date is not None:
+            lo = cal.period_start(first, node.to_date, self.calendar)
+        else:
+            lo = data_lo if data_lo is not None and data_lo < first else first
+        return _Window(as_of, lo, max(as_of.values()))
+
+    def _daily_table(self, key: tuple[str, str], need: _Daily, names: dict[p.Node, str]) -> Any:
+        """Leaves aggregated by day (and the query's dimensions), in one scan."""
+        texts: list[str | None] = []
+        for leaf in need.leaves:
+            texts += [leaf.expr, *leaf.filters]
+        scan, table = self._scan(key[0], key[1], texts)
+        table = self._in_window(table, need.lo, need.hi)
+        aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in need.leaves}
+        return table.group_by([table[TIME], *self._keys(table).values()]).aggregate(**aggs)
+
+    def _rollup(self, daily: Any, leaves: list[p.Leaf], names: dict[p.Node, str], lo: dt.date) -> tuple[Any, list[str]]:
+        """Additive leaves per period, summed from their daily values."""
+        table = self._in_window(daily, lo, self.rng.end)
+        table = table.mutate(**{PERIOD: self._period(table)})
+        aggs = {names[leaf]: table[names[leaf]].sum() for leaf in leaves}
+        grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
+        return grouped, [names[leaf] for leaf in leaves]
+
+    def _cumulative_group(
+        self, daily: Any, need: _Daily, node: p.Cumulative, window: _Window, names: dict[p.Node, str]
+    ) -> tuple[Any, list[str]]:
+        name, value = names[node], names[node.leaf]
+        days = date_table("days", {"__day": [need.lo + dt.timedelta(days=i) for i in range((need.hi - need.lo).days + 1)]})
+        if self.dims:
+            combos = daily.select(*[dim_col(d) for d in self.dims]).distinct()
+            grid = days.cross_join(combos)
+        else:
+            grid = days
+        preds = [grid["__day"] == daily[TIME], *[grid[dim_col(d)].identical_to(daily[dim_col(d)]) for d in self.dims]]
+        dense = grid.left_join(daily, preds).select(
+            "__day", *[grid[dim_col(d)] for d in self.dims], __v=ibis.coalesce(daily[value], 0)
+        )
+        partition = [dense[dim_col(d)] for d in self.dims]
+        if node.window_days is not None:
+            frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=node.window_days - 1, following=0)
+        else:
+            if node.to_date is not None:
+                partition.append(cal.truncate(dense["__day"], node.to_date, self.calendar))
+            frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=None, following=0)
+        running = dense.mutate(__c=dense["__v"].sum().over(frame))
+        mapping = date_table("asof", {"__ap": list(window.as_of), "__ad": list(window.as_of.values())})
+        picked = running.join(mapping, running["__day"] == mapping["__ad"])
+        out = picked.select(
+            **{PERIOD: picked["__ap"], **{dim_col(d): picked[dim_col(d)] for d in self.dims}, name: picked["__c"]}
+        )
+        return out, [name]
+
+    # -- spine and combination --------------------------------------------------
+    def _spine(self, groups: list[tuple[Any, list[str]]]) -> Any:
+        periods = date_table("periods", {PERIOD: self.rng.periods})
+        if not self.dims:
+            return periods
+        keys = [dim_col(d) for d in self.dims]
+        lo = ibis.literal(self.rng.first, type="date")
+        hi = ibis.literal(self.rng.last, type="date")
+        parts = [g.filter((g[PERIOD] >= lo) & (g[PERIOD] <= hi)).select(*keys) for g, _ in groups]
+        combos = parts[0].distinct() if len(parts) == 1 else ibis.union(*parts, distinct=True)
+        return periods.cross_join(combos)
+
+    def _combine_groups(self, groups: list[tuple[Any, list[str]]], nodes: list[p.Node], names: dict[p.Node, str]) -> Any:
+        """The spine with every group left-joined to it, in one join chain; sums and counts zero-filled."""
+        spine = self._spine(groups)
+        joined = spine
+        renamed_groups = []
+        for index, (group, cols) in enumerate(groups):
+            renamed = group.select(
+                **{f"__g{index}p": group[PERIOD]},
+                **{f"__g{index}_{i}": group[dim_col(d)] for i, d in enumerate(self.dims)},
+                **{c: group[c] for c in cols},
+            )
+            preds = [joined[PERIOD] == renamed[f"__g{index}p"]]
+            preds += [joined[dim_col(d)].identical_to(renamed[f"__g{index}_{i}"]) for i, d in enumerate(self.dims)]
+            joined = joined.left_join(renamed, preds)
+            renamed_groups.append((renamed, cols))
+        zero = {names[n] for n in nodes if (isinstance(n, p.Leaf) and n.zero_when_empty) or isinstance(n, p.Cumulative)}
+        values: dict[str, Any] = {}
+        for renamed, cols in renamed_groups:
+            for col in cols:
+                values[col] = ibis.coalesce(renamed[col], 0) if col in zero else renamed[col]
+        return joined.select(*[joined[c] for c in spine.columns], **values)
+
+    def _combine(self, table: Any, node: p.Ratio | p.Derived, names: dict[p.Node, str]) -> Any:
+        if isinstance(node, p.Ratio):
+            num = table[names[node.numerator]].cast("float64")
+            den = table[names[node.denominator]].cast("float64")
+            return num / ibis.ifelse(den == 0, ibis.null("float64"), den)
+        refs = dict(node.inputs)
+
+        def resolve(name: Name) -> Any:
+            return table[names[refs[name.text]]]
+
+        return compile_expr(parse(node.expr), resolve).cast("float64")
+
+    def _offset(self, table: Any, batch: list[p.Offset], names: dict[p.Node, str]) -> Any:
+        """Values of earlier periods (same shift for the whole batch), by a self-join on the prior period."""
+        grain = self.rng.grain
+        assert grain is not None
+        node = batch[0]
+        current = table[PERIOD]
+        if node.unit == "period":
+            if grain == m.Grain.day:
+                prior = current - ibis.interval(days=node.count)
+            elif grain == m.Grain.week:
+                prior = current - ibis.interval(days=7 * node.count)
+            else:
+                months = {m.Grain.month: 1, m.Grain.quarter: 3, m.Grain.fiscal_quarter: 3}.get(grain, 12)
+                prior = current - ibis.interval(months=months * node.count)
+        else:
+            shifted = current - _interval(node.count, node.unit)
+            prior = cal.truncate(shifted.cast("date"), grain, self.calendar)
+        with_prior = table.mutate(__prior=prior.cast("date"))
+        source = table.select(
+            __op=table[PERIOD],
+            **{f"__o_{i}": table[dim_col(d)] for i, d in enumerate(self.dims)},
+            **{f"__ov{j}": table[names[n.node]] for j, n in enumerate(batch)},
+        )
+        preds = [with_prior["__prior"] == source["__op"]]
+        preds += [with_prior[dim_col(d)].identical_to(source[f"__o_{i}"]) for i, d in enumerate(self.dims)]
+        joined = with_prior.left_join(source, preds)
+        return joined.select(
+            *[with_prior[c] for c in table.columns], **{names[n]: source[f"__ov{j}"] for j, n in enumerate(batch)}
+        )
+
+
+def _levels(nodes: list[p.Node]) -> list[list[p.Node]]:
+    """Nodes computed on the combined table, by dependency level (a level needs only lower ones)."""
+    depth: dict[p.Node, int] = {}
+    for node in nodes:  # children come before parents
+        kids = p.children(node)
+        if isinstance(node, (p.Ratio, p.Derived, p.Offset)):
+            depth[node] = 1 + max((depth[k] for k in kids), default=0)
+        else:
+            depth[node] = 0
+    top = max(depth.values(), default=0)
+    return [[n for n in nodes if depth[n] == level] for level in range(1, top + 1)]
+
+
+def _interval(count: int, unit: str) -> Any:
+    if unit == "day":
+        return ibis.interval(days=count)
+    if unit == "week":
+        return ibis.interval(days=7 * count)
+    if unit == "month":
+        return ibis.interval(months=count)
+    if unit == "quarter":
+        return ibis.interval(months=3 * count)
+    return ibis.interval(years=count)

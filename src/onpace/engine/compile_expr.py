@@ -1,0 +1,183 @@
+"""Compile the expression language's trees into ibis expressions.
+
+Names are looked up through a resolver supplied by the caller, so the same
+compiler serves dimension expressions, measures, metric filters and query
+filters. Literals become typed ibis literals, quoted by the SQL generator of
+each backend: user text is never pasted into a query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from onpace.catalog import expr as ast
+from onpace.errors import QueryError
+
+Resolver = Callable[[ast.Name], Any]
+
+
+def compile_expr(node: ast.Node, resolve: Resolver) -> Any:
+    return _Compiler(resolve).visit(node)
+
+
+class _Compiler:
+    def __init__(self, resolve: Resolver) -> None:
+        self.resolve = resolve
+
+    def visit(self, node: ast.Node) -> Any:
+        method = getattr(self, "_" + type(node).__name__.lower())
+        return method(node)
+
+    def _name(self, node: ast.Name) -> Any:
+        return self.resolve(node)
+
+    def _literal(self, node: ast.Literal) -> Any:
+        if node.value is None:
+            return ibis.null()
+        return ibis.literal(node.value)
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op == "*":
+            return left * right
+        if node.op == "/":
+            # division by zero gives null, the same on every backend
+            return left.cast("float64") / _nullif_zero(right)
+        return left % right
+
+    def _neg(self, node: ast.Neg) -> Any:
+        return -self.visit(node.operand)
+
+    def _not(self, node: ast.Not) -> Any:
+        return ~self.visit(node.operand)
+
+    def _boolop(self, node: ast.BoolOp) -> Any:
+        parts = [self.visit(o) for o in node.operands]
+        out = parts[0]
+        for part in parts[1:]:
+            out = (out & part) if node.op == "and" else (out | part)
+        return out
+
+    def _compare(self, node: ast.Compare) -> Any:
+        left = self.visit(node.left)
+        right = self.visit(node.right)
+        left, right = _align(left, node.left, right, node.right)
+        ops = {
+            "=": lambda a, b: a == b,
+            "!=": lambda a, b: a != b,
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }
+        return ops[node.op](left, right)
+
+    def _isnull(self, node: ast.IsNull) -> Any:
+        value = self.visit(node.operand)
+        return value.notnull() if node.negate else value.isnull()
+
+    def _inlist(self, node: ast.InList) -> Any:
+        value = self.visit(node.operand)
+        items = []
+        for item in node.values:
+            compiled = self.visit(item)
+            _, compiled = _align(value, node.operand, compiled, item)
+            items.append(compiled)
+        result = value.isin(items)
+        return ~result if node.negate else result
+
+    def _between(self, node: ast.Between) -> Any:
+        value = self.visit(node.operand)
+        _, low = _align(value, node.operand, self.visit(node.low), node.low)
+        _, high = _align(value, node.operand, self.visit(node.high), node.high)
+        result = value.between(low, high)
+        return ~result if node.negate else result
+
+    def _like(self, node: ast.Like) -> Any:
+        result = self.visit(node.operand).like(node.pattern)
+        return ~result if node.negate else result
+
+    def _case(self, node: ast.Case) -> Any:
+        builder = ibis.cases(*[(self.visit(c), self.visit(v)) for c, v in node.whens],
+                             else_=self.visit(node.default) if node.default is not None else None)
+        return builder
+
+    def _func(self, node: ast.Func) -> Any:
+        args = [self.visit(a) for a in node.args]
+        name = node.name
+        if name == "abs":
+            return args[0].abs()
+        if name == "round":
+            digits = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Literal) else 0
+            if not isinstance(digits, int):
+                raise QueryError("round(x, n): n must be a whole number")
+            return args[0].cast("float64").round(digits)
+        if name == "floor":
+            return args[0].floor()
+        if name == "ceil":
+            return args[0].ceil()
+        if name == "coalesce":
+            return ibis.coalesce(*args)
+        if name == "nullif":
+            return args[0].nullif(args[1])
+        if name == "greatest":
+            return ibis.greatest(*args)
+        if name == "least":
+            return ibis.least(*args)
+        if name == "lower":
+            return args[0].lower()
+        if name == "upper":
+            return args[0].upper()
+        if name == "trim":
+            return args[0].strip()
+        if name == "length":
+            return args[0].length()
+        if name == "concat":
+            out = args[0].cast("string")
+            for a in args[1:]:
+                out = out.concat(a.cast("string"))
+            return out
+        if name == "year":
+            return args[0].year()
+        if name == "month":
+            return args[0].month()
+        if name == "day":
+            return args[0].day()
+        if name == "quarter":
+            return args[0].quarter()
+        if name == "if":
+            return ibis.ifelse(args[0], args[1], args[2])
+        raise QueryError(f"function '{name}' is not supported")  # pragma: no cover - parser checks names
+
+
+def _nullif_zero(value: Any) -> Any:
+    return ibis.ifelse(value == 0, ibis.null("float64"), value.cast("float64"))
+
+
+def _is_temporal(value: Any) -> bool:
+    return isinstance(value, ir.Value) and (value.type().is_date() or value.type().is_timestamp())
+
+
+def _align(left: Any, left_node: ast.Node, right: Any, right_node: ast.Node) -> tuple[Any, Any]:
+    """Let a string literal stand for a date when compared with a date ('2024-01-31')."""
+    if _is_temporal(left) and isinstance(right_node, ast.Literal) and isinstance(right_node.value, str):
+        right = ibis.literal(_to_date(right_node.value))
+    if _is_temporal(right) and isinstance(left_node, ast.Literal) and isinstance(left_node.value, str):
+        left = ibis.literal(_to_date(left_node.value))
+    return left, right
+
+
+def _to_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise QueryError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None

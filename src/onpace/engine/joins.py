@@ -1,0 +1,108 @@
+"""Reach dimensions of other datasets through keys, many-to-one only.
+
+A dataset joins another through a key that is ``primary`` in the other
+(foreign key -> primary key), or that is primary in both (one-to-one). Such
+joins never repeat a row of the dataset they start from, so measures
+aggregated after them cannot be double counted (no fan-out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onpace.catalog import models as m
+from onpace.catalog.project import Project
+from onpace.errors import QueryError, did_you_mean
+
+Hop = tuple[str, str]  # (key name, dataset reached)
+Path = tuple[Hop, ...]
+
+
+@dataclass(frozen=True)
+class DimensionRef:
+    """A dimension as reached from one dataset: the path of joins and the definition."""
+
+    name: str
+    dataset: str
+    path: Path
+    dimension: m.Dimension
+
+
+class JoinGraph:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._primary: dict[str, list[str]] = {}
+        for ds in project.datasets.values():
+            for key in ds.keys:
+                if key.primary:
+                    self._primary.setdefault(key.name, []).append(ds.name)
+        self._owner = {dim.name: (ds.name, dim) for ds, dim in project.dimensions()}
+        self._cache: dict[tuple[str, str], DimensionRef] = {}
+
+    def edges(self, dataset: str) -> list[Hop]:
+        out = []
+        for key in self.project.datasets[dataset].keys:
+            for target in self._primary.get(key.name, []):
+                if target != dataset:
+                    out.append((key.name, target))
+        return out
+
+    def paths(self, start: str, goal: str, max_hops: int = 8) -> list[Path]:
+        """Every simple path of joins from ``start`` to ``goal`` (empty list if unreachable)."""
+        if start == goal:
+            return [()]
+        found: list[Path] = []
+
+        def walk(node: str, path: Path, visited: frozenset[str]) -> None:
+            if len(path) >= max_hops:
+                return
+            for key, target in self.edges(node):
+                if target in visited:
+                    continue
+                new = (*path, (key, target))
+                if target == goal:
+                    found.append(new)
+                else:
+                    walk(target, new, visited | {target})
+
+        walk(start, (), frozenset({start}))
+        return sorted(found, key=len)
+
+    def resolve(self, start: str, name: str) -> DimensionRef:
+        """The dimension ``name`` as reached from dataset ``start``; QueryError if it cannot be.
+
+        ``name`` may be qualified by the keys to join through, first hop first
+        (``order.region``, ``supplier.nation.region``), to choose between paths.
+        """
+        cached = self._cache.get((start, name))
+        if cached is not None:
+            return cached
+        *via, bare = name.split(".")
+        owner = self._owner.get(bare)
+        if owner is None:
+            raise QueryError(f"unknown dimension '{bare}'", suggestion=did_you_mean(bare, self._owner))
+        dataset, dim = owner
+        found = [p for p in self.paths(start, dataset) if [k for k, _ in p[: len(via)]] == via]
+        if not found:
+            reachable = sorted(d for d, (ds, _) in self._owner.items() if self.paths(start, ds))
+            through = f" through keys {'.'.join(via)}" if via else ""
+            raise QueryError(
+                f"dimension '{bare}' (dataset '{dataset}') cannot be reached from dataset '{start}'{through} by "
+                f"many-to-one keys; dimensions available there: {', '.join(reachable) or 'none'}"
+            )
+        if len(found) > 1:
+            shown = "; ".join(" -> ".join([start, *(f"{t} (by {k})" for k, t in p)]) for p in found)
+            choices = " or ".join(f"'{'.'.join(k for k, _ in p)}.{bare}'" for p in found)
+            raise QueryError(
+                f"dimension '{bare}' is reachable from dataset '{start}' by {len(found)} paths: {shown}; "
+                f"name the path, e.g. {choices}"
+            )
+        ref = DimensionRef(name, dataset, found[0], dim)
+        self._cache[(start, name)] = ref
+        return ref
+
+    def is_dimension(self, name: str) -> bool:
+        return name.split(".")[-1] in self._owner
+
+    def dimension_names(self) -> list[str]:
+        return list(self._owner)

@@ -1,0 +1,196 @@
+"""Resolve metric names into a graph of computation nodes.
+
+Leaves are aggregations of one dataset's rows; every other node combines
+leaves after they are aggregated (ratio, derived, offset) or works on a
+daily series (cumulative). Nodes are frozen, so one leaf used by several
+metrics is computed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onpace.catalog import models as m
+from onpace.catalog.expr import ExpressionError, names, parse
+from onpace.catalog.project import Project
+from onpace.errors import QueryError, did_you_mean
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """An aggregation over the rows of one dataset."""
+
+    dataset: str
+    time: str
+    agg: m.Agg
+    expr: str | None
+    filters: tuple[str, ...]
+    percentile: float | None = None
+
+    @property
+    def is_count(self) -> bool:
+        return self.agg in (m.Agg.count, m.Agg.count_distinct)
+
+    @property
+    def zero_when_empty(self) -> bool:
+        return self.agg in (m.Agg.sum, m.Agg.count, m.Agg.count_distinct)
+
+
+@dataclass(frozen=True)
+class Semi:
+    """A semi-additive balance: last/first/avg over time, summed over the rest."""
+
+    dataset: str
+    time: str
+    expr: str
+    filters: tuple[str, ...]
+    over_time: str
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    leaf: Leaf
+    window_days: int | None  # trailing window in days (None: not a window)
+    window: tuple[int, str] | None  # the window as written: (28, 'day')
+    to_date: m.Grain | None
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: Node
+    denominator: Node
+
+
+@dataclass(frozen=True)
+class Derived:
+    expr: str
+    inputs: tuple[tuple[str, Node], ...]
+
+
+@dataclass(frozen=True)
+class Offset:
+    node: Node
+    count: int
+    unit: str  # 'period' or a calendar unit
+
+
+Node = Leaf | Semi | Cumulative | Ratio | Derived | Offset
+
+
+def children(node: Node) -> list[Node]:
+    if isinstance(node, Ratio):
+        return [node.numerator, node.denominator]
+    if isinstance(node, Derived):
+        return [n for _, n in node.inputs]
+    if isinstance(node, Offset):
+        return [node.node]
+    if isinstance(node, Cumulative):
+        return [node.leaf]
+    return []
+
+
+def walk(roots: list[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, children before parents, each once."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+
+    def visit(node: Node) -> None:
+        if node in seen:
+            return
+        for child in children(node):
+            visit(child)
+        seen.add(node)
+        order.append(node)
+
+    for root in roots:
+        visit(root)
+    return order
+
+
+def is_integer(node: Node) -> bool:
+    if isinstance(node, Leaf):
+        return node.is_count
+    if isinstance(node, Cumulative):
+        return node.leaf.is_count
+    if isinstance(node, Offset):
+        return is_integer(node.node)
+    return False
+
+
+class Planner:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def resolve(self, name: str, extra: tuple[str, ...] = (), stack: tuple[str, ...] = ()) -> Node:
+        metric = self.project.metrics.get(name)
+        if metric is None:
+            raise QueryError(f"unknown metric '{name}'", suggestion=did_you_mean(name, self.project.metrics))
+        if name in stack:
+            raise QueryError("cycle between metrics: " + " -> ".join([*stack, name]))
+        stack = (*stack, name)
+        if isinstance(metric, m.SimpleMetric):
+            return self._simple(metric, extra)
+        if isinstance(metric, m.SemiAdditiveMetric):
+            return self._semi(metric, extra)
+        if isinstance(metric, m.RatioMetric):
+            more = (*extra, metric.filter) if metric.filter else extra
+            return Ratio(self.resolve(metric.numerator, more, stack), self.resolve(metric.denominator, more, stack))
+        if isinstance(metric, m.CumulativeMetric):
+            base = self.resolve(metric.metric, extra, stack)
+            if not isinstance(base, Leaf) or base.agg not in (m.Agg.sum, m.Agg.count):
+                raise QueryError(f"cumulative metric '{name}' needs a simple sum or count metric")
+            window = m.parse_span(metric.window, allow_period=False) if metric.window else None
+            days = None
+            if window is not None:
+                if window[1] not in ("day", "week"):
+                    raise QueryError(f"cumulative metric '{name}': windows are counted in days or weeks")
+                days = window[0] * (7 if window[1] == "week" else 1)
+            to_date = m.Grain(metric.grain_to_date) if metric.grain_to_date else None
+            return Cumulative(base, days, window, to_date)
+        return self._derived(metric, extra, stack)
+
+    def _measure(self, metric: m.SimpleMetric | m.SemiAdditiveMetric) -> tuple[m.Dataset, m.Measure | None]:
+        if metric.measure is not None:
+            found = self.project.find_measure(metric.measure)
+            if len(found) != 1:
+                raise QueryError(f"metric '{metric.name}': measure '{metric.measure}' is unknown or ambiguous")
+            return found[0]
+        return self.project.datasets[metric.dataset or ""], None
+
+    def _time(self, metric: m.SimpleMetric | m.SemiAdditiveMetric, ds: m.Dataset) -> str:
+        time = metric.time or ds.time
+        if time is None:
+            raise QueryError(f"metric '{metric.name}' has no time dimension (set 'time' on dataset '{ds.name}')")
+        return time
+
+    def _simple(self, metric: m.SimpleMetric, extra: tuple[str, ...]) -> Leaf:
+        ds, measure = self._measure(metric)
+        filters = tuple(f for f in (measure.filter if measure else None, metric.filter, *extra) if f)
+        if measure is not None:
+            return Leaf(ds.name, self._time(metric, ds), measure.agg, measure.expr, filters, measure.percentile)
+        assert metric.agg is not None
+        return Leaf(ds.name, self._time(metric, ds), metric.agg, metric.expr, filters, metric.percentile)
+
+    def _semi(self, metric: m.SemiAdditiveMetric, extra: tuple[str, ...]) -> Semi:
+        ds, measure = self._measure(metric)
+        expr = measure.expr if measure else metric.expr
+        filters = tuple(f for f in (measure.filter if measure else None, metric.filter, *extra) if f)
+        return Semi(ds.name, self._time(metric, ds), expr or "1", filters, metric.over_time)
+
+    def _derived(self, metric: m.DerivedMetric, extra: tuple[str, ...], stack: tuple[str, ...]) -> Derived:
+        inputs: dict[str, Node] = {}
+        for inp in metric.inputs:
+            more = (*extra, inp.filter) if inp.filter else extra
+            node = self.resolve(inp.metric, more, stack)
+            if inp.offset:
+                count, unit = m.parse_span(inp.offset, allow_period=True)
+                node = Offset(node, count, unit)
+            inputs[inp.ref] = node
+        try:
+            tree = parse(metric.expr)
+        except ExpressionError as exc:
+            raise QueryError(f"metric '{metric.name}': {exc}") from None
+        for ref in names(tree):
+            if ref.text not in inputs:
+                inputs[ref.text] = self.resolve(ref.text, extra, stack)
+        return Derived(metric.expr, tuple(inputs.items()))

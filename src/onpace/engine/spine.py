@@ -1,0 +1,39 @@
+"""Small in-memory tables the queries join to: periods, days, as-of dates.
+
+Their names derive from their contents, so the SQL of a query is the same
+every time it is compiled (SQL snapshots stay stable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+import ibis.expr.operations as ops
+import ibis.expr.schema as sch
+import pyarrow as pa
+from ibis.formats.pyarrow import PyArrowTableProxy
+
+
+def date_table(prefix: str, columns: dict[str, list[dt.date]]) -> Any:
+    """An ibis table of date columns, named by a hash of its contents.
+
+    Equal contents give the very same table object, so one query can use it twice.
+    """
+    return _date_table(prefix, tuple((name, tuple(values)) for name, values in columns.items()))
+
+
+@lru_cache(maxsize=256)
+def _date_table(prefix: str, items: tuple[tuple[str, tuple[dt.date, ...]], ...]) -> Any:
+    columns = dict(items)
+    arrow = pa.table({name: pa.array(values, type=pa.date32()) for name, values in columns.items()})
+    digest = hashlib.sha1(usedforsecurity=False)
+    for name, values in columns.items():
+        digest.update(name.encode())
+        digest.update(b"".join(v.toordinal().to_bytes(4, "little") for v in values))
+    schema = sch.Schema({name: "date" for name in columns})
+    return ops.InMemoryTable(
+        name=f"onpace_{prefix}_{digest.hexdigest()[:12]}", schema=schema, data=PyArrowTableProxy(arrow)
+    ).to_expr()

@@ -1,0 +1,101 @@
+"""Exceptions shared by every layer.
+
+User errors (a bad definition, an unknown metric, a bad query parameter) are
+kept apart from internal ones: they carry what a person needs to fix the
+problem (file, line, what was expected, a suggestion) and an HTTP status for
+the API layer.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class OnpaceError(Exception):
+    """Base class of every error onpace raises on purpose."""
+
+    status: int = 500
+
+
+class UserError(OnpaceError):
+    """Something the user can fix: input, definitions, parameters."""
+
+    status = 400
+
+
+class NotFoundError(UserError):
+    status = 404
+
+
+class BackendError(OnpaceError):
+    """A data source failed (connection refused, SQL error on the backend)."""
+
+    status = 502
+
+
+class MissingDependencyError(UserError):
+    """An optional engine is needed but not installed."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to ``name``, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in the definitions, with where it is."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    path: str | None = None
+    expected: str | None = None
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "")
+            where += ": "
+        text = where + (f"{self.path}: " if self.path else "") + self.message
+        if self.expected:
+            text += f" (expected {self.expected})"
+        if self.suggestion:
+            text += f"; did you mean '{self.suggestion}'?"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "path": self.path,
+            "message": self.message,
+            "expected": self.expected,
+            "suggestion": self.suggestion,
+        }
+
+
+class DefinitionError(UserError):
+    """One or more problems in the project's definitions, all listed."""
+
+    status = 422
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        count = len(issues)
+        head = f"{count} problem{'s' if count != 1 else ''} in the definitions"
+        super().__init__(head + ":\n" + "\n".join(f"  {i}" for i in issues))
+
+
+class QueryError(UserError):
+    """A query asks for something the definitions cannot answer."""
+
+    def __init__(self, message: str, suggestion: str | None = None) -> None:
+        self.suggestion = suggestion
+        if suggestion:
+            message += f"; did you mean '{suggestion}'?"
+        super().__init__(message)

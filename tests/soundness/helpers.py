@@ -1,0 +1,158 @@
+"""Helpers of the soundness suite: tiny DuckDB projects written by each test.
+
+Every test builds its own project in ``tmp_path``: a DuckDB file with a few
+hand-made rows, an ``onpace.yml`` and one ``models/models.yml``. Expected numbers
+come from the test itself (arithmetic by hand, or hand-written SQL run by
+:meth:`SoundProject.reference` on a copy of the data), never from the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+import yaml
+
+from onpace.catalog.project import Project, load_project
+
+if TYPE_CHECKING:
+    from onpace.engine import Engine
+
+Rows = Sequence[Mapping[str, Any]]
+Tables = Mapping[str, Rows] | str
+
+
+def d(text: str) -> dt.date:
+    """A date from 'YYYY-MM-DD' (short, to keep expected tables readable)."""
+    return dt.date.fromisoformat(text)
+
+
+class SoundProject:
+    """A project on disk, its engine (opened on first query) and a reference copy of the data."""
+
+    def __init__(self, root: Path, reference_db: Path) -> None:
+        self.root = root
+        self.reference_db = reference_db
+        self.project: Project = load_project(root, env={})
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from onpace.engine import Engine
+
+            self._engine = Engine(self.project)
+        return self._engine
+
+    def query(
+        self,
+        metrics: Sequence[str],
+        dimensions: Sequence[str] = (),
+        grain: str | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        where: str | None = None,
+    ) -> pa.Table:
+        from onpace.engine import Query
+
+        query = Query(
+            metrics=list(metrics), dimensions=list(dimensions), grain=grain, start=start, end=end, where=where
+        )
+        return self.engine.query(query)
+
+    def reference(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run hand-written SQL on a copy of the data (the engine never reads this file)."""
+        con = duckdb.connect(str(self.reference_db))
+        try:
+            return con.sql(sql).fetchall()
+        finally:
+            con.close()
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+
+def write_tables(db: Path, tables: Tables) -> None:
+    """Create the tables: ``{name: [row dicts]}`` (types inferred by pyarrow) or SQL statements."""
+    con = duckdb.connect(str(db))
+    try:
+        if isinstance(tables, str):
+            con.execute(tables)
+        else:
+            for name, rows in tables.items():
+                arrow = pa.Table.from_pylist([dict(r) for r in rows])
+                con.register("_soundness_rows", arrow)
+                con.execute(f'create table "{name}" as select * from _soundness_rows')
+                con.unregister("_soundness_rows")
+    finally:
+        con.close()
+
+
+def build_project(
+    root: Path,
+    reference_db: Path,
+    tables: Tables,
+    models_yaml: str,
+    calendar: Mapping[str, Any] | None = None,
+) -> SoundProject:
+    (root / "models").mkdir(parents=True)
+    write_tables(root / "data.duckdb", tables)
+    shutil.copyfile(root / "data.duckdb", reference_db)
+    config: dict[str, Any] = {
+        "name": "soundness",
+        "sources": {"warehouse": {"url": "duckdb:///data.duckdb"}},
+    }
+    if calendar is not None:
+        config["calendar"] = dict(calendar)
+    (root / "onpace.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (root / "models" / "models.yml").write_text(models_yaml)
+    return SoundProject(root, reference_db)
+
+
+def _same(got: Any, want: Any) -> bool:
+    if want is None:
+        return got is None
+    if got is None:
+        return False
+    if isinstance(want, float):
+        if not isinstance(got, (int, float)) or isinstance(got, bool) or math.isnan(got):
+            return False
+        return bool(got == pytest.approx(want, rel=1e-12, abs=1e-12))
+    return bool(got == want)
+
+
+def assert_table(table: pa.Table, columns: Sequence[str], expected: Sequence[Sequence[Any]]) -> None:
+    """The table has exactly these columns (in order) and rows (in order).
+
+    A float expected value is compared with a relative tolerance of 1e-12; ``None``
+    must be a null (not 0, not NaN); anything else must be equal.
+    """
+    assert table.column_names == list(columns), f"columns {table.column_names} != {list(columns)}"
+    got_rows = [tuple(row[c] for c in columns) for row in table.to_pylist()]
+    want_rows = [tuple(row) for row in expected]
+    problems = []
+    if len(got_rows) != len(want_rows):
+        problems.append(f"{len(got_rows)} rows, expected {len(want_rows)}")
+    for i, (got, want) in enumerate(zip(got_rows, want_rows, strict=False)):
+        for col, g, w in zip(columns, got, want, strict=True):
+            if not _same(g, w):
+                problems.append(f"row {i} {want[: len(columns) - 1]!r}: column {col!r} is {g!r}, expected {w!r}")
+    if problems:
+        dump = "\n".join(f"  {row}" for row in got_rows)
+        raise AssertionError("\n".join(problems) + f"\ngot rows:\n{dump}")
+
+
+def column(table: pa.Table, name: str) -> list[Any]:
+    return list(table.column(name).to_pylist())
+
+
+MakeProject = Callable[..., SoundProject]
