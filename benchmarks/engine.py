@@ -6,10 +6,11 @@
 For each scale the TPC-H example project is generated once under benchmarks/data/sf<scale>/
 (reused afterwards), then the example's metrics by month and region are computed four ways:
 hand-written DuckDB SQL (reference_sql.py), onpace, pandas (reference_pandas.py) and polars lazy
-(reference_polars.py). After a warm-up run of each (the machine drops its file cache when idle),
-the runs are interleaved and the median is reported. Peak memory is measured for each
-implementation in fresh subprocesses that import the same modules, so the baselines match; the
-memory a computation used is its peak minus what the process held before it started.
+(reference_polars.py). Every run is a fresh process that imports the same modules (so no run
+inherits another's heap, and the baselines match) and reports the time of the computation
+(connecting, querying, fetching the result; not the imports) and its memory: the peak resident
+memory minus what the process held before the computation. After a warm-up run of each (the
+machine drops its file cache when idle), the runs are interleaved and the medians reported.
 The four results must agree (numbers within 1e-9 relative): a disagreement always fails.
 
 Also timed: compiling (not running) 100 metrics by 10 dimensions in a synthetic project.
@@ -56,7 +57,6 @@ DATA = HERE / "data"
 RESULTS = HERE / "results"
 METRICS = list(reference_sql.METRICS)
 IMPLEMENTATIONS = ("sql", "onpace", "pandas", "polars")
-MEMORY_RUNS = {"sql": 3, "onpace": 3, "pandas": 1, "polars": 1}
 TARGETS = {
     "onpace/sql": ("<=", 1.25),
     "pandas/onpace": (">=", 3.0),
@@ -65,7 +65,7 @@ TARGETS = {
     "compile_s": ("<", 1.0),
 }
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 # -- the four implementations: project directory -> result table ---------------------------------
@@ -109,31 +109,20 @@ def example_project(scale: float) -> Path:
     return directory
 
 
-# -- timing and memory ----------------------------------------------------------------------------
-def timed(name: str, project: Path) -> tuple[float, pa.Table]:
-    gc.collect()
-    start = time.perf_counter()
-    table = RUNNERS[name](project)
-    return time.perf_counter() - start, table
-
-
-def peak_memory(name: str, project: Path) -> dict[str, float]:
-    """Peak resident memory (MB) of one implementation in fresh processes, and what it held before the run.
-
-    The median of MEMORY_RUNS[name] processes (by memory used), as DuckDB's peak varies with thread timing.
-    """
+# -- timing and memory: one fresh process per run ------------------------------------------------
+def measure(name: str, project: Path, save: Path | None = None) -> dict[str, float]:
+    """Run one implementation once in a fresh process: its time (s), peak memory and memory before the run (MB)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--project", str(project)]
-    runs: list[dict[str, float]] = []
-    for _ in range(MEMORY_RUNS[name]):
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"memory run of {name} failed:\n{done.stderr}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    runs.sort(key=_used)
-    return runs[len(runs) // 2]
+    if save is not None:
+        command += ["--save", str(save)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the run of {name} failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
-def child(name: str, project: Path) -> None:
+def child(name: str, project: Path, save: Path | None) -> None:
     """In the subprocess: every implementation's modules are already imported (same baseline for all).
 
     Peak memory is the kernel's high-water mark of resident memory (VmHWM), reset after the imports.
@@ -143,9 +132,13 @@ def child(name: str, project: Path) -> None:
     _reset_peak()
     baseline = _status_mb("VmRSS")
     start = time.perf_counter()
-    RUNNERS[name](project)
+    table = RUNNERS[name](project)
     seconds = time.perf_counter() - start
-    print(json.dumps({"peak_mb": _status_mb("VmHWM"), "baseline_mb": baseline, "seconds": seconds}))
+    peak = _status_mb("VmHWM")
+    if save is not None:
+        with pa.OSFile(str(save), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "baseline_mb": baseline}))
 
 
 def _reset_peak() -> None:
@@ -162,41 +155,52 @@ def _status_mb(field: str) -> float:
     raise SystemExit(f"no {field} in /proc/self/status")
 
 
-def bench_scale(scale: float, repeat: int, memory: bool) -> dict[str, Any]:
+def bench_scale(scale: float, repeat: int) -> dict[str, Any]:
     project = example_project(scale)
+    load = [os.getloadavg()[0]]
     console.print(f"[bold]scale {scale:g}[/]: warm-up")
     results: dict[str, pa.Table] = {}
     warmup: dict[str, float] = {}
-    for name in IMPLEMENTATIONS:
-        warmup[name], results[name] = timed(name, project)
-    runs: dict[str, list[float]] = {name: [] for name in IMPLEMENTATIONS}
+    with tempfile.TemporaryDirectory(prefix="onpace-bench-") as tmp:
+        for name in IMPLEMENTATIONS:
+            saved = Path(tmp) / f"{name}.arrow"
+            warmup[name] = measure(name, project, saved)["seconds"]
+            with pa.memory_map(str(saved)) as source:
+                results[name] = pa.ipc.open_file(source).read_all()
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in IMPLEMENTATIONS}
     for i in range(repeat):
         console.print(f"  run {i + 1}/{repeat}")
-        for name in IMPLEMENTATIONS:  # interleaved, so a slow moment of the machine hits all of them
-            seconds, _ = timed(name, project)
-            runs[name].append(seconds)
+        for name in IMPLEMENTATIONS:  # interleaved, so a busy moment of the machine hits all of them
+            runs[name].append(measure(name, project))
+    load.append(os.getloadavg()[0])
 
     disagreements = {name: compare.differences(results["sql"], results[name], rel=1e-9) for name in IMPLEMENTATIONS[1:]}
-    mem = {name: peak_memory(name, project) for name in IMPLEMENTATIONS} if memory else {}
-    median = {name: statistics.median(values) for name, values in runs.items()}
+    median = {name: statistics.median(r["seconds"] for r in values) for name, values in runs.items()}
+    mem = {name: _median_memory(values) for name, values in runs.items()}
     ratios = {
         "onpace/sql": median["onpace"] / median["sql"],
         "pandas/onpace": median["pandas"] / median["onpace"],
         "onpace/polars": median["onpace"] / median["polars"],
+        "onpace_mem/sql_mem": _used(mem["onpace"]) / _used(mem["sql"]),
     }
-    if mem:
-        ratios["onpace_mem/sql_mem"] = _used(mem["onpace"]) / _used(mem["sql"])
     return {
         "scale": scale,
         "rows": results["sql"].num_rows,
         "lineitem_rows": _count(project, "lineitem"),
+        "load_average_1min": {"start": load[0], "end": load[1]},
         "warmup_s": warmup,
-        "runs_s": runs,
+        "runs_s": {name: [r["seconds"] for r in values] for name, values in runs.items()},
         "median_s": median,
         "memory": mem,
         "ratios": ratios,
         "disagreements": {name: problems for name, problems in disagreements.items() if problems},
     }
+
+
+def _median_memory(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median memory used (DuckDB's peak varies with thread timing)."""
+    ordered = sorted(runs, key=_used)
+    return {key: ordered[len(ordered) // 2][key] for key in ("peak_mb", "baseline_mb")}
 
 
 def _used(memory: dict[str, float]) -> float:
@@ -369,6 +373,33 @@ def report(results: dict[str, Any]) -> None:
     )
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The figures as Markdown tables, for docs/performance.md."""
+    lines = [
+        "| scale | lineitem rows | implementation | median s | min s | memory used MB | peak MB |",
+        "|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for scale in results["scales"]:
+        for name in IMPLEMENTATIONS:
+            mem = scale["memory"][name]
+            lines.append(
+                f"| {scale['scale']:g} | {scale['lineitem_rows']:,} | {name} | {scale['median_s'][name]:.2f} "
+                f"| {min(scale['runs_s'][name]):.2f} | {_used(mem):,.0f} | {mem['peak_mb']:,.0f} |"
+            )
+    keys = [key for key in TARGETS if key != "compile_s"]
+    lines += ["", "| scale | " + " | ".join(f"{k} (target {TARGETS[k][0]} {TARGETS[k][1]:g})" for k in keys) + " |"]
+    lines.append("|---:|" + "---:|" * len(keys))
+    for scale in results["scales"]:
+        lines.append(f"| {scale['scale']:g} | " + " | ".join(f"{scale['ratios'][k]:.2f}" for k in keys) + " |")
+    c = results["compile"]
+    lines += [
+        "",
+        f"Compiling {c['metrics']} metrics x {c['dimensions']} dimensions (SQL only, fresh engine): "
+        f"median {c['median_s']:.3f} s, first {c['first_s']:.3f} s (target < 1 s).",
+    ]
+    return "\n".join(lines)
+
+
 def machine() -> dict[str, Any]:
     pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     versions: dict[str, str | None] = {}
@@ -391,17 +422,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0], help="TPC-H scale factors")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per implementation (median reported)")
     parser.add_argument("--no-check", action="store_true", help="report only: exit 0 even when a target is missed")
-    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     parser.add_argument("--output", type=Path, default=None, help="results JSON (default: results/engine-<date>.json)")
+    parser.add_argument("--markdown", action="store_true", help="also print the figures as Markdown tables")
     parser.add_argument("--child", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--save", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child, args.project)
+        child(args.child, args.project, args.save)
         return 0
 
     results: dict[str, Any] = {"date": date.today().isoformat(), "machine": machine(), "repeat": args.repeat}
-    results["scales"] = [bench_scale(scale, args.repeat, not args.no_memory) for scale in args.scales]
+    busy = os.getloadavg()[0]
+    if busy > 0.5:
+        console.print(f"[yellow]the machine is busy (load average {busy:.1f}): timings will be noisy[/]")
+    results["scales"] = [bench_scale(scale, args.repeat) for scale in args.scales]
     results["compile"] = bench_compile(args.repeat)
     missed = check(results)
     results["targets"] = {key: f"{op} {limit:g}" for key, (op, limit) in TARGETS.items()}
@@ -410,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     report(results)
+    if args.markdown:
+        console.print(markdown(results), markup=False, highlight=False, soft_wrap=True)
     console.print(f"results written to {output}")
 
     wrong = [(s["scale"], name, problems) for s in results["scales"] for name, problems in s["disagreements"].items()]

@@ -51,8 +51,24 @@ def test_validate_ok(project: Path) -> None:
 def test_query_json_matches_hand_written_sql(project: Path) -> None:
     result = runner.invoke(
         app,
-        ["query", "revenue", "orders", "avg_order_value", "--by", "region", "--grain", "month",
-         "--start", "2024-03-01", "--end", "2024-05-31", "--format", "json", "--project", str(project)],
+        [
+            "query",
+            "revenue",
+            "orders",
+            "avg_order_value",
+            "--by",
+            "region",
+            "--grain",
+            "month",
+            "--start",
+            "2024-03-01",
+            "--end",
+            "2024-05-31",
+            "--format",
+            "json",
+            "--project",
+            str(project),
+        ],
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)

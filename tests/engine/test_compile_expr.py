@@ -41,8 +41,10 @@ def evaluate(text: str) -> list[object]:
         ("day >= '2024-01-04'", [False, False, False, True, True]),  # a string compared with a date is a date
         ("amount * (1 - 0.5) + qty", [6.0, 12.0, 18.0, 0.0, 30.0]),
         ("amount / qty", [10.0, 10.0, 10.0, None, 10.0]),  # division by zero gives null
-        ("case when qty > 2 then 'big' when qty > 0 then 'small' else 'none' end",
-         ["small", "small", "big", "none", "big"]),
+        (
+            "case when qty > 2 then 'big' when qty > 0 then 'small' else 'none' end",
+            ["small", "small", "big", "none", "big"],
+        ),
         ("coalesce(region, 'unknown')", ["EU", "US", "unknown", "EU", "APAC"]),
         ("upper(channel) like 'W%'", [True, False, True, False, True]),
         ("if(qty % 2 = 1, 1, 0)", [1, 0, 1, 0, 1]),
@@ -59,7 +61,13 @@ def test_keywords_are_case_insensitive() -> None:
 
 
 def test_names_are_listed_in_order() -> None:
-    assert [n.text for n in names(parse("a + f(b) > c and d in (e)".replace("f(", "abs(")))] == ["a", "b", "c", "d", "e"]
+    assert [n.text for n in names(parse("a + f(b) > c and d in (e)".replace("f(", "abs(")))] == [
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+    ]
 
 
 @pytest.mark.parametrize(

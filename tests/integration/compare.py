@@ -37,9 +37,7 @@ def _show(value: Any) -> str:
     return "NULL" if value is None else str(value)
 
 
-def differences(
-    columns: Sequence[str], want: Sequence[Sequence[Any]], got: Sequence[Sequence[Any]]
-) -> list[str]:
+def differences(columns: Sequence[str], want: Sequence[Sequence[Any]], got: Sequence[Sequence[Any]]) -> list[str]:
     """Human-readable differences between two lists of rows (empty when they are the same)."""
     problems: list[str] = []
     if len(want) != len(got):
@@ -50,9 +48,16 @@ def differences(
         if w is None or g is None:
             side = "missing" if g is None else "unexpected"
             row = w if g is None else g
-            problems.append(f"row {index}: {side} row " + ", ".join(f"{c}={_show(v)}" for c, v in zip(columns, row or ())))
+            problems.append(
+                f"row {index}: {side} row "
+                + ", ".join(f"{c}={_show(v)}" for c, v in zip(columns, row or (), strict=True))
+            )
         else:
-            bad = [f"{c}: expected {_show(a)}, got {_show(b)}" for c, a, b in zip(columns, w, g) if not _same(a, b)]
+            bad = [
+                f"{c}: expected {_show(a)}, got {_show(b)}"
+                for c, a, b in zip(columns, w, g, strict=True)
+                if not _same(a, b)
+            ]
             if bad:
                 key = ", ".join(_show(v) for v in w[: len(columns)])
                 problems.append(f"row {index} ({key}): " + "; ".join(bad))

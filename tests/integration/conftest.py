@@ -123,13 +123,12 @@ EngineFactory = Callable[[str, str, pytest.FixtureRequest], "Engine"]
 
 
 @pytest.fixture(scope="session")
-def engines(projects: Callable[[str], Project]) -> EngineFactory:
+def engines(projects: Callable[[str], Project]) -> Iterator[EngineFactory]:
     """``engines(project, backend, request)``: an engine over the backend's data, one per pair per run.
 
     The backend fixture is requested through the test's ``request``, so only the
     backends a run selects are set up (and skipped when their service is missing).
-    The engines are not closed: ``Engine.close()`` disconnects injected backends,
-    which the backend fixtures own.
+    Closing an engine leaves injected connections open: the backend fixtures own them.
     """
     from onpace.engine import Engine
 
@@ -141,4 +140,6 @@ def engines(projects: Callable[[str], Project]) -> EngineFactory:
             made[project, backend] = Engine(projects(project), backends={"warehouse": con})
         return made[project, backend]
 
-    return get
+    yield get
+    for engine in made.values():
+        engine.close()

@@ -51,13 +51,30 @@ LAST_DAY = dt.date(2025, 3, 20)
 EMPTY_ORDER_MONTHS = {(2023, 8), (2024, 7)}
 EMPTY_INVENTORY_MONTHS = {(2023, 5), (2024, 9)}
 MUST_HAVE_ORDERS = (
-    FIRST_DAY, dt.date(2023, 2, 28), dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2024, 2, 28), dt.date(2024, 2, 29),
-    dt.date(2024, 3, 1), dt.date(2024, 12, 31), dt.date(2025, 1, 1), LAST_DAY,
+    FIRST_DAY,
+    dt.date(2023, 2, 28),
+    dt.date(2023, 12, 31),
+    dt.date(2024, 1, 1),
+    dt.date(2024, 2, 28),
+    dt.date(2024, 2, 29),
+    dt.date(2024, 3, 1),
+    dt.date(2024, 12, 31),
+    dt.date(2025, 1, 1),
+    LAST_DAY,
 )
 REGIONS = ("north", "south", "east", "west")
 SEGMENTS = ("consumer", "smb", "enterprise")
-STATUSES = ("completed", "completed", "completed", "completed", "completed", "completed", "returned", "cancelled",
-            "pending")
+STATUSES = (
+    "completed",
+    "completed",
+    "completed",
+    "completed",
+    "completed",
+    "completed",
+    "returned",
+    "cancelled",
+    "pending",
+)
 PRODUCTS = ("widget", "gadget", "gizmo", "doohickey")
 DISCOUNTS = (Decimal("0.00"), Decimal("0.00"), Decimal("0.05"), Decimal("0.10"), Decimal("0.25"))
 WAREHOUSES = ("ams", "nyc", "sgp")
@@ -95,8 +112,18 @@ def _orders_and_lines(rng: random.Random) -> tuple[list[Row], list[Row]]:
             for line_no in range(1, rng.randint(1, 4) + 1):
                 shipped = None if status == "pending" or rng.random() < 0.05 else day + dt.timedelta(rng.randint(0, 9))
                 committed = day + dt.timedelta(rng.randint(2, 6))
-                lines.append((oid, line_no, rng.choice(PRODUCTS), rng.randint(1, 10), _money(rng, 1, 200),
-                              rng.choice(DISCOUNTS), shipped, committed))
+                lines.append(
+                    (
+                        oid,
+                        line_no,
+                        rng.choice(PRODUCTS),
+                        rng.randint(1, 10),
+                        _money(rng, 1, 200),
+                        rng.choice(DISCOUNTS),
+                        shipped,
+                        committed,
+                    )
+                )
     return orders, lines
 
 
@@ -127,13 +154,34 @@ def tables() -> tuple[Table, ...]:
     inventory = _inventory(rng)
     return (
         Table("customers", (("id", "integer"), ("region", "varchar"), ("segment", "varchar")), tuple(customers)),
-        Table("orders", (("id", "integer"), ("customer_id", "integer"), ("order_date", "date"), ("status", "varchar"),
-                         ("amount", "decimal(12,2)")), tuple(orders)),
-        Table("order_lines", (("order_id", "integer"), ("line_no", "integer"), ("product", "varchar"),
-                              ("qty", "integer"), ("price", "decimal(12,2)"), ("discount", "decimal(4,2)"),
-                              ("shipped_date", "date"), ("committed_date", "date")), tuple(lines)),
-        Table("inventory", (("snapshot_date", "date"), ("warehouse", "varchar"), ("units", "integer")),
-              tuple(inventory)),
+        Table(
+            "orders",
+            (
+                ("id", "integer"),
+                ("customer_id", "integer"),
+                ("order_date", "date"),
+                ("status", "varchar"),
+                ("amount", "decimal(12,2)"),
+            ),
+            tuple(orders),
+        ),
+        Table(
+            "order_lines",
+            (
+                ("order_id", "integer"),
+                ("line_no", "integer"),
+                ("product", "varchar"),
+                ("qty", "integer"),
+                ("price", "decimal(12,2)"),
+                ("discount", "decimal(4,2)"),
+                ("shipped_date", "date"),
+                ("committed_date", "date"),
+            ),
+            tuple(lines),
+        ),
+        Table(
+            "inventory", (("snapshot_date", "date"), ("warehouse", "varchar"), ("units", "integer")), tuple(inventory)
+        ),
     )
 
 

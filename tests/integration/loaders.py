@@ -24,12 +24,27 @@ LOCK_NAME = "onpace_integration_data"
 LOCK_TIMEOUT_S = 300
 
 SQL_TYPES: dict[str, dict[ColumnType, str]] = {
-    "duckdb": {"integer": "INTEGER", "varchar": "VARCHAR", "date": "DATE",
-               "decimal(12,2)": "DECIMAL(12,2)", "decimal(4,2)": "DECIMAL(4,2)"},
-    "postgres": {"integer": "INTEGER", "varchar": "VARCHAR(32)", "date": "DATE",
-                 "decimal(12,2)": "NUMERIC(12,2)", "decimal(4,2)": "NUMERIC(4,2)"},
-    "mysql": {"integer": "INT", "varchar": "VARCHAR(32)", "date": "DATE",
-              "decimal(12,2)": "DECIMAL(12,2)", "decimal(4,2)": "DECIMAL(4,2)"},
+    "duckdb": {
+        "integer": "INTEGER",
+        "varchar": "VARCHAR",
+        "date": "DATE",
+        "decimal(12,2)": "DECIMAL(12,2)",
+        "decimal(4,2)": "DECIMAL(4,2)",
+    },
+    "postgres": {
+        "integer": "INTEGER",
+        "varchar": "VARCHAR(32)",
+        "date": "DATE",
+        "decimal(12,2)": "NUMERIC(12,2)",
+        "decimal(4,2)": "NUMERIC(4,2)",
+    },
+    "mysql": {
+        "integer": "INT",
+        "varchar": "VARCHAR(32)",
+        "date": "DATE",
+        "decimal(12,2)": "DECIMAL(12,2)",
+        "decimal(4,2)": "DECIMAL(4,2)",
+    },
 }
 
 
@@ -65,8 +80,11 @@ def load_duckdb(path: Path) -> None:
     import pyarrow as pa
 
     kinds: dict[ColumnType, pa.DataType] = {
-        "integer": pa.int32(), "varchar": pa.string(), "date": pa.date32(),
-        "decimal(12,2)": pa.decimal128(12, 2), "decimal(4,2)": pa.decimal128(4, 2),
+        "integer": pa.int32(),
+        "varchar": pa.string(),
+        "date": pa.date32(),
+        "decimal(12,2)": pa.decimal128(12, 2),
+        "decimal(4,2)": pa.decimal128(4, 2),
     }
     con = duckdb.connect(str(path))
     try:
@@ -90,6 +108,7 @@ def load_postgres(url: str) -> None:
 
     with psycopg.connect(url) as conn:  # one transaction: others see the old tables or the new ones
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (LOCK_NAME,))
+
         def fetch(sql: str) -> list[tuple[Any, ...]]:
             cur = conn.execute(sql)
             return cur.fetchall() if cur.description else []
@@ -115,6 +134,7 @@ def load_mysql(url: str) -> None:
         if cur.fetchall()[0][0] != 1:
             raise RuntimeError(f"could not take the MySQL lock {LOCK_NAME!r} within {LOCK_TIMEOUT_S} s")
         try:
+
             def fetch(sql: str) -> list[tuple[Any, ...]]:
                 cur.execute(sql)
                 return list(cur.fetchall())
@@ -178,8 +198,11 @@ def load_spark(spark: SparkSession) -> None:
     from pyspark.sql import types as T
 
     kinds: dict[ColumnType, T.DataType] = {
-        "integer": T.IntegerType(), "varchar": T.StringType(), "date": T.DateType(),
-        "decimal(12,2)": T.DecimalType(12, 2), "decimal(4,2)": T.DecimalType(4, 2),
+        "integer": T.IntegerType(),
+        "varchar": T.StringType(),
+        "date": T.DateType(),
+        "decimal(12,2)": T.DecimalType(12, 2),
+        "decimal(4,2)": T.DecimalType(4, 2),
     }
     for table in tables():
         schema = T.StructType([T.StructField(col, kinds[kind], nullable=True) for col, kind in table.columns])

@@ -2,8 +2,8 @@
 
 A case passes on a backend when the engine's result has the columns, the Arrow
 types (docs/engine-contract.md: period date32, count metrics int64 — a running
-count too — every other metric float64), and the rows (same order, numbers within 1e-9 relative, nulls
-equal) of the check query. A case that declares ``unsupported: {backend: why}``
+count too — every other metric float64), and the rows (same order, numbers
+within 1e-9 relative, nulls equal) of the check query. A case that declares ``unsupported: {backend: why}``
 passes there only if the engine refuses the query with a clear onpace error.
 """
 
@@ -35,8 +35,14 @@ def _params() -> Iterator[object]:
 
 
 def query_of(case: Case) -> Query:
-    return Query(metrics=list(case.metrics), dimensions=list(case.dimensions), grain=case.grain,
-                 start=case.start, end=case.end, where=case.where)
+    return Query(
+        metrics=list(case.metrics),
+        dimensions=list(case.dimensions),
+        grain=case.grain,
+        start=case.start,
+        end=case.end,
+        where=case.where,
+    )
 
 
 def metric_type(project: Project, name: str) -> pa.DataType:
@@ -66,8 +72,9 @@ def test_there_are_enough_cases() -> None:
 
 
 @pytest.mark.parametrize(("case", "backend"), list(_params()))
-def test_case(case: Case, backend: str, engines: EngineFactory, reference: Reference,
-              request: pytest.FixtureRequest) -> None:
+def test_case(
+    case: Case, backend: str, engines: EngineFactory, reference: Reference, request: pytest.FixtureRequest
+) -> None:
     engine = engines(case.project, backend, request)
     query = query_of(case)
 
@@ -83,15 +90,7 @@ def test_case(case: Case, backend: str, engines: EngineFactory, reference: Refer
     columns, want = reference.run(case.check_sql)
     assert columns == case.columns, f"the check SQL of {case.name} ({case.file}) returns {columns}, not {case.columns}"
 
-    try:
-        got = engine.query(query)
-    except OnpaceError as exc:
-        failure = f"{case.name} on {backend}: {type(exc).__name__}: {exc}\n\nengine SQL:\n{_engine_sql(engine, query)}"
-    else:
-        failure = None
-    if failure:
-        pytest.fail(failure, pytrace=False)
-
+    got = _run(engine, query, f"{case.name} on {backend}")
     problems: list[str] = []
     if got.column_names != case.columns:
         problems.append(f"columns: expected {case.columns}, got {got.column_names}")
@@ -99,8 +98,22 @@ def test_case(case: Case, backend: str, engines: EngineFactory, reference: Refer
         problems += type_problems(got, expected_types(engine.project, case))
         problems += differences(case.columns, want, rows_of(got))
     if problems:
-        pytest.fail(f"{case.name} on {backend} ({case.file}):\n  " + "\n  ".join(problems)
-                    + "\n\nengine SQL:\n" + _engine_sql(engine, query), pytrace=False)
+        pytest.fail(
+            f"{case.name} on {backend} ({case.file}):\n  "
+            + "\n  ".join(problems)
+            + "\n\nengine SQL:\n"
+            + _engine_sql(engine, query),
+            pytrace=False,
+        )
+
+
+def _run(engine: Engine, query: Query, what: str) -> pa.Table:
+    failure = ""
+    try:
+        return engine.query(query)
+    except OnpaceError as exc:
+        failure = f"{what}: {type(exc).__name__}: {exc}\n\nengine SQL:\n{_engine_sql(engine, query)}"
+    pytest.fail(failure, pytrace=False)  # outside the except block: no chained traceback in the report
 
 
 def _engine_sql(engine: Engine, query: Query) -> str:

@@ -259,7 +259,11 @@ class _ToTree(Transformer):
         return BinOp(str(op), left, right)
 
     def neg(self, operand: Node) -> Node:
-        if isinstance(operand, Literal) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+        if (
+            isinstance(operand, Literal)
+            and isinstance(operand.value, (int, float))
+            and not isinstance(operand.value, bool)
+        ):
             return Literal(-operand.value)
         return Neg(operand)
 
@@ -354,9 +358,17 @@ def parse(text: str) -> Node:
 
 
 _TERMINALS = {
-    "COMP": "a comparison", "ADDOP": "'+' or '-'", "MULOP": "'*', '/' or '%'", "NAME": "a name",
-    "NUMBER": "a number", "STRING": "a 'string'", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
-    "DOT": "'.'", "MINUS": "'-'",
+    "COMP": "a comparison",
+    "ADDOP": "'+' or '-'",
+    "MULOP": "'*', '/' or '%'",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a 'string'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "MINUS": "'-'",
 }
 
 

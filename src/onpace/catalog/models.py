@@ -184,7 +184,9 @@ def parse_span(text: str, *, allow_period: bool) -> tuple[int, str]:
     match = (_OFFSET if allow_period else _WINDOW).match(text)
     if not match or int(match.group(1)) <= 0:
         units = "day, week, month, quarter, year or period" if allow_period else "day or week"
-        raise ValueError(f"invalid duration {text!r}; expected a positive count and a unit ({units}), such as '28 days'")
+        raise ValueError(
+            f"invalid duration {text!r}; expected a positive count and a unit ({units}), such as '28 days'"
+        )
     return int(match.group(1)), match.group(2)
 
 

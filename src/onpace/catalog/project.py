@@ -71,7 +71,9 @@ class Project:
         """The source's URL with ${VAR} replaced from the environment."""
         url, missing = interpolate(self.sources[name].url, self.env)
         if missing:
-            raise DefinitionError([self.issue(self.sources[name], f"environment variable {missing[0]} is not set", "url")])
+            raise DefinitionError(
+                [self.issue(self.sources[name], f"environment variable {missing[0]} is not set", "url")]
+            )
         return url
 
     def dimensions(self) -> Iterator[tuple[m.Dataset, m.Dimension]]:
@@ -140,14 +142,26 @@ def _pydantic_issues(
             message = f"unknown key '{loc[-1]}'"
             parent = loc[:-1]
             allowed = _allowed_keys(root, raw[:-1]) if root is not None else []
-            expected = "one of " + ", ".join(allowed) if allowed else "one of the documented keys (see docs/definitions.md)"
+            expected = (
+                "one of " + ", ".join(allowed) if allowed else "one of the documented keys (see docs/definitions.md)"
+            )
             suggestion = did_you_mean(str(loc[-1]), allowed) if allowed else None
-            issues.append(Issue(message, file=file, line=line_of(positions, loc), path=format_path(parent) or None,
-                                expected=expected, suggestion=suggestion))
+            issues.append(
+                Issue(
+                    message,
+                    file=file,
+                    line=line_of(positions, loc),
+                    path=format_path(parent) or None,
+                    expected=expected,
+                    suggestion=suggestion,
+                )
+            )
             continue
         if kind == "missing":
             message = f"missing required key '{loc[-1]}'"
-            issues.append(Issue(message, file=file, line=line_of(positions, loc[:-1]), path=format_path(loc[:-1]) or None))
+            issues.append(
+                Issue(message, file=file, line=line_of(positions, loc[:-1]), path=format_path(loc[:-1]) or None)
+            )
             continue
         if kind == "string_pattern_mismatch":
             message = f"invalid name {err.get('input')!r}"
@@ -174,12 +188,23 @@ def _pydantic_issues(
                 message, expected = f"invalid value {value!r}", message.removeprefix("Input should be ")
             elif shown:
                 message = f"{message}, got {value!r}"
-        issues.append(Issue(message, file=file, line=line_of(positions, loc), path=format_path(loc) or None,
-                            expected=expected, suggestion=suggestion))
+        issues.append(
+            Issue(
+                message,
+                file=file,
+                line=line_of(positions, loc),
+                path=format_path(loc) or None,
+                expected=expected,
+                suggestion=suggestion,
+            )
+        )
     # a misspelt required key is reported once, as the unknown key with its suggestion
     typos = {(i.path, i.suggestion) for i in issues if i.message.startswith("unknown key") and i.suggestion}
-    return [i for i in issues if not (i.message.startswith("missing required key")
-                                      and (i.path, i.message.split("'")[1]) in typos)]
+    return [
+        i
+        for i in issues
+        if not (i.message.startswith("missing required key") and (i.path, i.message.split("'")[1]) in typos)
+    ]
 
 
 _TAG_ORDER = ["simple", "ratio", "derived", "cumulative", "semi_additive"]
@@ -215,8 +240,14 @@ def _allowed_keys(root: type[BaseModel], loc: PathKey) -> list[str]:
                 continue
             # a discriminated union: the next part of the location is the tag
             tag = parts.pop(0) if parts else None
-            chosen = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)
-                      and "type" in a.model_fields and tag in typing.get_args(a.model_fields["type"].annotation)]
+            chosen = [
+                a
+                for a in members
+                if isinstance(a, type)
+                and issubclass(a, BaseModel)
+                and "type" in a.model_fields
+                and tag in typing.get_args(a.model_fields["type"].annotation)
+            ]
             if len(chosen) != 1:
                 return []
             target = chosen[0]
@@ -250,7 +281,9 @@ def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *
     env = dict(os.environ) if env is None else dict(env)
     cfg_path = root / PROJECT_FILE
     if not cfg_path.exists():
-        raise DefinitionError([Issue(f"no {PROJECT_FILE} in {root}", expected="a project directory (create one with 'onpace init DIR')")])
+        raise DefinitionError(
+            [Issue(f"no {PROJECT_FILE} in {root}", expected="a project directory (create one with 'onpace init DIR')")]
+        )
     issues: list[Issue] = []
     data, positions, found = load_yaml(cfg_path, PROJECT_FILE)
     issues += found
@@ -283,13 +316,25 @@ def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *
         for ds in content.datasets:
             if ds.name in project.datasets:
                 first = project.datasets[ds.name]
-                issues.append(project.issue(ds, f"duplicate dataset name '{ds.name}' (first defined in {first._file}:{line_of(project.positions[first._file or ''], first._path)})", "name"))
+                issues.append(
+                    project.issue(
+                        ds,
+                        f"duplicate dataset name '{ds.name}' (first defined in {first._file}:{line_of(project.positions[first._file or ''], first._path)})",
+                        "name",
+                    )
+                )
             else:
                 project.datasets[ds.name] = ds
         for metric in content.metrics:
             if metric.name in project.metrics:
                 first_m = project.metrics[metric.name]
-                issues.append(project.issue(metric, f"duplicate metric name '{metric.name}' (first defined in {first_m._file}:{line_of(project.positions[first_m._file or ''], first_m._path)})", "name"))
+                issues.append(
+                    project.issue(
+                        metric,
+                        f"duplicate metric name '{metric.name}' (first defined in {first_m._file}:{line_of(project.positions[first_m._file or ''], first_m._path)})",
+                        "name",
+                    )
+                )
             else:
                 project.metrics[metric.name] = metric
 
@@ -307,7 +352,9 @@ def _model_files(root: Path, config: m.ProjectConfig, issues: list[Issue]) -> li
     for i, entry in enumerate(config.models):
         path = (root / entry).resolve()
         if root not in path.parents and path != root:
-            issues.append(Issue(f"models path {entry!r} is outside the project", file=PROJECT_FILE, path=f"models[{i}]"))
+            issues.append(
+                Issue(f"models path {entry!r} is outside the project", file=PROJECT_FILE, path=f"models[{i}]")
+            )
             continue
         if path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file())

@@ -34,8 +34,15 @@ def check_expression(project: Project, obj: m.Model, field: str, text: str | Non
     except ExpressionError as exc:
         where = f" at column {exc.column}" if exc.column else ""
         reason, _, expected = exc.reason.partition("; expected ")
-        return [project.issue(obj, f"{reason}{where} in {text!r}", field, suggestion=exc.suggestion,
-                              expected=expected or "a valid expression (see docs/definitions.md#expressions)")]
+        return [
+            project.issue(
+                obj,
+                f"{reason}{where} in {text!r}",
+                field,
+                suggestion=exc.suggestion,
+                expected=expected or "a valid expression (see docs/definitions.md#expressions)",
+            )
+        ]
     return []
 
 
@@ -45,16 +52,35 @@ def _check_sources(project: Project) -> list[Issue]:
     for name, source in cfg.sources.items():
         _, missing = interpolate(source.url, project.env)
         for var in missing:
-            issues.append(project.issue(source, f"environment variable {var} is not set (source '{name}')", "url",
-                                        expected="credentials in environment variables, e.g. export " + var + "=..."))
+            issues.append(
+                project.issue(
+                    source,
+                    f"environment variable {var} is not set (source '{name}')",
+                    "url",
+                    expected="credentials in environment variables, e.g. export " + var + "=...",
+                )
+            )
         scheme = source.url.split(":", 1)[0].lower()
         if scheme not in KNOWN_SCHEMES:
-            issues.append(project.issue(source, f"unsupported source URL scheme {scheme!r}", "url",
-                                        expected="one of " + ", ".join(sorted(KNOWN_SCHEMES)),
-                                        suggestion=did_you_mean(scheme, KNOWN_SCHEMES)))
+            issues.append(
+                project.issue(
+                    source,
+                    f"unsupported source URL scheme {scheme!r}",
+                    "url",
+                    expected="one of " + ", ".join(sorted(KNOWN_SCHEMES)),
+                    suggestion=did_you_mean(scheme, KNOWN_SCHEMES),
+                )
+            )
     if cfg.default_source and cfg.sources and cfg.default_source not in cfg.sources:
-        issues.append(project.issue(cfg, f"unknown source '{cfg.default_source}'", "default_source",
-                                    expected="a name under 'sources'", suggestion=did_you_mean(cfg.default_source, cfg.sources)))
+        issues.append(
+            project.issue(
+                cfg,
+                f"unknown source '{cfg.default_source}'",
+                "default_source",
+                expected="a name under 'sources'",
+                suggestion=did_you_mean(cfg.default_source, cfg.sources),
+            )
+        )
     return issues
 
 
@@ -66,13 +92,22 @@ def _check_datasets(project: Project) -> list[Issue]:
     dim_owner: dict[str, m.Dataset] = {}
     for ds in project.datasets.values():
         if ds.source and ds.source not in project.sources:
-            issues.append(project.issue(ds, f"unknown source '{ds.source}'", "source", expected="a name under 'sources' in onpace.yml",
-                                        suggestion=did_you_mean(ds.source, project.sources)))
+            issues.append(
+                project.issue(
+                    ds,
+                    f"unknown source '{ds.source}'",
+                    "source",
+                    expected="a name under 'sources' in onpace.yml",
+                    suggestion=did_you_mean(ds.source, project.sources),
+                )
+            )
         for group, label in ((ds.keys, "key"), (ds.dimensions, "dimension"), (ds.measures, "measure")):
             seen: set[str] = set()
             for item in group:
                 if item.name in seen:
-                    issues.append(project.issue(item, f"duplicate {label} name '{item.name}' in dataset '{ds.name}'", "name"))
+                    issues.append(
+                        project.issue(item, f"duplicate {label} name '{item.name}' in dataset '{ds.name}'", "name")
+                    )
                 seen.add(item.name)
         for key in ds.keys:
             issues += check_expression(project, key, "expr", key.expr)
@@ -80,7 +115,13 @@ def _check_datasets(project: Project) -> list[Issue]:
             issues += check_expression(project, dim, "expr", dim.expr)
             if dim.name in dim_owner and dim_owner[dim.name] is not ds:
                 other = dim_owner[dim.name]
-                issues.append(project.issue(dim, f"duplicate dimension name '{dim.name}' (also in dataset '{other.name}'); dimension names are unique in a project", "name"))
+                issues.append(
+                    project.issue(
+                        dim,
+                        f"duplicate dimension name '{dim.name}' (also in dataset '{other.name}'); dimension names are unique in a project",
+                        "name",
+                    )
+                )
             dim_owner.setdefault(dim.name, ds)
         for meas in ds.measures:
             issues += check_expression(project, meas, "expr", meas.expr)
@@ -94,11 +135,25 @@ def _check_time_ref(project: Project, obj: m.Model, ds: m.Dataset, field: str, r
     found = project.find_dimension(ref)
     all_time = [d.name for _, d in project.dimensions() if d.type == "time"]
     if found is None:
-        return [project.issue(obj, f"unknown time dimension '{ref}'", field, expected="the name of a dimension with type: time",
-                              suggestion=did_you_mean(ref, all_time))]
+        return [
+            project.issue(
+                obj,
+                f"unknown time dimension '{ref}'",
+                field,
+                expected="the name of a dimension with type: time",
+                suggestion=did_you_mean(ref, all_time),
+            )
+        ]
     if found[1].type != "time":
-        return [project.issue(obj, f"dimension '{ref}' is not a time dimension", field, expected="a dimension with type: time",
-                              suggestion=did_you_mean(ref, all_time))]
+        return [
+            project.issue(
+                obj,
+                f"dimension '{ref}' is not a time dimension",
+                field,
+                expected="a dimension with type: time",
+                suggestion=did_you_mean(ref, all_time),
+            )
+        ]
     return []
 
 
@@ -132,9 +187,15 @@ def _check_metrics(project: Project) -> list[Issue]:
                 path: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")]
                 if path[0] == "inputs":
                     path.append("metric")
-                issues.append(project.issue(metric, f"unknown metric '{ref}' in {metric.type} metric '{metric.name}'", *path,
-                                            expected="the name of a metric defined in the project",
-                                            suggestion=did_you_mean(ref, project.metrics)))
+                issues.append(
+                    project.issue(
+                        metric,
+                        f"unknown metric '{ref}' in {metric.type} metric '{metric.name}'",
+                        *path,
+                        expected="the name of a metric defined in the project",
+                        suggestion=did_you_mean(ref, project.metrics),
+                    )
+                )
         if isinstance(metric, (m.SimpleMetric, m.SemiAdditiveMetric)):
             issues += _check_measure_metric(project, metric)
         if isinstance(metric, m.DerivedMetric):
@@ -142,19 +203,34 @@ def _check_metrics(project: Project) -> list[Issue]:
             aliases = [inp.ref for inp in metric.inputs]
             dupes = {a for a in aliases if aliases.count(a) > 1}
             for alias in sorted(dupes):
-                issues.append(project.issue(metric, f"input name '{alias}' is used twice; give one an 'alias'", "inputs"))
+                issues.append(
+                    project.issue(metric, f"input name '{alias}' is used twice; give one an 'alias'", "inputs")
+                )
             for i, inp in enumerate(metric.inputs):
                 issues += check_expression(project, inp, "filter", inp.filter)
                 if inp.alias is None and inp.offset is not None:
-                    issues.append(project.issue(metric, f"input '{inp.metric}' has an offset but no 'alias'; name it so the expression can tell it from the current value", "inputs", i))
+                    issues.append(
+                        project.issue(
+                            metric,
+                            f"input '{inp.metric}' has an offset but no 'alias'; name it so the expression can tell it from the current value",
+                            "inputs",
+                            i,
+                        )
+                    )
         if isinstance(metric, m.RatioMetric):
             issues += check_expression(project, metric, "filter", metric.filter)
         if isinstance(metric, m.CumulativeMetric) and metric.metric in project.metrics:
             base = project.metrics[metric.metric]
             ok = isinstance(base, m.SimpleMetric) and _simple_agg(project, base) in ADDITIVE
             if not ok:
-                issues.append(project.issue(metric, f"cumulative metric '{metric.name}' needs a simple sum or count metric, and '{base.name}' is a {_describe(project, base)}", "metric",
-                                            expected="a simple metric with agg sum or count"))
+                issues.append(
+                    project.issue(
+                        metric,
+                        f"cumulative metric '{metric.name}' needs a simple sum or count metric, and '{base.name}' is a {_describe(project, base)}",
+                        "metric",
+                        expected="a simple metric with agg sum or count",
+                    )
+                )
     return issues
 
 
@@ -180,34 +256,69 @@ def _check_measure_metric(project: Project, metric: m.SimpleMetric | m.SemiAddit
         if not found:
             all_measures = [f"{d.name}.{x.name}" for d in project.datasets.values() for x in d.measures]
             all_measures += [x.name for d in project.datasets.values() for x in d.measures]
-            issues.append(project.issue(metric, f"unknown measure '{metric.measure}'", "measure", expected="'dataset.measure' or the name of a measure",
-                                        suggestion=did_you_mean(metric.measure, all_measures)))
+            issues.append(
+                project.issue(
+                    metric,
+                    f"unknown measure '{metric.measure}'",
+                    "measure",
+                    expected="'dataset.measure' or the name of a measure",
+                    suggestion=did_you_mean(metric.measure, all_measures),
+                )
+            )
         elif len(found) > 1:
             options = ", ".join(f"{d.name}.{x.name}" for d, x in found)
-            issues.append(project.issue(metric, f"measure name '{metric.measure}' is ambiguous: {options}", "measure", expected="'dataset.measure'"))
+            issues.append(
+                project.issue(
+                    metric,
+                    f"measure name '{metric.measure}' is ambiguous: {options}",
+                    "measure",
+                    expected="'dataset.measure'",
+                )
+            )
         else:
             ds = found[0][0]
             if isinstance(metric, m.SemiAdditiveMetric) and found[0][1].agg != m.Agg.sum:
-                issues.append(project.issue(metric, f"semi-additive metric '{metric.name}' needs a sum measure, '{metric.measure}' is {found[0][1].agg.value}", "measure"))
+                issues.append(
+                    project.issue(
+                        metric,
+                        f"semi-additive metric '{metric.name}' needs a sum measure, '{metric.measure}' is {found[0][1].agg.value}",
+                        "measure",
+                    )
+                )
     if metric.dataset is not None:
         ds = project.datasets.get(metric.dataset)
         if ds is None:
-            issues.append(project.issue(metric, f"unknown dataset '{metric.dataset}'", "dataset", expected="the name of a dataset",
-                                        suggestion=did_you_mean(metric.dataset, project.datasets)))
+            issues.append(
+                project.issue(
+                    metric,
+                    f"unknown dataset '{metric.dataset}'",
+                    "dataset",
+                    expected="the name of a dataset",
+                    suggestion=did_you_mean(metric.dataset, project.datasets),
+                )
+            )
     issues += check_expression(project, metric, "expr", metric.expr)
     issues += check_expression(project, metric, "filter", metric.filter)
     if ds is not None:
         if metric.time is not None:
             issues += _check_time_ref(project, metric, ds, "time", metric.time)
         elif ds.time is None:
-            issues.append(project.issue(metric, f"no time dimension: dataset '{ds.name}' has no 'time' and the metric sets none", "name",
-                                        expected="'time: <time dimension>' on the dataset or the metric"))
+            issues.append(
+                project.issue(
+                    metric,
+                    f"no time dimension: dataset '{ds.name}' has no 'time' and the metric sets none",
+                    "name",
+                    expected="'time: <time dimension>' on the dataset or the metric",
+                )
+            )
     return issues
 
 
 def _check_cycles(project: Project) -> list[Issue]:
     issues: list[Issue] = []
-    graph = {name: [d for d in dependencies(metric) if d in project.metrics] for name, metric in project.metrics.items()}
+    graph = {
+        name: [d for d in dependencies(metric) if d in project.metrics] for name, metric in project.metrics.items()
+    }
     state: dict[str, int] = {}
     reported: set[frozenset[str]] = set()
 
@@ -216,12 +327,18 @@ def _check_cycles(project: Project) -> list[Issue]:
         stack.append(node)
         for nxt in graph[node]:
             if state.get(nxt) == 1:
-                cycle = [*stack[stack.index(nxt):], nxt]
+                cycle = [*stack[stack.index(nxt) :], nxt]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
-                    issues.append(project.issue(project.metrics[nxt], "cycle between metrics: " + " -> ".join(cycle), "name",
-                                                expected="metrics that do not depend on themselves"))
+                    issues.append(
+                        project.issue(
+                            project.metrics[nxt],
+                            "cycle between metrics: " + " -> ".join(cycle),
+                            "name",
+                            expected="metrics that do not depend on themselves",
+                        )
+                    )
             elif state.get(nxt) is None:
                 visit(nxt, stack)
         stack.pop()

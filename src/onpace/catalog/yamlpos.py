@@ -61,8 +61,18 @@ def load_yaml(path: Path, display: str) -> tuple[Any, dict[PathKey, int], list[I
         line = mark.line + 1 if mark else None
         where = f" at column {mark.column + 1}" if mark else ""
         problem = exc.problem or str(exc)
-        return None, {}, [Issue(f"YAML syntax error{where}: {problem}", file=display, line=line,
-                                expected="valid YAML (check the indentation and quotes here and on the line before)")]
+        return (
+            None,
+            {},
+            [
+                Issue(
+                    f"YAML syntax error{where}: {problem}",
+                    file=display,
+                    line=line,
+                    expected="valid YAML (check the indentation and quotes here and on the line before)",
+                )
+            ],
+        )
     positions: dict[PathKey, int] = {}
     if node is not None:
         _walk(node, (), positions)

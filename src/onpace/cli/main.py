@@ -67,7 +67,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """onpace: metrics and KPIs, on pace or not, and why."""
 
@@ -164,7 +166,9 @@ GrainOpt = Annotated[
 ]
 StartOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD): periods that start on or after it.")]
 EndOpt = Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), inclusive.")]
-WhereOpt = Annotated[str | None, typer.Option(help="Filter, e.g. \"region = 'EUROPE' and ship_mode in ('AIR', 'MAIL')\".")]
+WhereOpt = Annotated[
+    str | None, typer.Option(help="Filter, e.g. \"region = 'EUROPE' and ship_mode in ('AIR', 'MAIL')\".")
+]
 
 
 @app.command()

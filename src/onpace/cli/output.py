@@ -73,7 +73,9 @@ def print_table(console: Console, table: pa.Table, project: Project, title: str 
     for name in table.column_names:
         metric = project.metrics.get(name)
         label = metric.label if metric and metric.label else name
-        is_num = pa.types.is_integer(table.schema.field(name).type) or pa.types.is_floating(table.schema.field(name).type)
+        is_num = pa.types.is_integer(table.schema.field(name).type) or pa.types.is_floating(
+            table.schema.field(name).type
+        )
         if is_num and name in project.metrics:
             numeric.add(name)
         view.add_column(label, justify="right" if name in numeric else "left")

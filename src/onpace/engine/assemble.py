@@ -67,6 +67,19 @@ def _periods(first: dt.date, last: dt.date, grain: m.Grain) -> list[dt.date]:
 
 
 @dataclass
+class Group:
+    """Aggregated values keyed by period and dimensions, and the rows whose dimensions it has seen."""
+
+    table: Any
+    cols: list[str]
+    seen: Any = None  # rows (with period and dimensions) to take the spine's combinations from
+
+    @property
+    def combos_source(self) -> Any:
+        return self.table if self.seen is None else self.seen
+
+
+@dataclass
 class _Window:
     as_of: dict[dt.date, dt.date]  # period -> the day its value is taken on
     lo: dt.date
@@ -95,7 +108,10 @@ class Built:
 
 
 class Assembler:
-    def __init__(self, project: Project, graph: JoinGraph, table_of: TableOf, bounds: Bounds) -> None:
+    def __init__(
+        self, project: Project, graph: JoinGraph, table_of: TableOf, bounds: Bounds, dialect: str = "duckdb"
+    ) -> None:
+        self.dialect = dialect
         self.project = project
         self.graph = graph
         self.table_of = table_of
@@ -115,7 +131,9 @@ class Assembler:
             if not self.graph.is_dimension(dim):
                 from onpace.errors import did_you_mean
 
-                raise QueryError(f"unknown dimension '{dim}'", suggestion=did_you_mean(dim, self.graph.dimension_names()))
+                raise QueryError(
+                    f"unknown dimension '{dim}'", suggestion=did_you_mean(dim, self.graph.dimension_names())
+                )
         self.query = query
         self.dims = list(query.dimensions)
         names = {n: f"__n{i}" for i, n in enumerate(nodes)}
@@ -127,7 +145,7 @@ class Assembler:
             return Built(None, out_cols, integer_cols, empty=True)
         self.rng = rng
 
-        groups: list[tuple[Any, list[str]]] = []
+        groups: list[Group] = []
         leaves = [n for n in nodes if isinstance(n, p.Leaf)]
         by_scan: dict[tuple[str, str], list[p.Leaf]] = {}
         for leaf in leaves:
@@ -147,7 +165,12 @@ class Assembler:
                 daily[key].add(group, leaf_lo, self.rng.end)
                 rolled[key] = group
             else:
-                groups.append(self._leaf_group(key[0], key[1], group, names))
+                if self.dialect == "mysql":  # no percentile aggregate there: ranks by window functions instead
+                    ranked = [leaf for leaf in group if leaf.agg in (m.Agg.median, m.Agg.percentile)]
+                    groups += [self._percentile_group(leaf, names[leaf]) for leaf in ranked]
+                    group = [leaf for leaf in group if leaf not in ranked]
+                if group:
+                    groups.append(self._leaf_group(key[0], key[1], group, names))
         series = {key: self._daily_table(key, need, names) for key, need in daily.items()}
         for key, group in rolled.items():
             groups.append(self._rollup(series[key], group, names, leaf_lo))
@@ -247,7 +270,7 @@ class Assembler:
     def _period(self, table: Any) -> Any:
         if self.rng.grain is None:
             return ibis.literal(self.rng.first, type="date")
-        return cal.truncate(table[TIME], self.rng.grain, self.calendar)
+        return cal.truncate(table[TIME], self.rng.grain, self.calendar, self.dialect)
 
     def _in_window(self, table: Any, lo: dt.date | None, hi: dt.date) -> Any:
         cond = table[TIME] <= ibis.literal(hi, type="date")
@@ -258,7 +281,7 @@ class Assembler:
     def _keys(self, table: Any) -> dict[str, Any]:
         return {dim_col(d): table[dim_col(d)] for d in self.dims}
 
-    def _leaf_group(self, dataset: str, time: str, leaves: list[p.Leaf], names: dict[p.Node, str]) -> tuple[Any, list[str]]:
+    def _leaf_group(self, dataset: str, time: str, leaves: list[p.Leaf], names: dict[p.Node, str]) -> Group:
         texts: list[str | None] = []
         for leaf in leaves:
             texts.append(leaf.expr)
@@ -269,7 +292,7 @@ class Assembler:
         table = table.mutate(**{PERIOD: self._period(table)})
         aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in leaves}
         grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
-        return grouped, [names[leaf] for leaf in leaves]
+        return Group(grouped, [names[leaf] for leaf in leaves])
 
     def _condition(self, scan: Scan, table: Any, filters: tuple[str, ...]) -> Any:
         cond = None
@@ -284,8 +307,8 @@ class Assembler:
         return value.cast("int64") if value.type().is_boolean() else value
 
     def _aggregate(self, scan: Scan, table: Any, leaf: p.Leaf) -> Any:
-        """One aggregate. Sums and averages run in the column's own type (exact for
-        decimals) and are cast to float64 afterwards; percentiles interpolate in float64."""
+        """One aggregate. Sums run in the column's own type (exact for decimals and
+        integers) and become float64 in the output; percentiles interpolate in float64."""
         where = self._condition(scan, table, leaf.filters)
         agg = leaf.agg
         if agg == m.Agg.count:
@@ -301,7 +324,9 @@ class Assembler:
                 f"cannot {agg.value} '{leaf.expr}' in dataset '{leaf.dataset}': it is {value.type()}, not a number"
             )
         if agg == m.Agg.sum:
-            return value.sum(where=where).cast("float64")
+            # exact types stay exact until the output (rolled-up and windowed sums add no rounding error)
+            total = value.sum(where=where)
+            return total if value.type().is_decimal() or value.type().is_integer() else total.cast("float64")
         if agg == m.Agg.avg:
             return value.mean(where=where).cast("float64")
         if agg in (m.Agg.min, m.Agg.max):
@@ -310,7 +335,36 @@ class Assembler:
         quantile = 0.5 if agg == m.Agg.median else leaf.percentile
         return value.cast("float64").quantile(quantile, where=where)
 
-    def _semi_group(self, node: p.Semi, name: str) -> tuple[Any, list[str]]:
+    def _percentile_group(self, leaf: p.Leaf, name: str) -> Group:
+        """A continuous percentile from row ranks: x[lo] + (pos - lo) * (x[hi] - x[lo]), pos = q * (n - 1)."""
+        assert leaf.expr is not None
+        scan, table = self._scan(leaf.dataset, leaf.time, [leaf.expr, *leaf.filters])
+        lo_day = self.rng.spine_first if self.rng.grain else self.rng.first
+        table = self._in_window(table, lo_day, self.rng.end)
+        cond = self._condition(scan, table, leaf.filters)
+        if cond is not None:
+            table = table.filter(cond)
+        value = self._value(scan, table, leaf.expr).cast("float64")
+        seen = table.select(**{PERIOD: self._period(table), "__v": value, **self._keys(table)})
+        rows = seen.filter(seen["__v"].notnull())
+        keys = [rows[PERIOD], *[rows[dim_col(d)] for d in self.dims]]
+        q = 0.5 if leaf.agg == m.Agg.median else float(leaf.percentile or 0.5)
+        ranked = rows.mutate(
+            __r=ibis.row_number().over(ibis.window(group_by=keys, order_by=rows["__v"])),
+            __n=rows["__v"].count().over(ibis.window(group_by=keys)),
+        )
+        pos = (ranked["__n"] - 1).cast("float64") * q
+        ranked = ranked.mutate(__pos=pos, __lo=pos.floor(), __hi=pos.ceil())
+        at_lo = ibis.ifelse(ranked["__r"] == ranked["__lo"], ranked["__v"], ibis.null("float64")).max()
+        at_hi = ibis.ifelse(ranked["__r"] == ranked["__hi"], ranked["__v"], ibis.null("float64")).max()
+        grouped = ranked.group_by([ranked[PERIOD], *[ranked[dim_col(d)] for d in self.dims]]).aggregate(
+            __xlo=at_lo, __xhi=at_hi, __q=ranked["__pos"].max(), __l=ranked["__lo"].max()
+        )
+        result = grouped["__xlo"] + (grouped["__q"] - grouped["__l"]) * (grouped["__xhi"] - grouped["__xlo"])
+        out = grouped.select(PERIOD, *[dim_col(d) for d in self.dims], **{name: result})
+        return Group(out, [name], seen=seen)
+
+    def _semi_group(self, node: p.Semi, name: str) -> Group:
         scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters])
         lo = self.rng.spine_first if self.rng.grain else self.rng.first
         table = self._in_window(table, lo, self.rng.end)
@@ -325,7 +379,7 @@ class Assembler:
             times = rows.group_by(__tp=rows[PERIOD]).aggregate(__c=rows[TIME].nunique())
             joined = sums.join(times, sums[PERIOD] == times["__tp"])
             out = joined.select(PERIOD, *[dim_col(d) for d in self.dims], **{name: joined["__s"] / joined["__c"]})
-            return out, [name]
+            return Group(out, [name], seen=rows)
         pick = rows.group_by(__tp=rows[PERIOD]).aggregate(
             __pick=rows[TIME].max() if node.over_time == "last" else rows[TIME].min()
         )
@@ -333,7 +387,7 @@ class Assembler:
         out = chosen.group_by([chosen[PERIOD], *[chosen[dim_col(d)] for d in self.dims]]).aggregate(
             **{name: chosen["__v"].sum()}
         )
-        return out, [name]
+        return Group(out, [name], seen=rows)
 
     def _cumulative_window(self, node: p.Cumulative) -> _Window:
         """The as-of day of each period, and the days of data the metric reads."""
@@ -363,19 +417,21 @@ class Assembler:
         aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in need.leaves}
         return table.group_by([table[TIME], *self._keys(table).values()]).aggregate(**aggs)
 
-    def _rollup(self, daily: Any, leaves: list[p.Leaf], names: dict[p.Node, str], lo: dt.date) -> tuple[Any, list[str]]:
+    def _rollup(self, daily: Any, leaves: list[p.Leaf], names: dict[p.Node, str], lo: dt.date) -> Group:
         """Additive leaves per period, summed from their daily values."""
         table = self._in_window(daily, lo, self.rng.end)
         table = table.mutate(**{PERIOD: self._period(table)})
         aggs = {names[leaf]: table[names[leaf]].sum() for leaf in leaves}
         grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
-        return grouped, [names[leaf] for leaf in leaves]
+        return Group(grouped, [names[leaf] for leaf in leaves])
 
     def _cumulative_group(
         self, daily: Any, need: _Daily, node: p.Cumulative, window: _Window, names: dict[p.Node, str]
-    ) -> tuple[Any, list[str]]:
+    ) -> Group:
         name, value = names[node], names[node.leaf]
-        days = date_table("days", {"__day": [need.lo + dt.timedelta(days=i) for i in range((need.hi - need.lo).days + 1)]})
+        days = date_table(
+            "days", {"__day": [need.lo + dt.timedelta(days=i) for i in range((need.hi - need.lo).days + 1)]}
+        )
         if self.dims:
             combos = daily.select(*[dim_col(d) for d in self.dims]).distinct()
             grid = days.cross_join(combos)
@@ -387,10 +443,12 @@ class Assembler:
         )
         partition = [dense[dim_col(d)] for d in self.dims]
         if node.window_days is not None:
-            frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=node.window_days - 1, following=0)
+            frame = ibis.window(
+                group_by=partition, order_by=dense["__day"], preceding=node.window_days - 1, following=0
+            )
         else:
             if node.to_date is not None:
-                partition.append(cal.truncate(dense["__day"], node.to_date, self.calendar))
+                partition.append(cal.truncate(dense["__day"], node.to_date, self.calendar, self.dialect))
             frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=None, following=0)
         running = dense.mutate(__c=dense["__v"].sum().over(frame))
         mapping = date_table("asof", {"__ap": list(window.as_of), "__ad": list(window.as_of.values())})
@@ -398,26 +456,28 @@ class Assembler:
         out = picked.select(
             **{PERIOD: picked["__ap"], **{dim_col(d): picked[dim_col(d)] for d in self.dims}, name: picked["__c"]}
         )
-        return out, [name]
+        return Group(out, [name])
 
     # -- spine and combination --------------------------------------------------
-    def _spine(self, groups: list[tuple[Any, list[str]]]) -> Any:
+    def _spine(self, groups: list[Group]) -> Any:
         periods = date_table("periods", {PERIOD: self.rng.periods})
         if not self.dims:
             return periods
         keys = [dim_col(d) for d in self.dims]
         lo = ibis.literal(self.rng.first, type="date")
         hi = ibis.literal(self.rng.last, type="date")
-        parts = [g.filter((g[PERIOD] >= lo) & (g[PERIOD] <= hi)).select(*keys) for g, _ in groups]
+        sources = [g.combos_source for g in groups]
+        parts = [t.filter((t[PERIOD] >= lo) & (t[PERIOD] <= hi)).select(*keys) for t in sources]
         combos = parts[0].distinct() if len(parts) == 1 else ibis.union(*parts, distinct=True)
         return periods.cross_join(combos)
 
-    def _combine_groups(self, groups: list[tuple[Any, list[str]]], nodes: list[p.Node], names: dict[p.Node, str]) -> Any:
+    def _combine_groups(self, groups: list[Group], nodes: list[p.Node], names: dict[p.Node, str]) -> Any:
         """The spine with every group left-joined to it, in one join chain; sums and counts zero-filled."""
         spine = self._spine(groups)
         joined = spine
         renamed_groups = []
-        for index, (group, cols) in enumerate(groups):
+        for index, entry in enumerate(groups):
+            group, cols = entry.table, entry.cols
             renamed = group.select(
                 **{f"__g{index}p": group[PERIOD]},
                 **{f"__g{index}_{i}": group[dim_col(d)] for i, d in enumerate(self.dims)},
@@ -462,7 +522,7 @@ class Assembler:
                 prior = current - ibis.interval(months=months * node.count)
         else:
             shifted = current - _interval(node.count, node.unit)
-            prior = cal.truncate(shifted.cast("date"), grain, self.calendar)
+            prior = cal.truncate(shifted.cast("date"), grain, self.calendar, self.dialect)
         with_prior = table.mutate(__prior=prior.cast("date"))
         source = table.select(
             __op=table[PERIOD],

@@ -96,12 +96,15 @@ def first_period_on_or_after(d: dt.date, grain: Grain, cal: Calendar) -> dt.date
 _TRUNC = {Grain.day: "D", Grain.week: "W", Grain.month: "M", Grain.quarter: "Q", Grain.year: "Y"}
 
 
-def truncate(col: Any, grain: Grain, cal: Calendar) -> Any:
+def truncate(col: Any, grain: Grain, cal: Calendar, dialect: str = "duckdb") -> Any:
     """Backend expression for the start of the period of the date expression ``col``."""
     if grain == Grain.day:
         return col
     if grain == Grain.week:
         start = WEEKDAYS.index(cal.week_start)
+        if dialect == "mysql":  # ibis cannot truncate to weeks on MySQL: step back to the week start
+            back = (col.day_of_week.index() + (7 - start)) % 7
+            return (col - back.as_interval("D")).cast("date")
         if start == 0:
             return col.truncate("W")
         # move the date so the configured week start lands on a Monday, truncate, move back

@@ -69,9 +69,15 @@ class _Checker:
                     suggestion = did_you_mean(ds.table.split(".")[-1], con.list_tables())
                 except Exception:  # noqa: BLE001 - the suggestion is a bonus
                     suggestion = None
-            self.issues.append(self.project.issue(ds, f"dataset '{ds.name}': {_reason(exc)}", field,
-                                                  expected="an existing table" if ds.table else "a query that runs",
-                                                  suggestion=suggestion))
+            self.issues.append(
+                self.project.issue(
+                    ds,
+                    f"dataset '{ds.name}': {_reason(exc)}",
+                    field,
+                    expected="an existing table" if ds.table else "a query that runs",
+                    suggestion=suggestion,
+                )
+            )
             return
         self.schemas[ds.name] = schema
         for key in ds.keys:
@@ -79,8 +85,14 @@ class _Checker:
         for dim in ds.dimensions:
             dtype = self._own_columns(ds, dim, "expr" if dim.expr else "column", dim.expression, schema)
             if dim.type == "time" and dtype is not None and not (dtype.is_date() or dtype.is_timestamp()):
-                self.issues.append(self.project.issue(dim, f"time dimension '{dim.name}' is {dtype}, not a date or timestamp",
-                                                      "expr" if dim.expr else "column", expected="a date or timestamp column"))
+                self.issues.append(
+                    self.project.issue(
+                        dim,
+                        f"time dimension '{dim.name}' is {dtype}, not a date or timestamp",
+                        "expr" if dim.expr else "column",
+                        expected="a date or timestamp column",
+                    )
+                )
         for measure in ds.measures:
             self._measure_like(ds, measure, measure.agg, measure.expr, measure.filter)
 
@@ -93,10 +105,15 @@ class _Checker:
         for name in names(tree):
             if name.text not in schema:
                 ok = False
-                self.issues.append(self.project.issue(
-                    obj, f"unknown column '{name.text}' in dataset '{ds.name}'", field,
-                    expected=f"a column of {ds.table or 'the dataset query'}",
-                    suggestion=did_you_mean(name.text, schema)))
+                self.issues.append(
+                    self.project.issue(
+                        obj,
+                        f"unknown column '{name.text}' in dataset '{ds.name}'",
+                        field,
+                        expected=f"a column of {ds.table or 'the dataset query'}",
+                        suggestion=did_you_mean(name.text, schema),
+                    )
+                )
         if not ok:
             return None
         return self._type_of(ds, text)
@@ -131,14 +148,26 @@ class _Checker:
             ok = self._names(ds, obj, "expr", expr, schema)
             dtype = self._type_of(ds, expr, allow_dimensions=True) if ok else None
             if ok and agg in NUMERIC_AGGS and dtype is not None and not (dtype.is_numeric() or dtype.is_boolean()):
-                self.issues.append(self.project.issue(obj, f"cannot {agg.value} '{expr}': it is {dtype}, not a number", "expr",
-                                                      expected="a numeric column or expression"))
+                self.issues.append(
+                    self.project.issue(
+                        obj,
+                        f"cannot {agg.value} '{expr}': it is {dtype}, not a number",
+                        "expr",
+                        expected="a numeric column or expression",
+                    )
+                )
         if filt is not None:
             ok = self._names(ds, obj, "filter", filt, schema)
             dtype = self._type_of(ds, filt, allow_dimensions=True) if ok else None
             if ok and dtype is not None and not dtype.is_boolean():
-                self.issues.append(self.project.issue(obj, f"filter '{filt}' is {dtype}, not a condition", "filter",
-                                                      expected="a condition such as region = 'EU'"))
+                self.issues.append(
+                    self.project.issue(
+                        obj,
+                        f"filter '{filt}' is {dtype}, not a condition",
+                        "filter",
+                        expected="a condition such as region = 'EU'",
+                    )
+                )
 
     def _names(self, ds: m.Dataset, obj: m.Model, field: str, text: str, schema: dict[str, Any]) -> bool:
         try:
@@ -158,10 +187,15 @@ class _Checker:
                 continue
             ok = False
             options = [*schema, *self.graph.dimension_names()]
-            self.issues.append(self.project.issue(
-                obj, f"unknown column or dimension '{name.text}' (dataset '{ds.name}')", field,
-                expected=f"a column of dataset '{ds.name}' or a dimension reachable from it",
-                suggestion=did_you_mean(name.text, options)))
+            self.issues.append(
+                self.project.issue(
+                    obj,
+                    f"unknown column or dimension '{name.text}' (dataset '{ds.name}')",
+                    field,
+                    expected=f"a column of dataset '{ds.name}' or a dimension reachable from it",
+                    suggestion=did_you_mean(name.text, options),
+                )
+            )
         return ok
 
     # -- metrics ----------------------------------------------------------------
@@ -201,9 +235,15 @@ class _Checker:
             return
         for name in names(tree):
             if not self.graph.is_dimension(name.text):
-                self.issues.append(self.project.issue(
-                    obj, f"unknown dimension '{name.text}'", field, expected="the name of a dimension",
-                    suggestion=did_you_mean(name.text, self.graph.dimension_names())))
+                self.issues.append(
+                    self.project.issue(
+                        obj,
+                        f"unknown dimension '{name.text}'",
+                        field,
+                        expected="the name of a dimension",
+                        suggestion=did_you_mean(name.text, self.graph.dimension_names()),
+                    )
+                )
 
 
 def _reason(exc: Exception) -> str:

@@ -107,8 +107,10 @@ class _Compiler:
         return ~result if node.negate else result
 
     def _case(self, node: ast.Case) -> Any:
-        builder = ibis.cases(*[(self.visit(c), self.visit(v)) for c, v in node.whens],
-                             else_=self.visit(node.default) if node.default is not None else None)
+        builder = ibis.cases(
+            *[(self.visit(c), self.visit(v)) for c, v in node.whens],
+            else_=self.visit(node.default) if node.default is not None else None,
+        )
         return builder
 
     def _func(self, node: ast.Func) -> Any:

@@ -63,7 +63,7 @@ def _require(module: str, extra: str) -> None:
         importlib.import_module(module)
     except ImportError as exc:
         raise MissingDependencyError(
-            f"this source needs an optional engine that is not installed: pip install \"onpace[{extra}]\" ({exc})"
+            f'this source needs an optional engine that is not installed: pip install "onpace[{extra}]" ({exc})'
         ) from exc
 
 

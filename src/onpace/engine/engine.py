@@ -122,7 +122,7 @@ class Engine:
 
     def build(self, query: Query) -> tuple[Built, str]:
         source = self._source_for(query)
-        assembler = Assembler(self.project, self.graph, self.table, self.bounds)
+        assembler = Assembler(self.project, self.graph, self.table, self.bounds, self.dialect(source))
         return assembler.build(query), source
 
     def sql(self, query: Query) -> str:
@@ -158,7 +158,9 @@ class Engine:
         except OnpaceError:
             raise
         except Exception as exc:
-            raise BackendError(f"source '{source}' ({self.dialect(source)}) failed to run the query: {_first_line(exc)}") from exc
+            raise BackendError(
+                f"source '{source}' ({self.dialect(source)}) failed to run the query: {_first_line(exc)}"
+            ) from exc
 
 
 def _query_schema(con: Any, sql: str) -> Any:

@@ -49,14 +49,16 @@ def sample_orders(seed: int = 7) -> list[tuple[int, int, dt.date, str, str, floa
         growth = 1 + day / SAMPLE_DAYS * 0.4
         for _ in range(int(rng.gauss(20, 4) * weekday_factor * season * growth)):
             order_id += 1
-            rows.append((
-                order_id,
-                rng.randint(1, 400),
-                date,
-                rng.choices(["web", "app", "store"], weights=[5, 3, 2])[0],
-                rng.choice(["EU", "NA", "APAC"]),
-                round(rng.lognormvariate(4, 0.6), 2),
-            ))
+            rows.append(
+                (
+                    order_id,
+                    rng.randint(1, 400),
+                    date,
+                    rng.choices(["web", "app", "store"], weights=[5, 3, 2])[0],
+                    rng.choice(["EU", "NA", "APAC"]),
+                    round(rng.lognormvariate(4, 0.6), 2),
+                )
+            )
     return rows
 
 

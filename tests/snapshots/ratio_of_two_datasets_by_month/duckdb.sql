@@ -1,0 +1,112 @@
+SELECT
+  "t17"."__p" AS "period",
+  CAST("t17"."__n0" AS DOUBLE) / CASE
+    WHEN CAST("t17"."__n1" AS DOUBLE) = 0
+    THEN CAST(NULL AS DOUBLE)
+    ELSE CAST("t17"."__n1" AS DOUBLE)
+  END AS "revenue_per_order"
+FROM (
+  SELECT
+    "t3"."__p",
+    COALESCE("t16"."__n0", 0) AS "__n0",
+    COALESCE("t12"."__n1", 0) AS "__n1"
+  FROM "onpace_periods_4b71f0b1481d" AS "t3"
+  LEFT OUTER JOIN (
+    SELECT
+      "t14"."__p" AS "__g0p",
+      "t14"."__n0"
+    FROM (
+      SELECT
+        "t13"."__p",
+        SUM("t13"."qty" * "t13"."price" * (
+          1 - "t13"."discount"
+        )) AS "__n0"
+      FROM (
+        SELECT
+          "t11"."order_id",
+          "t11"."line_no",
+          "t11"."product",
+          "t11"."qty",
+          "t11"."price",
+          "t11"."discount",
+          "t11"."shipped_date",
+          "t11"."committed_date",
+          "t11"."__k0",
+          "t11"."__j0",
+          "t11"."__d_order_date",
+          "t11"."__d_order_date" AS "__t",
+          DATE_TRUNC('MONTH', "t11"."__d_order_date") AS "__p"
+        FROM (
+          SELECT
+            "t8"."order_id",
+            "t8"."line_no",
+            "t8"."product",
+            "t8"."qty",
+            "t8"."price",
+            "t8"."discount",
+            "t8"."shipped_date",
+            "t8"."committed_date",
+            "t8"."__k0",
+            "t7"."__j0",
+            "t7"."__d_order_date"
+          FROM (
+            SELECT
+              "t2"."order_id",
+              "t2"."line_no",
+              "t2"."product",
+              "t2"."qty",
+              "t2"."price",
+              "t2"."discount",
+              "t2"."shipped_date",
+              "t2"."committed_date",
+              "t2"."order_id" AS "__k0"
+            FROM "onpace_it_order_lines" AS "t2"
+          ) AS "t8"
+          LEFT OUTER JOIN (
+            SELECT
+              "t1"."id" AS "__j0",
+              "t1"."order_date" AS "__d_order_date"
+            FROM "onpace_it_orders" AS "t1"
+          ) AS "t7"
+            ON "t8"."__k0" = "t7"."__j0"
+        ) AS "t11"
+        WHERE
+          "t11"."__d_order_date" <= MAKE_DATE(2024, 6, 30)
+          AND "t11"."__d_order_date" >= MAKE_DATE(2024, 1, 1)
+      ) AS "t13"
+      GROUP BY
+        1
+    ) AS "t14"
+  ) AS "t16"
+    ON "t3"."__p" = "t16"."__g0p"
+  LEFT OUTER JOIN (
+    SELECT
+      "t9"."__p" AS "__g1p",
+      "t9"."__n1"
+    FROM (
+      SELECT
+        "t6"."__p",
+        COUNT(*) AS "__n1"
+      FROM (
+        SELECT
+          "t1"."id",
+          "t1"."customer_id",
+          "t1"."order_date",
+          "t1"."status",
+          "t1"."amount",
+          "t1"."order_date" AS "__d_order_date",
+          "t1"."order_date" AS "__t",
+          DATE_TRUNC('MONTH', "t1"."order_date") AS "__p"
+        FROM "onpace_it_orders" AS "t1"
+        WHERE
+          "t1"."order_date" <= MAKE_DATE(2024, 6, 30)
+          AND "t1"."order_date" >= MAKE_DATE(2024, 1, 1)
+      ) AS "t6"
+      GROUP BY
+        1
+    ) AS "t9"
+  ) AS "t12"
+    ON "t3"."__p" = "t12"."__g1p"
+) AS "t17"
+WHERE
+  "t17"."__p" >= MAKE_DATE(2024, 1, 1)
