@@ -68,33 +68,26 @@ TARGETS = {
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
-# -- the four implementations: project directory -> result table ---------------------------------
-def run_sql(project: Path) -> pa.Table:
-    return reference_sql.compute(project / DATABASE)
+# -- the four implementations: prepare(project directory) -> run() -> result table -----------------
+QUERY = Query(metrics=METRICS, dimensions=["region"], grain="month")
 
 
-def run_onpace(project: Path) -> pa.Table:
-    engine = Engine(load_project(project))
-    try:
-        return engine.query(Query(metrics=METRICS, dimensions=["region"], grain="month"))
-    finally:
-        engine.close()
+def prepare(name: str, project: Path) -> Callable[[], pa.Table]:
+    """What one run of ``name`` does; set-up that a long-lived process does once (loading the project) is left out."""
+    database = project / DATABASE
+    if name == "onpace":
+        loaded = load_project(project)
 
+        def run_onpace() -> pa.Table:
+            engine = Engine(loaded)
+            try:
+                return engine.query(QUERY)
+            finally:
+                engine.close()
 
-def run_pandas(project: Path) -> pa.Table:
-    return reference_pandas.compute(project / DATABASE)
-
-
-def run_polars(project: Path) -> pa.Table:
-    return reference_polars.compute(project / DATABASE)
-
-
-RUNNERS: dict[str, Callable[[Path], pa.Table]] = {
-    "sql": run_sql,
-    "onpace": run_onpace,
-    "pandas": run_pandas,
-    "polars": run_polars,
-}
+        return run_onpace
+    module = {"sql": reference_sql, "pandas": reference_pandas, "polars": reference_polars}[name]
+    return lambda: module.compute(database)
 
 
 # -- data -----------------------------------------------------------------------------------------
@@ -128,11 +121,12 @@ def child(name: str, project: Path, save: Path | None) -> None:
     Peak memory is the kernel's high-water mark of resident memory (VmHWM), reset after the imports.
     Not ``ru_maxrss``: on Linux it keeps the parent's peak across fork and exec.
     """
+    run = prepare(name, project)
     gc.collect()
     _reset_peak()
     baseline = _status_mb("VmRSS")
     start = time.perf_counter()
-    table = RUNNERS[name](project)
+    table = run()
     seconds = time.perf_counter() - start
     peak = _status_mb("VmHWM")
     if save is not None:

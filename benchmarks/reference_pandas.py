@@ -68,7 +68,6 @@ def run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     last_day = max(orders["o_orderdate"].max(), daily["day"].max())
     last_line_day = daily["day"].max()
     periods = pd.date_range(first_day.to_period("M").to_timestamp(), last_day, freq="MS")
-    periods = periods[periods >= first_day]
     regions = sorted(set(orders["region"].dropna()) | set(daily["region"].dropna()))
     spine = pd.MultiIndex.from_product([periods, regions], names=["period", "region"])
 

@@ -65,7 +65,6 @@ def run(con: duckdb.DuckDBPyConnection) -> pa.Table:
             period=pl.date_ranges(pl.col("first_day").dt.truncate("1mo"), "last_day", "1mo"),
         )
         .explode("period")
-        .filter(pl.col("period") >= pl.col("first_day"))
         .select("period", as_of=pl.min_horizontal(pl.col("period").dt.month_end(), "last_line_day"))
     )
     days = bounds.select(day=pl.date_ranges("first_day", "last_day", "1d")).explode("day")

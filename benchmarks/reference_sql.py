@@ -5,8 +5,8 @@ docs/engine-contract.md, never from the engine's code: it is the independent ans
 is checked against (tests/examples) and timed against (benchmarks/engine.py).
 
 Rules it follows:
-- range = min..max of o_orderdate; every month whose first day is in the range, times every
-  region seen in it; sums and counts are 0 where there is no data, ratios null on a 0 denominator;
+- range = min..max of o_orderdate; every month from the one holding the first day to the one
+  holding the last, times every region seen in the range; sums and counts are 0 where there is no data, ratios null on a 0 denominator;
 - line items get their date (o_orderdate) and region through orders -> customer -> nation -> region,
   many-to-one, and are aggregated apart from the order-level measures (no fan-out);
 - trailing 28 days and month to date come from a dense daily series per region, read as of the
@@ -76,7 +76,6 @@ bounds AS (
 months AS (
     SELECT CAST(m AS DATE) AS period
     FROM bounds, UNNEST(generate_series(date_trunc('month', first_day), last_day, INTERVAL 1 MONTH)) AS t(m)
-    WHERE CAST(m AS DATE) >= first_day
 ),
 regions AS (
     SELECT DISTINCT region FROM order_facts, bounds WHERE o_orderdate BETWEEN first_day AND last_day

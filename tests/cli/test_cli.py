@@ -113,10 +113,29 @@ def test_query_table_shows_labels(project: Path) -> None:
     assert "Revenue" in result.output and "USD" in result.output
 
 
-def test_sql_prints_the_query(project: Path) -> None:
-    result = runner.invoke(app, ["sql", "revenue", "--by", "region", "--grain", "month", "-p", str(project)])
-    assert result.exit_code == 0, result.output
-    assert "SELECT" in result.output and "GROUP BY" in result.output
+def test_sql_runs_on_its_own_and_gives_the_query_s_numbers(project: Path) -> None:
+    args = [
+        "revenue_mtd",
+        "orders",
+        "--by",
+        "region",
+        "--grain",
+        "week",
+        "--start",
+        "2024-03-01",
+        "--end",
+        "2024-03-31",
+    ]
+    printed = runner.invoke(app, ["sql", *args, "-p", str(project)])
+    assert printed.exit_code == 0, printed.output
+    assert "onpace_days_" in printed.output  # the days of the cumulative window, written in as a CTE
+    rows = sorted(sql(project, printed.output))
+    queried = runner.invoke(app, ["query", *args, "-f", "json", "-p", str(project)])
+    expected = [(r["period"], r["region"], r["revenue_mtd"], r["orders"]) for r in json.loads(queried.output)]
+    got = [(p.isoformat(), region, mtd, n) for p, region, mtd, n in rows]
+    assert [(p, r, n) for p, r, _, n in got] == [(p, r, n) for p, r, _, n in expected]
+    assert [m for _, _, m, _ in got] == pytest.approx([m for _, _, m, _ in expected], rel=1e-12)
+    assert len(got) == 12  # 4 weeks starting in March x 3 regions
 
 
 @pytest.mark.parametrize(

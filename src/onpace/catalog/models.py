@@ -83,42 +83,34 @@ class ProjectConfig(Model):
     models: list[str] = Field(default_factory=lambda: ["models"])
 
 
-class Key(Model):
+class ColumnOrExpr(Model):
+    """A named value read from a column or computed by an expression (column defaults to the name)."""
+
+    name: Identifier
+    column: str | None = None
+    expr: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ColumnOrExpr:
+        if self.column is not None and self.expr is not None:
+            raise ValueError("give either 'column' or 'expr', not both")
+        return self
+
+    @property
+    def expression(self) -> str:
+        return self.expr or self.column or self.name
+
+
+class Key(ColumnOrExpr):
     """An entity key: joins datasets that share it (foreign key -> primary key)."""
 
-    name: Identifier
-    column: str | None = None
-    expr: str | None = None
     primary: bool = False
 
-    @model_validator(mode="after")
-    def _one_of(self) -> Key:
-        if self.column is not None and self.expr is not None:
-            raise ValueError("give either 'column' or 'expr', not both")
-        return self
 
-    @property
-    def expression(self) -> str:
-        return self.expr or self.column or self.name
-
-
-class Dimension(Model):
-    name: Identifier
+class Dimension(ColumnOrExpr):
     label: str | None = None
     description: str | None = None
-    column: str | None = None
-    expr: str | None = None
     type: Literal["categorical", "time"] = "categorical"
-
-    @model_validator(mode="after")
-    def _one_of(self) -> Dimension:
-        if self.column is not None and self.expr is not None:
-            raise ValueError("give either 'column' or 'expr', not both")
-        return self
-
-    @property
-    def expression(self) -> str:
-        return self.expr or self.column or self.name
 
 
 class Measure(Model):

@@ -221,7 +221,7 @@ def sql(
     with user_errors():
         loaded = load_project(project)
         with Engine(loaded) as engine:
-            text = engine.sql(_query(metrics, by, grain, start, end, where))
+            text = engine.sql(_query(metrics, by, grain, start, end, where), standalone=True)
     sys.stdout.write(text.rstrip() + "\n")
 
 

@@ -125,12 +125,22 @@ class Engine:
         assembler = Assembler(self.project, self.graph, self.table, self.bounds, self.dialect(source))
         return assembler.build(query), source
 
-    def sql(self, query: Query) -> str:
-        """The SQL the query runs, in the source's dialect."""
+    def sql(self, query: Query, *, standalone: bool = False) -> str:
+        """The SQL the query runs, in the source's dialect.
+
+        ``standalone``: one statement that runs on its own, with the small tables
+        onpace creates before running it (periods, days) written in as CTEs.
+        """
         built, source = self.build(query)
         if built.empty:
             return "-- no data in range: nothing to run"
-        return str(ibis.to_sql(built.expr, dialect=self.dialect(source)))
+        dialect = self.dialect(source)
+        sql = str(ibis.to_sql(built.expr, dialect=dialect))
+        if standalone:
+            from onpace.engine.standalone import inline_memtables
+
+            sql = inline_memtables(built.expr, sql, _SQLGLOT_DIALECTS.get(dialect, dialect))
+        return sql
 
     def query(self, query: Query) -> pa.Table:
         """Run ``query``; the result as an Arrow table (see docs/engine-contract.md)."""
@@ -161,6 +171,9 @@ class Engine:
             raise BackendError(
                 f"source '{source}' ({self.dialect(source)}) failed to run the query: {_first_line(exc)}"
             ) from exc
+
+
+_SQLGLOT_DIALECTS = {"pyspark": "spark", "postgres": "postgres", "mysql": "mysql", "duckdb": "duckdb"}
 
 
 def _query_schema(con: Any, sql: str) -> Any:

@@ -37,6 +37,7 @@ class Scan:
         self.base = table_of(dataset)
         self.columns = set(self.base.columns)
         self.dims: set[str] = set()
+        self.used: set[str] = set()  # the dataset's own columns the expressions read
 
     # -- name resolution ----------------------------------------------------
     def need(self, text: str | None, *, dimensions_first: bool = False) -> None:
@@ -57,6 +58,7 @@ class Scan:
             self.need_dimension(text)
             return "dim"
         if text in self.columns:
+            self.used.add(text)
             return "column"
         if is_dim:
             self.need_dimension(text)
@@ -99,7 +101,8 @@ class Scan:
             col = f"__k{i}"
             adds[col] = _own_expr(base, self.dataset, key.expression, key.name)
             key_cols[path] = col
-        table = base.mutate(**adds) if adds else base
+        # only the columns the query reads travel through the joins
+        table = base.select(*[c for c in base.columns if c in self.used], **adds)
 
         for j, path in enumerate(ordered):
             key_name, target = path[-1]

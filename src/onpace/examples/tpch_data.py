@@ -53,8 +53,6 @@ def generate(directory: Path, scale: float, *, force: bool = False) -> Path:
     if (directory / "onpace.yml").exists() and not force:
         raise UserError(f"{directory} already holds an onpace project (onpace.yml); use --force to overwrite it")
     generator = _find_generator()
-    copy_project(directory, scale)
-
     database = directory / DATABASE
     database.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tpchgen-", dir=database.parent) as tmp:
@@ -65,6 +63,7 @@ def generate(directory: Path, scale: float, *, force: bool = False) -> Path:
         for stale in (database, database.with_name(database.name + ".wal")):
             stale.unlink(missing_ok=True)
         os.replace(partial, database)
+    copy_project(directory, scale)  # last: a failed run leaves no onpace.yml that would need --force
     return directory
 
 

@@ -6,41 +6,26 @@ WITH "t14" AS (
     )) AS "__n0"
   FROM (
     SELECT
-      "t12"."order_id",
-      "t12"."line_no",
-      "t12"."product",
       "t12"."qty",
       "t12"."price",
       "t12"."discount",
-      "t12"."shipped_date",
-      "t12"."committed_date",
       "t12"."__k0",
       "t12"."__j0",
       "t12"."__d_order_date",
       "t12"."__d_order_date" AS "__t"
     FROM (
       SELECT
-        "t10"."order_id",
-        "t10"."line_no",
-        "t10"."product",
         "t10"."qty",
         "t10"."price",
         "t10"."discount",
-        "t10"."shipped_date",
-        "t10"."committed_date",
         "t10"."__k0",
         "t11"."__j0",
         "t11"."__d_order_date"
       FROM (
         SELECT
-          "t3"."order_id",
-          "t3"."line_no",
-          "t3"."product",
           "t3"."qty",
           "t3"."price",
           "t3"."discount",
-          "t3"."shipped_date",
-          "t3"."committed_date",
           "t3"."order_id" AS "__k0"
         FROM "onpace_it_order_lines" AS "t3"
       ) AS "t10"

@@ -15,14 +15,9 @@ WITH "t13" AS (
         )) AS "__n0"
       FROM (
         SELECT
-          "t8"."order_id",
-          "t8"."line_no",
-          "t8"."product",
           "t8"."qty",
           "t8"."price",
           "t8"."discount",
-          "t8"."shipped_date",
-          "t8"."committed_date",
           "t8"."__k0",
           "t8"."__j0",
           "t8"."__d_order_date",
@@ -30,27 +25,17 @@ WITH "t13" AS (
           DATE_TRUNC('MONTH', "t8"."__d_order_date") AS "__p"
         FROM (
           SELECT
-            "t6"."order_id",
-            "t6"."line_no",
-            "t6"."product",
             "t6"."qty",
             "t6"."price",
             "t6"."discount",
-            "t6"."shipped_date",
-            "t6"."committed_date",
             "t6"."__k0",
             "t7"."__j0",
             "t7"."__d_order_date"
           FROM (
             SELECT
-              "t1"."order_id",
-              "t1"."line_no",
-              "t1"."product",
               "t1"."qty",
               "t1"."price",
               "t1"."discount",
-              "t1"."shipped_date",
-              "t1"."committed_date",
               "t1"."order_id" AS "__k0"
             FROM "onpace_it_order_lines" AS "t1"
           ) AS "t6"

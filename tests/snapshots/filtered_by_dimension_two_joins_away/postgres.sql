@@ -6,9 +6,6 @@ WITH "t19" AS (
       "t18"."status" = 'completed') AS "__n1"
   FROM (
     SELECT
-      "t16"."id",
-      "t16"."customer_id",
-      "t16"."order_date",
       "t16"."status",
       "t16"."amount",
       "t16"."__d_order_date",
@@ -20,27 +17,21 @@ WITH "t19" AS (
       DATE_TRUNC('QUARTER', "t16"."__d_order_date") AS "__p"
     FROM (
       SELECT
-        "t12"."id",
-        "t12"."customer_id",
-        "t12"."order_date",
-        "t12"."status",
-        "t12"."amount",
-        "t12"."__d_order_date",
-        "t12"."__k0",
+        "t11"."status",
+        "t11"."amount",
+        "t11"."__d_order_date",
+        "t11"."__k0",
         "t14"."__j0",
         "t14"."__d_region",
         "t14"."__d_segment"
       FROM (
         SELECT
-          "t2"."id",
-          "t2"."customer_id",
-          "t2"."order_date",
           "t2"."status",
           "t2"."amount",
           "t2"."order_date" AS "__d_order_date",
           "t2"."customer_id" AS "__k0"
         FROM "onpace_it_orders" AS "t2"
-      ) AS "t12"
+      ) AS "t11"
       LEFT OUTER JOIN (
         SELECT
           "t3"."id" AS "__j0",
@@ -48,7 +39,7 @@ WITH "t19" AS (
           "t3"."segment" AS "__d_segment"
         FROM "onpace_it_customers" AS "t3"
       ) AS "t14"
-        ON "t12"."__k0" = "t14"."__j0"
+        ON "t11"."__k0" = "t14"."__j0"
     ) AS "t16"
     WHERE
       "t16"."__d_segment" = 'smb'
@@ -67,14 +58,9 @@ WITH "t19" AS (
     )) AS "__n0"
   FROM (
     SELECT
-      "t15"."order_id",
-      "t15"."line_no",
-      "t15"."product",
       "t15"."qty",
       "t15"."price",
       "t15"."discount",
-      "t15"."shipped_date",
-      "t15"."committed_date",
       "t15"."__k0",
       "t15"."__j0",
       "t15"."__d_order_date",
@@ -86,31 +72,21 @@ WITH "t19" AS (
       DATE_TRUNC('QUARTER', "t15"."__d_order_date") AS "__p"
     FROM (
       SELECT
-        "t10"."order_id",
-        "t10"."line_no",
-        "t10"."product",
         "t10"."qty",
         "t10"."price",
         "t10"."discount",
-        "t10"."shipped_date",
-        "t10"."committed_date",
         "t10"."__k0",
-        "t11"."__j0",
-        "t11"."__d_order_date",
-        "t11"."__k0_0",
+        "t12"."__j0",
+        "t12"."__d_order_date",
+        "t12"."__k0_0",
         "t13"."__j1",
         "t13"."__d_region",
         "t13"."__d_segment"
       FROM (
         SELECT
-          "t1"."order_id",
-          "t1"."line_no",
-          "t1"."product",
           "t1"."qty",
           "t1"."price",
           "t1"."discount",
-          "t1"."shipped_date",
-          "t1"."committed_date",
           "t1"."order_id" AS "__k0"
         FROM "onpace_it_order_lines" AS "t1"
       ) AS "t10"
@@ -120,8 +96,8 @@ WITH "t19" AS (
           "t2"."order_date" AS "__d_order_date",
           "t2"."customer_id" AS "__k0_0"
         FROM "onpace_it_orders" AS "t2"
-      ) AS "t11"
-        ON "t10"."__k0" = "t11"."__j0"
+      ) AS "t12"
+        ON "t10"."__k0" = "t12"."__j0"
       LEFT OUTER JOIN (
         SELECT
           "t3"."id" AS "__j1",
@@ -129,7 +105,7 @@ WITH "t19" AS (
           "t3"."segment" AS "__d_segment"
         FROM "onpace_it_customers" AS "t3"
       ) AS "t13"
-        ON "t11"."__k0_0" = "t13"."__j1"
+        ON "t12"."__k0_0" = "t13"."__j1"
     ) AS "t15"
     WHERE
       "t15"."__d_segment" = 'smb'

@@ -6,10 +6,6 @@ WITH "t10" AS (
     QUANTILE_CONT(CAST("t9"."amount" AS DOUBLE), 0.9) AS "__n1"
   FROM (
     SELECT
-      "t8"."id",
-      "t8"."customer_id",
-      "t8"."order_date",
-      "t8"."status",
       "t8"."amount",
       "t8"."__d_order_date",
       "t8"."__k0",
@@ -19,10 +15,6 @@ WITH "t10" AS (
       MAKE_DATE(2024, 1, 1) AS "__p"
     FROM (
       SELECT
-        "t6"."id",
-        "t6"."customer_id",
-        "t6"."order_date",
-        "t6"."status",
         "t6"."amount",
         "t6"."__d_order_date",
         "t6"."__k0",
@@ -30,10 +22,6 @@ WITH "t10" AS (
         "t7"."__d_segment"
       FROM (
         SELECT
-          "t1"."id",
-          "t1"."customer_id",
-          "t1"."order_date",
-          "t1"."status",
           "t1"."amount",
           "t1"."order_date" AS "__d_order_date",
           "t1"."customer_id" AS "__k0"

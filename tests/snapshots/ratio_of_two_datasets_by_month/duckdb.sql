@@ -23,14 +23,9 @@ FROM (
         )) AS "__n0"
       FROM (
         SELECT
-          "t11"."order_id",
-          "t11"."line_no",
-          "t11"."product",
           "t11"."qty",
           "t11"."price",
           "t11"."discount",
-          "t11"."shipped_date",
-          "t11"."committed_date",
           "t11"."__k0",
           "t11"."__j0",
           "t11"."__d_order_date",
@@ -38,27 +33,17 @@ FROM (
           DATE_TRUNC('MONTH', "t11"."__d_order_date") AS "__p"
         FROM (
           SELECT
-            "t8"."order_id",
-            "t8"."line_no",
-            "t8"."product",
             "t8"."qty",
             "t8"."price",
             "t8"."discount",
-            "t8"."shipped_date",
-            "t8"."committed_date",
             "t8"."__k0",
             "t7"."__j0",
             "t7"."__d_order_date"
           FROM (
             SELECT
-              "t2"."order_id",
-              "t2"."line_no",
-              "t2"."product",
               "t2"."qty",
               "t2"."price",
               "t2"."discount",
-              "t2"."shipped_date",
-              "t2"."committed_date",
               "t2"."order_id" AS "__k0"
             FROM "onpace_it_order_lines" AS "t2"
           ) AS "t8"
@@ -89,11 +74,6 @@ FROM (
         COUNT(*) AS "__n1"
       FROM (
         SELECT
-          "t1"."id",
-          "t1"."customer_id",
-          "t1"."order_date",
-          "t1"."status",
-          "t1"."amount",
           "t1"."order_date" AS "__d_order_date",
           "t1"."order_date" AS "__t",
           DATE_TRUNC('MONTH', "t1"."order_date") AS "__p"

@@ -20,10 +20,6 @@ FROM (
         SUM("t3"."amount") AS "__n1"
       FROM (
         SELECT
-          "t1"."id",
-          "t1"."customer_id",
-          "t1"."order_date",
-          "t1"."status",
           "t1"."amount",
           "t1"."order_date" AS "__d_order_date",
           "t1"."order_date" AS "__t",

@@ -5,10 +5,6 @@ WITH "t8" AS (
     COUNT(*) AS "__n0"
   FROM (
     SELECT
-      "t2"."id",
-      "t2"."customer_id",
-      "t2"."order_date",
-      "t2"."status",
       "t2"."amount",
       "t2"."order_date" AS "__d_order_date",
       "t2"."order_date" AS "__t"
