@@ -41,6 +41,7 @@ from typing import Any
 
 import compare
 import duckdb
+import ibis.backends.duckdb  # noqa: F401  (ibis imports it at the first connection: keep it out of the timings)
 import pyarrow as pa
 import reference_pandas
 import reference_polars

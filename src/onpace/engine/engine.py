@@ -164,6 +164,9 @@ class Engine:
     def _execute(self, expr: Any, source: str) -> pa.Table:
         backend = self.backend(source)
         try:
+            if getattr(backend, "name", None) == "duckdb" and hasattr(backend, "_to_duckdb_relation"):
+                # straight to Arrow: ibis's to_pyarrow imports pandas (0.3 s) to convert types we cast ourselves
+                return backend._to_duckdb_relation(expr).to_arrow_table()
             return backend.to_pyarrow(expr)
         except OnpaceError:
             raise

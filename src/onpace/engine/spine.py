@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import struct
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,14 @@ import ibis.expr.operations as ops
 import ibis.expr.schema as sch
 import pyarrow as pa
 from ibis.formats.pyarrow import PyArrowTableProxy
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _dates(values: tuple[dt.date, ...]) -> pa.Array:
+    """A date32 array built from its buffer (pa.array would import pandas, 0.3 s, to check its input)."""
+    days = struct.pack(f"<{len(values)}i", *(v.toordinal() - _EPOCH for v in values))
+    return pa.Array.from_buffers(pa.date32(), len(values), [None, pa.py_buffer(days)])
 
 
 def date_table(prefix: str, columns: dict[str, list[dt.date]]) -> Any:
@@ -28,7 +37,7 @@ def date_table(prefix: str, columns: dict[str, list[dt.date]]) -> Any:
 @lru_cache(maxsize=256)
 def _date_table(prefix: str, items: tuple[tuple[str, tuple[dt.date, ...]], ...]) -> Any:
     columns = dict(items)
-    arrow = pa.table({name: pa.array(values, type=pa.date32()) for name, values in columns.items()})
+    arrow = pa.Table.from_arrays([_dates(values) for values in columns.values()], names=list(columns))
     digest = hashlib.sha1(usedforsecurity=False)
     for name, values in columns.items():
         digest.update(name.encode())
