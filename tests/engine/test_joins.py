@@ -84,3 +84,19 @@ def test_supplier_nation_by_the_supplier_path(engine: Engine) -> None:
 def test_qualified_name_in_a_filter(engine: Engine) -> None:
     result = engine.query(Query(metrics=["amount"], where="supplier.nation = 'FR'"))
     assert result.to_pylist() == [{"amount": 7.0}]
+
+
+def test_validate_finds_a_primary_key_that_repeats(engine: Engine) -> None:
+    from onpace.engine.check import check_sources
+
+    assert check_sources(engine.project) == []
+    con = duckdb.connect(str(engine.project.root / "data.duckdb"))
+    con.execute("insert into orders values (100, 11)")  # order 100 twice: lines would be counted twice
+    con.close()
+    engine.close()
+    issues = check_sources(engine.project)
+    assert len(issues) == 1
+    assert issues[0].file == "models/m.yml"
+    assert "key 'order' is primary in dataset 'orders' but 1 of its values repeat" in issues[0].message
+    text = (engine.project.root / "models" / "m.yml").read_text().splitlines()
+    assert "order" in text[(issues[0].line or 0) - 1] and "primary" in text[(issues[0].line or 0) - 1]

@@ -81,7 +81,9 @@ class _Checker:
             return
         self.schemas[ds.name] = schema
         for key in ds.keys:
-            self._own_columns(ds, key, "expr" if key.expr else "column", key.expression, schema)
+            ok = self._own_columns(ds, key, "expr" if key.expr else "column", key.expression, schema) is not None
+            if ok and key.primary:
+                self._unique(ds, key, table)
         for dim in ds.dimensions:
             dtype = self._own_columns(ds, dim, "expr" if dim.expr else "column", dim.expression, schema)
             if dim.type == "time" and dtype is not None and not (dtype.is_date() or dtype.is_timestamp()):
@@ -95,6 +97,24 @@ class _Checker:
                 )
         for measure in ds.measures:
             self._measure_like(ds, measure, measure.agg, measure.expr, measure.filter)
+
+    def _unique(self, ds: m.Dataset, key: m.Key, table: Any) -> None:
+        """A primary key must be unique in the data, or joins through it would count rows twice."""
+        from onpace.engine.scan import _own_expr
+
+        value = _own_expr(table, ds, key.expression, key.name)
+        stats = table.aggregate(rows=value.count(), distinct=value.nunique())
+        try:
+            row = self.engine._execute(stats, self.project.source_of(ds)).to_pylist()[0]
+        except OnpaceError as exc:
+            self.issues.append(self.project.issue(key, f"cannot check key '{key.name}': {exc}", "primary"))
+            return
+        repeats = int(row["rows"] or 0) - int(row["distinct"] or 0)
+        if repeats > 0:
+            self.issues.append(self.project.issue(
+                key, f"key '{key.name}' is primary in dataset '{ds.name}' but {repeats} of its values repeat; "
+                "joins through it would count rows more than once", "primary",
+                expected="one row per key value (or remove 'primary: true')"))
 
     def _own_columns(self, ds: m.Dataset, obj: m.Model, field: str, text: str, schema: dict[str, Any]) -> Any:
         try:
