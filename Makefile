@@ -26,7 +26,7 @@ help:
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make format     apply ruff's fixes and formatting"
 	@echo "make bench      run benchmarks/engine.py"
-	@echo "make demo       generate a TPC-H demo project and query it"
+	@echo "make demo       generate a TPC-H demo project, query it, refresh its KPIs and show the scorecard"
 	@echo "make clean      remove caches and generated files; distclean also removes $(VENV)"
 
 venv install: $(STAMP)
@@ -77,6 +77,8 @@ demo: $(STAMP)
 		$(BIN)/onpace example tpch $(DEMO_DIR) --scale 0.1 || { rm -rf $(DEMO_DIR); exit 1; }; \
 	fi
 	$(BIN)/onpace query revenue orders --by region --grain year --project $(DEMO_DIR)
+	$(BIN)/onpace refresh --project $(DEMO_DIR)
+	$(BIN)/onpace status --project $(DEMO_DIR)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov

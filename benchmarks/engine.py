@@ -187,6 +187,7 @@ def bench_scale(scale: float, repeat: int) -> dict[str, Any]:
         "runs_s": {name: [r["seconds"] for r in values] for name, values in runs.items()},
         "median_s": median,
         "memory": mem,
+        "memory_used_mb": {name: [_used(r) for r in values] for name, values in runs.items()},
         "ratios": ratios,
         "disagreements": {name: problems for name, problems in disagreements.items() if problems},
     }

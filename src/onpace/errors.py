@@ -35,6 +35,12 @@ class BackendError(OnpaceError):
     status = 502
 
 
+class StoreError(OnpaceError):
+    """onpace's own database (the store) cannot be reached or used."""
+
+    status = 503
+
+
 class MissingDependencyError(UserError):
     """An optional engine is needed but not installed."""
 

@@ -39,6 +39,27 @@ class Want:
 
 
 CASES: dict[str, list[Want]] = {
+    "kpi_problems": [
+        Want("models/shape.yml", 8, "a target needs exactly one of 'at_least', 'at_most', 'between' or 'change'"),
+        Want("models/goals.yml", 4, "unknown parent objective 'grwo'", expected="an objective", suggestion="grow"),
+        Want("models/goals.yml", 6, "cycle between objectives: loop_a -> loop_b -> loop_a"),
+        Want(
+            "models/goals.yml",
+            11,
+            "KPI 'just_a_number' has no objective, target, timeframe or review cadence; "
+            "a KPI needs a metric, an objective, a target, a timeframe, an owner and a review cadence. "
+            "Without them it is not a KPI: it can stay a metric",
+            expected="metric, objective, target, timeframe, owner, review_cadence",
+        ),
+        Want("models/goals.yml", 15, "unknown metric 'revenu' in KPI 'wrong_references'", suggestion="revenue"),
+        Want("models/goals.yml", 16, "unknown objective 'grwth' in KPI 'wrong_references'", suggestion="grow"),
+        Want("models/goals.yml", 18, "invalid period '2025-Q5'", expected="YYYY-QN"),
+        Want("models/goals.yml", 20, "unknown dimension 'regoin' in segment", suggestion="region"),
+        Want("models/goals.yml", 28, "target 'at_least' contradicts direction 'lower'", expected="at_most"),
+        Want("models/goals.yml", 37, "a milestone with 'date' needs a one-period timeframe", expected="'elapsed'"),
+        Want("models/goals.yml", 40, "two targets for the KPI from 2025-01-01 (targets 0 and 1)"),
+        Want("models/goals.yml", 41, "target for segment 'EU' but the KPI has no 'segment_by'", expected="segment_by"),
+    ],
     "ratio_unknown_metric": [
         Want(
             "models/metrics.yml",

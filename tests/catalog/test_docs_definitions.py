@@ -13,6 +13,7 @@ Markers in the Markdown (HTML comments, invisible when rendered) say what each b
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -24,7 +25,7 @@ import yaml
 from onpace.catalog import models as m
 from onpace.catalog.expr import FUNCTIONS, parse
 from onpace.catalog.project import load_project
-from onpace.catalog.schema import FIELD_DOCS, models_schema, project_schema
+from onpace.catalog.schema import FIELD_DOCS, json_ready, models_schema, project_schema
 from onpace.errors import DefinitionError
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "definitions.md"
@@ -99,11 +100,27 @@ def test_every_error_block_belongs_to_a_project() -> None:
 def test_yaml_examples_match_the_json_schemas() -> None:
     for match in FILE_BLOCK.finditer(TEXT):
         schema = project_schema() if match["path"] == "onpace.yml" else models_schema()
-        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(match["body"])))
-        if match["project"] in ERRORS:
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json_ready(yaml.safe_load(match["body"]))))
+        shape_error = match["project"] in ERRORS and not _loader_accepts_shape(match["path"], match["body"])
+        if shape_error:
             assert errors, f"{match['path']} ({match['project']}) should not match the schema"
         else:
             assert not errors, f"{match['path']}: {errors[0].message}"
+
+
+def _loader_accepts_shape(path: str, body: str) -> bool:
+    """Whether the file has the right shape (its references may still be wrong)."""
+    from pydantic import ValidationError
+
+    from onpace.catalog import files
+
+    model = m.ProjectConfig if path == "onpace.yml" else files.ModelFile
+    data = yaml.safe_load(body)
+    try:
+        model.model_validate(files.default_type(data) if model is files.ModelFile else data)
+    except ValidationError:
+        return False
+    return True
 
 
 def test_expression_examples_parse() -> None:
@@ -120,7 +137,8 @@ def test_every_function_is_documented() -> None:
 
 def test_every_key_is_documented() -> None:
     for model in FIELD_DOCS:
-        for field in model.model_fields:
+        for name, info in model.model_fields.items():
+            field = info.alias or name
             assert f"`{field}`" in TEXT or f".{field}`" in TEXT, f"{model.__name__}.{field} is not documented"
 
 
@@ -199,7 +217,6 @@ def test_the_main_example_matches_its_data(with_data: Path) -> None:
     ],
 )
 def test_every_example_metric_runs(metric: str, with_data: Path) -> None:
-    import datetime as dt
 
     from onpace.engine import Engine, Query
 

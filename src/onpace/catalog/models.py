@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum, StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -67,9 +67,41 @@ class Source(Model):
 class Calendar(Model):
     week_start: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
     fiscal_year_start: int = Field(default=1, ge=1, le=12, description="Month number the fiscal year starts in.")
+    fiscal_year_named_by: Literal["start", "end"] = "start"
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class StatusBands(Model):
+    """Attainment (actual / expected to date) at or above which a KPI is on track, or at risk."""
+
+    on_track: float = Field(default=1.0, gt=0)
+    at_risk: float = Field(default=0.9, gt=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> StatusBands:
+        if self.at_risk > self.on_track:
+            raise ValueError(
+                f"at_risk ({self.at_risk}) is above on_track ({self.on_track}); expected at_risk <= on_track"
+            )
+        return self
+
+
+class EvaluationSettings(Model):
+    as_of: Literal["today", "latest_data"] = "today"
+    status_bands: StatusBands = Field(default_factory=StatusBands)
+
+
+class GovernanceSettings(Model):
+    max_kpis_per_objective: int = Field(default=5, ge=1)
+    max_kpis: int = Field(default=25, ge=1)
+    met_periods_for_demotion: int = Field(default=3, ge=2)
+    driver_min_correlation: float = Field(default=0.6, gt=0, le=1)
+
+
+class RefreshSettings(Model):
+    lookback_days: int = Field(default=3, ge=0)
 
 
 class ProjectConfig(Model):
@@ -81,6 +113,9 @@ class ProjectConfig(Model):
     default_source: Identifier | None = None
     calendar: Calendar = Field(default_factory=Calendar)
     models: list[str] = Field(default_factory=lambda: ["models"])
+    evaluation: EvaluationSettings = Field(default_factory=EvaluationSettings)
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
+    refresh: RefreshSettings = Field(default_factory=RefreshSettings)
 
 
 class ColumnOrExpr(Model):
@@ -287,23 +322,15 @@ class SemiAdditiveMetric(MetricBase):
         return self
 
 
+class ManualMetric(MetricBase):
+    """A metric no system holds: its values are entered by hand or pushed, and kept in the store."""
+
+    type: Literal["manual"]
+    grain: Grain = Grain.day
+    over_time: Literal["sum", "last", "avg"] = "sum"
+
+
 Metric = Annotated[
-    SimpleMetric | RatioMetric | DerivedMetric | CumulativeMetric | SemiAdditiveMetric,
+    SimpleMetric | RatioMetric | DerivedMetric | CumulativeMetric | SemiAdditiveMetric | ManualMetric,
     Field(discriminator="type"),
 ]
-
-
-class ModelFile(Model):
-    """The contents of one file under models/."""
-
-    datasets: list[Dataset] = Field(default_factory=list)
-    metrics: list[Metric] = Field(default_factory=list)
-
-
-def default_type(data: Any) -> Any:
-    """Metrics without 'type' are simple: fill it in so the discriminator works."""
-    if isinstance(data, dict):
-        for m in data.get("metrics") or []:
-            if isinstance(m, dict) and "type" not in m:
-                m["type"] = "simple"
-    return data

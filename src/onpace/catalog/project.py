@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from onpace.catalog import files, goals
 from onpace.catalog import models as m
 from onpace.catalog.yamlpos import PathKey, format_path, line_of, load_yaml
 from onpace.errors import DefinitionError, Issue, did_you_mean
@@ -27,7 +28,9 @@ DEFAULT_SOURCE_URL = "duckdb:///data/warehouse.duckdb"
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
-MetricDef = m.SimpleMetric | m.RatioMetric | m.DerivedMetric | m.CumulativeMetric | m.SemiAdditiveMetric
+MetricDef = (
+    m.SimpleMetric | m.RatioMetric | m.DerivedMetric | m.CumulativeMetric | m.SemiAdditiveMetric | m.ManualMetric
+)
 
 
 @dataclass
@@ -36,6 +39,8 @@ class Project:
     config: m.ProjectConfig
     datasets: dict[str, m.Dataset] = field(default_factory=dict)
     metrics: dict[str, MetricDef] = field(default_factory=dict)
+    objectives: dict[str, goals.Objective] = field(default_factory=dict)
+    kpis: dict[str, goals.Kpi] = field(default_factory=dict)
     positions: dict[str, dict[PathKey, int]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
@@ -207,7 +212,7 @@ def _pydantic_issues(
     ]
 
 
-_TAG_ORDER = ["simple", "ratio", "derived", "cumulative", "semi_additive"]
+_TAG_ORDER = ["simple", "ratio", "derived", "cumulative", "semi_additive", "manual"]
 _TAGS = set(_TAG_ORDER)
 
 
@@ -306,37 +311,19 @@ def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *
         if data is None:
             continue
         if not isinstance(data, dict):
-            issues.append(Issue("expected a mapping with 'datasets' and/or 'metrics'", file=display, line=1))
+            issues.append(
+                Issue("expected a mapping with 'datasets', 'metrics', 'objectives' and/or 'kpis'", file=display, line=1)
+            )
             continue
-        content, found = _validate(m.ModelFile, m.default_type(data), display, positions)
+        content, found = _validate(files.ModelFile, files.default_type(data), display, positions)
         issues += found
         if content is None:
             continue
         _attach(content, display, ())
-        for ds in content.datasets:
-            if ds.name in project.datasets:
-                first = project.datasets[ds.name]
-                issues.append(
-                    project.issue(
-                        ds,
-                        f"duplicate dataset name '{ds.name}' (first defined in {first._file}:{line_of(project.positions[first._file or ''], first._path)})",
-                        "name",
-                    )
-                )
-            else:
-                project.datasets[ds.name] = ds
-        for metric in content.metrics:
-            if metric.name in project.metrics:
-                first_m = project.metrics[metric.name]
-                issues.append(
-                    project.issue(
-                        metric,
-                        f"duplicate metric name '{metric.name}' (first defined in {first_m._file}:{line_of(project.positions[first_m._file or ''], first_m._path)})",
-                        "name",
-                    )
-                )
-            else:
-                project.metrics[metric.name] = metric
+        _collect(project, "dataset", content.datasets, project.datasets, issues)
+        _collect(project, "metric", content.metrics, project.metrics, issues)
+        _collect(project, "objective", content.objectives, project.objectives, issues)
+        _collect(project, "KPI", content.kpis, project.kpis, issues)
 
     if check:
         from onpace.catalog.validate import check_project
@@ -345,6 +332,19 @@ def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *
     if issues:
         raise DefinitionError(issues)
     return project
+
+
+def _collect(project: Project, kind: str, items: list[Any], into: dict[str, Any], issues: list[Issue]) -> None:
+    """Add named definitions to ``into``; a name seen before is an issue naming where it was first defined."""
+    for item in items:
+        if item.name in into:
+            first = into[item.name]
+            where = f"{first._file}:{line_of(project.positions[first._file or ''], first._path)}"
+            issues.append(
+                project.issue(item, f"duplicate {kind} name '{item.name}' (first defined in {where})", "name")
+            )
+        else:
+            into[item.name] = item
 
 
 def _model_files(root: Path, config: m.ProjectConfig, issues: list[Issue]) -> list[Path]:

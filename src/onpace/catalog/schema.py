@@ -13,6 +13,7 @@ measure's dataset) are checked by ``onpace validate``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from onpace.catalog import files, goals
 from onpace.catalog import models as m
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -58,6 +60,30 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "default_source": "Source of datasets that name none; the first source when not given.",
         "calendar": "Week start and fiscal year start.",
         "models": "Folders or files (relative to the project) holding the definition files; default ['models'].",
+        "evaluation": "How KPIs are evaluated: the as-of date and the default status bands.",
+        "governance": "Limits and thresholds of 'onpace lint'.",
+        "refresh": "Settings of 'onpace refresh'.",
+    },
+    m.StatusBands: {
+        "on_track": "Attainment (actual / expected to date) at or above which a KPI is on track; default 1.0.",
+        "at_risk": "Attainment at or above which a KPI is at risk (below: off track); default 0.9.",
+    },
+    m.EvaluationSettings: {
+        "as_of": "Date KPIs are evaluated at: today (default) or latest_data (the last day with data, "
+        "for historical or lagging data).",
+        "status_bands": "Default status bands of every KPI.",
+    },
+    m.GovernanceSettings: {
+        "max_kpis_per_objective": "More KPIs than this on one objective is flagged; default 5.",
+        "max_kpis": "More KPIs than this in the project is flagged; default 25.",
+        "met_periods_for_demotion": "A KPI met this many periods in a row while its objective's other KPIs "
+        "do not move is suggested for demotion; default 3.",
+        "driver_min_correlation": "Lagged correlation (absolute) from which a metric is suggested as a "
+        "driver of a KPI; default 0.6.",
+    },
+    m.RefreshSettings: {
+        "lookback_days": "An incremental refresh recomputes the periods touched in this many days before "
+        "the last data it saw, for late data; default 3.",
     },
     m.Source: {
         "url": "Connection URL: duckdb:///path.duckdb, postgresql://user:${PGPASSWORD}@host:5432/db, "
@@ -67,10 +93,79 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
     m.Calendar: {
         "week_start": "First day of the week for the 'week' grain (default monday, as ISO weeks).",
         "fiscal_year_start": "Month number (1-12) the fiscal year starts in; 4 means April.",
+        "fiscal_year_named_by": "Whether FY2026 is the fiscal year that starts in 2026 (start, default) or "
+        "ends in 2026 (end).",
     },
-    m.ModelFile: {
+    files.ModelFile: {
         "datasets": "Tables or SQL queries, with their keys, dimensions and measures.",
-        "metrics": "Metrics: simple, ratio, derived, cumulative or semi_additive.",
+        "metrics": "Metrics: simple, ratio, derived, cumulative, semi_additive or manual.",
+        "objectives": "Strategic objectives that KPIs serve; they may cascade through 'parent'.",
+        "kpis": "KPIs: metrics tied to an objective, with a target, a timeframe, an owner and a review cadence.",
+    },
+    m.ManualMetric: {
+        **_METRIC_COMMON,
+        "type": "manual: values no system holds, entered with 'onpace values import' (or pushed) and kept "
+        "in the store.",
+        "grain": "Grain the values are entered at (default day).",
+        "over_time": "How values add up over a longer period: sum (default), last or avg.",
+    },
+    goals.Objective: {
+        "name": "Unique name of the objective.",
+        "label": "Name shown to people, e.g. 'Grow revenue profitably'.",
+        "description": "What the objective means and why it matters.",
+        "owner": "Person or role accountable for the objective.",
+        "priority": "1 is the highest priority.",
+        "timeframe": "When the objective should be reached: a period (2026, FY2026) or every month, "
+        "quarter, year, fiscal_quarter or fiscal_year.",
+        "parent": "The objective this one contributes to.",
+        "tags": "Free labels for search and grouping.",
+    },
+    goals.Kpi: {
+        "name": "Unique name of the KPI.",
+        "label": "Name shown to people.",
+        "description": "What the KPI tells and why it was chosen.",
+        "metric": "The metric the KPI measures.",
+        "segment": "Restrict the KPI to a segment: a filter on dimensions, e.g. region = 'EUROPE'.",
+        "segment_by": "Dimension whose values get their own targets (each target then names its 'segment').",
+        "objective": "The objective the KPI serves.",
+        "owner": "Person or role accountable for the KPI.",
+        "priority": "1 is the highest; KPIs are not all equal (default 3).",
+        "weight": "Weight of the KPI in its objective's roll-up status (default 1).",
+        "timeframe": "The period the target is for: one period (2026-Q3, FY2026) or recurring "
+        "(every month, quarter, year, fiscal_quarter, fiscal_year).",
+        "review_cadence": "How often the KPI is reviewed: weekly, monthly, quarterly...",
+        "direction": "higher or lower is better; the metric's direction when not given.",
+        "accumulation": "flow (the target is a total over the period: revenue) or level (the value itself "
+        "must reach the target: a rate); from the metric's type when not given.",
+        "target": "The target (at_least, at_most, between or change vs a baseline).",
+        "targets": "Several targets: a schedule (each with 'from') and/or one per segment (each with 'segment').",
+        "phasing": "How a flow target spreads over the period: linear (default), seasonal (the shape of "
+        "the same period in earlier years) or milestones.",
+        "status_bands": "Status bands of this KPI, instead of the project's.",
+        "drivers": "Metrics that drive this KPI, shown with it.",
+        "tags": "Free labels for search and grouping.",
+    },
+    goals.Timeframe: {
+        "every": "A recurring timeframe: month, quarter, year, fiscal_quarter or fiscal_year.",
+        "period": "One period: YYYY, YYYY-QN, YYYY-MM, FYYYYY or FYYYYY-QN.",
+    },
+    goals.Target: {
+        "at_least": "Reach at least this value by the end of the period (higher is better).",
+        "at_most": "Stay at or below this value (lower is better).",
+        "between": "Keep the value within [low, high].",
+        "change": "Relative target: a fraction (0.2) or percentage ('+20%') vs the baseline in 'vs'.",
+        "vs": "Baseline of a 'change' target: same_period_last_year or previous_period.",
+        "from": "In a schedule: the date from which this target applies (to periods starting on or after it).",
+        "segment": "With the KPI's segment_by: the dimension value this target is for.",
+        "note": "Why the target is what it is.",
+    },
+    goals.Milestone: {
+        "date": "Date of the milestone (one-period timeframes).",
+        "elapsed": "Point of the period, as a fraction of it (0.5 = halfway); for recurring timeframes.",
+        "share": "Share of the target expected by then (0 to 1).",
+    },
+    goals.MilestonePhasing: {
+        "milestones": "Points (date or elapsed, share) the expected value passes through.",
     },
     m.Dataset: {
         "name": "Unique name of the dataset in the project.",
@@ -158,7 +253,7 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
 #: Descriptions of the definition objects and of the enumerations.
 DEF_DOCS: dict[str, str] = {
     "ProjectConfig": "onpace.yml: the project's name, data sources, calendar and where the definitions are.",
-    "ModelFile": "A definition file under models/: datasets and metrics.",
+    "ModelFile": "A definition file under models/: datasets, metrics, objectives and KPIs.",
     "Source": "A data source: where datasets' tables live.",
     "Calendar": "Calendar settings used by every grain.",
     "Dataset": "A table or query, with its keys, dimensions and measures.",
@@ -172,6 +267,17 @@ DEF_DOCS: dict[str, str] = {
     "DerivedMetric": "An expression over other metrics.",
     "CumulativeMetric": "A running total, trailing window or grain-to-date total.",
     "SemiAdditiveMetric": "A balance: summed over dimensions, not over time.",
+    "ManualMetric": "A metric whose values are entered by hand or pushed.",
+    "StatusBands": "Attainment thresholds of the on-track and at-risk statuses.",
+    "EvaluationSettings": "How KPIs are evaluated.",
+    "GovernanceSettings": "Limits and thresholds of 'onpace lint'.",
+    "RefreshSettings": "Settings of 'onpace refresh'.",
+    "Objective": "A strategic objective.",
+    "Kpi": "A KPI: a metric with an objective, a target, a timeframe, an owner and a review cadence.",
+    "Timeframe": "One period, or a recurring one.",
+    "Target": "A target: at_least, at_most, between, or a change vs a baseline.",
+    "Milestone": "A point of a custom phasing.",
+    "MilestonePhasing": "Custom phasing through milestones.",
     "Agg": "An aggregation.",
     "Cadence": "How often a metric is tracked.",
     "Direction": "Whether higher or lower values are better.",
@@ -186,7 +292,7 @@ def project_schema() -> dict[str, Any]:
 
 def models_schema() -> dict[str, Any]:
     """JSON Schema of a definition file under models/."""
-    return _document(m.ModelFile, "onpace definitions (datasets and metrics)")
+    return _document(files.ModelFile, "onpace definitions (datasets, metrics, objectives and KPIs)")
 
 
 def _document(root: type[BaseModel], title: str) -> dict[str, Any]:
@@ -224,6 +330,17 @@ def write(out: Path) -> list[Path]:
         path.write_text(render(schema), encoding="utf-8")
         written.append(path)
     return written
+
+
+def json_ready(value: Any) -> Any:
+    """YAML data as JSON sees it: YAML reads 2025-01-01 as a date, JSON (and so the schema) has only the string."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, Name, names, parse
 from onpace.catalog.project import MetricDef, Project, interpolate
+from onpace.catalog.validate_goals import check_goals
 from onpace.errors import Issue, did_you_mean
 
 ADDITIVE = (m.Agg.sum, m.Agg.count)
@@ -23,6 +24,7 @@ def check_project(project: Project) -> list[Issue]:
     issues += _check_datasets(project)
     issues += _check_metrics(project)
     issues += _check_cycles(project)
+    issues += check_goals(project)
     return issues
 
 
@@ -183,6 +185,16 @@ def _check_metrics(project: Project) -> list[Issue]:
     issues: list[Issue] = []
     for metric in project.metrics.values():
         for field, ref in _metric_refs(metric):
+            if isinstance(project.metrics.get(ref), m.ManualMetric):
+                issues.append(
+                    project.issue(
+                        metric,
+                        f"metric '{ref}' is entered by hand (type manual); {metric.type} metric '{metric.name}' "
+                        "is computed from data and cannot use it",
+                        "name",
+                        expected="metrics computed from datasets",
+                    )
+                )
             if ref not in project.metrics:
                 path: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")]
                 if path[0] == "inputs":

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from onpace import __version__
+from onpace.cli import definitions, kpis, lifecycle, reviews
+from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, user_errors
+from onpace.cli.values import values_app
 from onpace.errors import DefinitionError, OnpaceError
 
 app = typer.Typer(
@@ -26,37 +24,6 @@ app = typer.Typer(
 )
 example_app = typer.Typer(help="Example projects with generated data.", no_args_is_help=True)
 app.add_typer(example_app, name="example")
-
-console = Console()
-err = Console(stderr=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-ProjectOpt = Annotated[
-    Path, typer.Option("--project", "-p", help="Project directory (holds onpace.yml).", envvar="ONPACE_PROJECT")
-]
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Show onpace errors as a message and exit status 1, never a traceback."""
-    try:
-        yield
-    except DefinitionError as exc:
-        err.print(f"[bold red]error:[/bold red] {len(exc.issues)} problem(s) in the definitions", highlight=False)
-        for issue in exc.issues:
-            err.print(f"  {issue}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
-    except OnpaceError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
 
 
 def _version(value: bool) -> None:
@@ -72,15 +39,6 @@ def main(
     ] = False,
 ) -> None:
     """onpace: metrics and KPIs, on pace or not, and why."""
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)", param_hint=option) from None
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -152,8 +110,8 @@ def _query(
         metrics=_split(metrics),
         dimensions=_split(by),
         grain=grain,
-        start=_date(start, "--start"),
-        end=_date(end, "--end"),
+        start=parse_date(start, "--start"),
+        end=parse_date(end, "--end"),
         where=where,
     )
 
@@ -238,6 +196,18 @@ def example_tpch(
         path = generate(directory, scale, force=force)
     console.print(f"[green]Wrote[/green] the TPC-H example to {path}")
     console.print(f"Try: [bold]onpace query revenue orders --by region --grain year --project {directory}[/bold]")
+
+
+app.command()(kpis.refresh)
+app.command()(kpis.status)
+app.add_typer(values_app, name="values")
+app.command()(definitions.apply)
+app.command()(definitions.export)
+app.command()(kpis.lint)
+app.command()(reviews.review)
+app.command(name="reviews")(reviews.list_reviews)
+app.command()(lifecycle.promote)
+app.command()(lifecycle.demote)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,10 +111,15 @@ class _Checker:
             return
         repeats = int(row["rows"] or 0) - int(row["distinct"] or 0)
         if repeats > 0:
-            self.issues.append(self.project.issue(
-                key, f"key '{key.name}' is primary in dataset '{ds.name}' but {repeats} of its values repeat; "
-                "joins through it would count rows more than once", "primary",
-                expected="one row per key value (or remove 'primary: true')"))
+            self.issues.append(
+                self.project.issue(
+                    key,
+                    f"key '{key.name}' is primary in dataset '{ds.name}' but {repeats} of its values repeat; "
+                    "joins through it would count rows more than once",
+                    "primary",
+                    expected="one row per key value (or remove 'primary: true')",
+                )
+            )
 
     def _own_columns(self, ds: m.Dataset, obj: m.Model, field: str, text: str, schema: dict[str, Any]) -> Any:
         try:

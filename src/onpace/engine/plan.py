@@ -128,6 +128,11 @@ class Planner:
         if name in stack:
             raise QueryError("cycle between metrics: " + " -> ".join([*stack, name]))
         stack = (*stack, name)
+        if isinstance(metric, m.ManualMetric):
+            raise QueryError(
+                f"metric '{name}' is entered by hand (type manual): its values live in the store, not in a data "
+                "source (load them with 'onpace values import')"
+            )
         if isinstance(metric, m.SimpleMetric):
             return self._simple(metric, extra)
         if isinstance(metric, m.SemiAdditiveMetric):

@@ -9,6 +9,7 @@ money DECIMAL(15,2)) and removes the Parquet files. It prints nothing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,8 +72,24 @@ def copy_project(directory: Path, scale: float) -> None:
     """Write the example's definitions, .gitignore and README into ``directory`` (no data)."""
     directory.mkdir(parents=True, exist_ok=True)
     _copy_tree(resources.files("onpace.examples").joinpath("tpch"), directory)
+    goals = directory / "models" / "goals.yml"
+    goals.write_text(scale_targets(goals.read_text(encoding="utf-8"), scale), encoding="utf-8")
     (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     (directory / "README.md").write_text(README.format(scale=scale), encoding="utf-8")
+
+
+_SCALED = re.compile(r"(?P<key>at_least|at_most): (?P<value>[0-9.]+)(?P<rest>.*# scaled)$", re.M)
+
+
+def scale_targets(text: str, scale: float) -> str:
+    """Multiply the amounts marked '# scaled' (written for scale factor 1) by ``scale``."""
+
+    def repl(match: re.Match[str]) -> str:
+        value = float(match["value"]) * scale
+        shown = f"{value:.0f}" if value >= 1000 else f"{value:.4g}"
+        return f"{match['key']}: {shown}{match['rest'].replace('# scaled', f'# for scale {scale:g}')}"
+
+    return _SCALED.sub(repl, text)
 
 
 def _find_generator() -> str:

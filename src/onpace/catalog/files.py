@@ -1,0 +1,28 @@
+"""The shape of one definition file under models/: datasets, metrics, objectives and KPIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from onpace.catalog.goals import Kpi, Objective
+from onpace.catalog.models import Dataset, Metric, Model
+
+
+class ModelFile(Model):
+    """The contents of one file under models/."""
+
+    datasets: list[Dataset] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+
+
+def default_type(data: Any) -> Any:
+    """Metrics without 'type' are simple: fill it in so the discriminator works."""
+    if isinstance(data, dict):
+        for metric in data.get("metrics") or []:
+            if isinstance(metric, dict) and "type" not in metric:
+                metric["type"] = "simple"
+    return data

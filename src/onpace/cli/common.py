@@ -1,0 +1,71 @@
+"""What every command module of the CLI shares: consoles, error display, common options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from onpace.errors import DefinitionError, OnpaceError
+
+if TYPE_CHECKING:
+    from onpace.catalog.project import Project
+    from onpace.store.db import Store
+
+console = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ProjectOpt = Annotated[
+    Path, typer.Option("--project", "-p", help="Project directory (holds onpace.yml).", envvar="ONPACE_PROJECT")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show onpace errors as a message and exit status 1, never a traceback."""
+    try:
+        yield
+    except DefinitionError as exc:
+        err.print(f"[bold red]error:[/bold red] {len(exc.issues)} problem(s) in the definitions", highlight=False)
+        for issue in exc.issues:
+            err.print(f"  {issue}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except OnpaceError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)", param_hint=option) from None
+
+
+@contextmanager
+def project_and_store(project: Path) -> Iterator[tuple[Project, Store]]:
+    """The project in ``project`` and its store (migrated to the current schema), closed afterwards."""
+    from onpace.catalog.project import load_project
+    from onpace.store.db import Store
+
+    loaded = load_project(project)
+    store = Store.for_project(loaded.root).ensure_current()
+    try:
+        yield loaded, store
+    finally:
+        store.close()

@@ -1,0 +1,100 @@
+"""Commands of continuous review: record a KPI review, list the reviews."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from onpace.cli.common import Format, ProjectOpt, console, project_and_store, user_errors
+from onpace.cli.kpis import STATUS_STYLE
+
+
+def review(
+    kpi: Annotated[str, typer.Argument(help="The KPI reviewed.")],
+    assessment: Annotated[
+        str,
+        typer.Option(help="Your assessment of its status: on_track, at_risk, off_track, achieved or missed."),
+    ],
+    comment: Annotated[str, typer.Option(help="What was concluded, and why.")],
+    action: Annotated[
+        list[str] | None, typer.Option("--action", help="An action agreed in the review (repeatable).")
+    ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="The segment reviewed, for KPIs with segment_by; omit for the whole KPI.")
+    ] = None,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Record a review of a KPI: your assessment, a comment and the actions agreed."""
+    from onpace.services.refresh import actor
+    from onpace.services.reviews import record_review
+
+    with user_errors(), project_and_store(project) as (loaded, store):
+        done = record_review(
+            loaded,
+            store,
+            kpi,
+            reviewer=actor(),
+            assessment=assessment,
+            commentary=comment,
+            actions=action or (),
+            segment=segment,
+        )
+    period = f", period from {done.period_start}" if done.period_start else ""
+    console.print(
+        f"[green]Recorded[/green] review {done.id} of {_label(done)}: {_assessment(done.assessment)} "
+        f"by {escape(done.reviewer)} on {done.reviewed_at:%Y-%m-%d %H:%M} UTC{period}",
+        highlight=False,
+    )
+    console.print(f"  {done.commentary}", highlight=False, markup=False)
+    for todo in done.actions:
+        console.print(f"  action: {todo}", highlight=False, markup=False)
+
+
+def list_reviews(
+    kpi: Annotated[str | None, typer.Argument(help="Only the reviews of this KPI.")] = None,
+    limit: Annotated[int, typer.Option(help="How many reviews at most (the newest).", min=1)] = 100,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """The reviews of the KPIs (or of one), newest first."""
+    from onpace.services.reviews import history, review_dict
+
+    if fmt == Format.csv:
+        raise typer.BadParameter("reviews prints a table or json", param_hint="--format")
+    with user_errors(), project_and_store(project) as (loaded, store):
+        found = history(loaded, store, kpi, limit)
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps([review_dict(r) for r in found], indent=2) + "\n")
+        return
+    if not found:
+        console.print(f"no review{' of ' + kpi if kpi else ''} yet: record one with 'onpace review KPI'", markup=False)
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold dim")
+    for column in ("reviewed (UTC)", "KPI", "assessment", "reviewer", "period", "comment", "actions"):
+        table.add_column(column)
+    for r in found:
+        table.add_row(
+            f"{r.reviewed_at:%Y-%m-%d %H:%M}",
+            _label(r),
+            _assessment(r.assessment),
+            escape(r.reviewer),
+            str(r.period_start or "–"),
+            escape(r.commentary),
+            escape("\n".join(r.actions)),
+        )
+    console.print(table)
+
+
+def _label(review: Any) -> str:
+    return escape(review.kpi + (f" [{review.segment}]" if review.segment else ""))
+
+
+def _assessment(word: str) -> str:
+    text, colour = STATUS_STYLE[word]
+    return f"[{colour}]{text}[/{colour}]"

@@ -1,0 +1,204 @@
+"""One KPI, one period, one as-of date: expected to date, attainment, status and forecast.
+
+This puts the other modules together and is what the services layer calls.
+Everything it decides is written down in ``docs/kpi-evaluation.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from onpace.errors import UserError
+from onpace.kpi.forecast import Forecast, forecast_flow, forecast_level
+from onpace.kpi.periods import elapsed_days, is_over, total_days
+from onpace.kpi.phasing import linear_share, milestone_share, seasonal_share
+from onpace.kpi.status import status, target_attainment, target_direction
+from onpace.kpi.targets import phase_target
+from onpace.kpi.types import DEFAULT_BANDS, DIRECTIONS, Bands, Direction, Status, Target, TargetKind
+
+Accumulation = Literal["flow", "level"]
+PhasingKind = Literal["linear", "seasonal", "milestones"]
+
+SEASONAL_FALLBACK = "seasonal phasing fell back to linear: no earlier periods with data"
+NO_TARGET = "no target (no baseline)"
+
+
+@dataclass(frozen=True)
+class Phasing:
+    """How a flow target spreads over its period.
+
+    ``past``: for seasonal phasing, the daily values of the same period in
+    earlier years. ``milestones``: (date, share of the target due by the end
+    of that date), in date order.
+    """
+
+    kind: PhasingKind = "linear"
+    past: tuple[tuple[float, ...], ...] = ()
+    milestones: tuple[tuple[dt.date, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("linear", "seasonal", "milestones"):
+            raise UserError(f"phasing must be linear, seasonal or milestones, got {self.kind!r}")
+
+
+LINEAR = Phasing("linear")
+
+
+@dataclass(frozen=True)
+class KpiInput:
+    """Everything needed to evaluate one KPI for one period as of one date.
+
+    ``actual`` is the period-to-date value: the sum from the period start to
+    ``as_of`` for a flow, the metric's value over the period so far for a
+    level; None when there is no data. ``history`` is consecutive daily
+    values of the metric ending on ``as_of`` (may be empty; at most the last
+    730 days are used). ``interval`` is the central share of the forecast
+    distribution the interval holds.
+    """
+
+    accumulation: Accumulation
+    direction: Direction
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    actual: float | None
+    history: tuple[float, ...]
+    target: Target | None
+    phasing: Phasing = LINEAR
+    bands: Bands = DEFAULT_BANDS
+    interval: float = 0.8
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.accumulation not in ("flow", "level"):
+            problems.append(f"accumulation must be flow or level, got {self.accumulation!r}")
+        if self.direction not in DIRECTIONS:
+            problems.append(f"direction must be higher or lower, got {self.direction!r}")
+        if self.actual is not None and not math.isfinite(self.actual):
+            problems.append(f"the actual must be a finite number, got {self.actual!r}")
+        if problems:
+            raise UserError("invalid KPI input: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome, ready to store and show.
+
+    ``target``/``target_low``/``target_high`` are the full-period target;
+    ``expected_to_date``/``expected_low``/``expected_high`` the same phased to
+    ``as_of`` (a flow) or unchanged (a level); ``share`` is the phased share
+    (None for a level). Forecast fields are None without data or history.
+    """
+
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    elapsed_days: int
+    total_days: int
+    target_kind: TargetKind | None
+    target: float | None
+    target_low: float | None
+    target_high: float | None
+    actual: float | None
+    expected_to_date: float | None
+    expected_low: float | None
+    expected_high: float | None
+    share: float | None
+    attainment: float | None
+    forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
+    probability: float | None
+    forecast_method: str | None
+    status: Status
+    phasing_used: str
+    notes: tuple[str, ...]
+
+
+def _share(inp: KpiInput, notes: list[str]) -> tuple[float | None, str]:
+    """The phased share of a flow target and the phasing actually used; (None, "none") for a level."""
+    start, end, as_of, phasing = inp.period_start, inp.period_end, inp.as_of, inp.phasing
+    if inp.accumulation == "level":
+        if phasing.kind != "linear":
+            notes.append(f"{phasing.kind} phasing does not apply to a level KPI: its target holds all period")
+        return None, "none"
+    if phasing.kind == "seasonal":
+        share = seasonal_share(phasing.past, start, end, as_of)
+        if share is not None:
+            return share, "seasonal"
+        notes.append(SEASONAL_FALLBACK)
+    elif phasing.kind == "milestones":
+        return milestone_share(start, end, as_of, phasing.milestones), "milestones"
+    return linear_share(start, end, as_of), "linear"
+
+
+def _forecast(inp: KpiInput, actual: float, elapsed: int, remaining: int) -> Forecast:
+    gap = max((inp.period_start - inp.as_of).days - 1, 0)
+    if inp.accumulation == "flow":
+        return forecast_flow(inp.history, actual, remaining, inp.target, level=inp.interval, gap_days=gap)
+    return forecast_level(inp.history, actual, elapsed, remaining, inp.target, level=inp.interval, gap_days=gap)
+
+
+def evaluate(inp: KpiInput) -> Evaluation:
+    """Evaluate one KPI: are we on pace as of ``inp.as_of``, or was the target met once the period is over?"""
+    start, end, as_of = inp.period_start, inp.period_end, inp.as_of
+    total = total_days(start, end)
+    elapsed = elapsed_days(start, end, as_of)
+    over = is_over(end, as_of)
+    notes: list[str] = []
+    if as_of < start:
+        notes.append(f"the period has not started: it starts on {start}")
+
+    share, phasing_used = _share(inp, notes)
+    target, actual = inp.target, inp.actual
+    expected: Target | None = None
+    if target is None:
+        notes.append(NO_TARGET)
+    else:
+        expected = phase_target(target, share) if share is not None else target
+        implied = target_direction(target)
+        if implied is not None and implied != inp.direction:
+            notes.append(
+                f"the target is {target.kind} but {inp.direction} is better: status follows the target; check the definition"
+            )
+    if actual is None:
+        notes.append("no data for the period so far")
+
+    attainment = None if actual is None or expected is None else target_attainment(actual, expected)
+    if target is None or expected is None:
+        kpi_status = Status.no_data
+    else:
+        kpi_status = status(actual, target, expected, period_over=over, bands=inp.bands)
+
+    forecast = None if actual is None else _forecast(inp, actual, elapsed, total - elapsed)
+    if forecast is not None and forecast.note:
+        notes.append(f"forecast: {forecast.note}")
+
+    return Evaluation(
+        period_start=start,
+        period_end=end,
+        as_of=as_of,
+        elapsed_days=elapsed,
+        total_days=total,
+        target_kind=None if target is None else target.kind,
+        target=None if target is None else target.value,
+        target_low=None if target is None else target.low,
+        target_high=None if target is None else target.high,
+        actual=actual,
+        expected_to_date=None if expected is None else expected.value,
+        expected_low=None if expected is None else expected.low,
+        expected_high=None if expected is None else expected.high,
+        share=share,
+        attainment=attainment,
+        forecast=None if forecast is None else forecast.value,
+        forecast_low=None if forecast is None else forecast.low,
+        forecast_high=None if forecast is None else forecast.high,
+        probability=None if forecast is None else forecast.probability,
+        forecast_method=None if forecast is None else forecast.method,
+        status=kpi_status,
+        phasing_used=phasing_used,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,295 @@
+"""Evaluate every KPI from the values refresh stored: actual, expected to date, forecast, status.
+
+The numbers come from the store (the KPI's metric by day, and at the
+timeframe's grain), never from a live query, so ``onpace status`` and the web
+app agree with what the last refresh saw. The math is :mod:`onpace.kpi`.
+
+- As of: ``evaluation.as_of`` (today, or the last day with data of the KPI).
+- Period: the timeframe's period that holds the as-of date (recurring), or the
+  one period named (one-off).
+- Actual: flow KPIs sum the daily values from the period start to the as-of
+  date; level KPIs take the period's value at the timeframe's grain.
+- Targets: the schedule entry in effect at the period start; a ``change``
+  target is applied to the baseline period's actual (the whole period).
+- Seasonal phasing: the daily values of the same period in up to three earlier
+  years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from onpace.catalog import goals as g
+from onpace.catalog import models as m
+from onpace.catalog.periods import parse_period, period_end
+from onpace.catalog.project import Project
+from onpace.engine import calendar as cal
+from onpace.kpi.evaluate import Evaluation, KpiInput, Phasing, evaluate
+from onpace.kpi.targets import effective_entry, resolve_target
+from onpace.kpi.types import Bands, Direction, Status, Target, TargetSpec
+from onpace.services.needs import (
+    KpiInstance,
+    accumulation,
+    additive,
+    direction,
+    is_computed,
+    kpi_instances,
+    timeframe_grain,
+)
+from onpace.store import evaluations as ev
+from onpace.store import observations as obs
+from onpace.store.db import Store
+
+HISTORY_DAYS = 730
+SEASONAL_YEARS = 3
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    instance: KpiInstance
+    evaluation: Evaluation
+
+
+def evaluate_all(project: Project, store: Store, today: dt.date | None = None) -> list[KpiResult]:
+    """Evaluate every KPI instance of the project from the store's values."""
+    results = []
+    with store.session(readonly=True) as s:
+        for instance in kpi_instances(project):
+            data = _Data(s, project, instance)
+            results.append(KpiResult(instance, _evaluate(project, instance, data, today or dt.date.today())))
+    return results
+
+
+def evaluate_and_store(
+    project: Project, store: Store, *, run_id: int | None = None, today: dt.date | None = None
+) -> int:
+    """Evaluate every KPI and record the evaluations (one transaction); return how many."""
+    results = evaluate_all(project, store, today)
+    with store.session() as s:
+        for result in results:
+            e = result.evaluation
+            ev.add_evaluation(
+                s,
+                kpi=result.instance.kpi.name,
+                segment=result.instance.key,
+                run_id=run_id,
+                as_of=e.as_of,
+                period_start=e.period_start,
+                period_end=e.period_end,
+                target=e.target,
+                target_low=e.target_low,
+                target_high=e.target_high,
+                actual=e.actual,
+                expected_to_date=e.expected_to_date,
+                attainment=e.attainment,
+                forecast=e.forecast,
+                forecast_low=e.forecast_low,
+                forecast_high=e.forecast_high,
+                probability=e.probability,
+                status=e.status.value,
+                details=details(e),
+            )
+    return len(results)
+
+
+def details(e: Evaluation) -> dict[str, Any]:
+    return {
+        "target_kind": e.target_kind,
+        "expected_low": e.expected_low,
+        "expected_high": e.expected_high,
+        "share": e.share,
+        "elapsed_days": e.elapsed_days,
+        "total_days": e.total_days,
+        "forecast_method": e.forecast_method,
+        "phasing": e.phasing_used,
+        "notes": list(e.notes),
+    }
+
+
+class _Data:
+    """The stored values one KPI instance reads: by day, and at the timeframe's grain."""
+
+    def __init__(self, s: Any, project: Project, instance: KpiInstance) -> None:
+        kpi = instance.kpi
+        metric = project.metrics[kpi.metric or ""]
+        self.grain = timeframe_grain(project, kpi)
+        if is_computed(project, metric.name):
+            self.daily = _as_map(obs.read_series(s, metric.name, m.Grain.day.value, instance.filter))
+            self.periodic = _as_map(obs.read_series(s, metric.name, self.grain.value, instance.filter))
+            self.manual: m.ManualMetric | None = None
+        else:
+            assert isinstance(metric, m.ManualMetric)
+            self.manual = metric
+            values = _as_map(obs.read_series(s, metric.name, metric.grain.value, ""))
+            self.daily = values
+            self.periodic = _roll_up(values, metric, self.grain, project.calendar)
+
+    @property
+    def last_day(self) -> dt.date | None:
+        days = [d for d, v in self.daily.items() if v is not None]
+        return max(days) if days else None
+
+
+def _as_map(rows: list[tuple[dt.date, float | None]]) -> dict[dt.date, float | None]:
+    return dict(rows)
+
+
+def _roll_up(
+    values: Mapping[dt.date, float | None], metric: m.ManualMetric, grain: m.Grain, calendar: m.Calendar
+) -> dict[dt.date, float | None]:
+    """Manual values by the timeframe's period: summed, last, or averaged (their ``over_time``)."""
+    buckets: dict[dt.date, list[tuple[dt.date, float]]] = {}
+    for day, value in sorted(values.items()):
+        if value is not None:
+            buckets.setdefault(cal.period_start(day, grain, calendar), []).append((day, value))
+    out: dict[dt.date, float | None] = {}
+    for start, items in buckets.items():
+        numbers = [v for _, v in items]
+        if metric.over_time == "sum":
+            out[start] = sum(numbers)
+        elif metric.over_time == "last":
+            out[start] = numbers[-1]
+        else:
+            out[start] = sum(numbers) / len(numbers)
+    return out
+
+
+def period_of(project: Project, kpi: g.Kpi, as_of: dt.date) -> tuple[dt.date, dt.date, m.Grain]:
+    """The KPI's period that holds ``as_of`` (recurring), or its one period."""
+    assert kpi.timeframe is not None
+    if kpi.timeframe.period is not None:
+        start, grain = parse_period(kpi.timeframe.period, project.calendar)
+        return start, period_end(start, grain), grain
+    assert kpi.timeframe.every is not None
+    grain = m.Grain(kpi.timeframe.every)
+    start = cal.period_start(as_of, grain, project.calendar)
+    return start, cal.period_end(start, grain), grain
+
+
+def _as_of(project: Project, data: _Data, today: dt.date) -> dt.date | None:
+    if project.config.evaluation.as_of == "latest_data":
+        return data.last_day
+    return today
+
+
+def _sum(daily: Mapping[dt.date, float | None], start: dt.date, end: dt.date) -> float | None:
+    values = [v for d, v in daily.items() if start <= d <= end and v is not None]
+    return sum(values) if values else None
+
+
+def _actual(flow: bool, sums: bool, data: _Data, start: dt.date, end: dt.date, as_of: dt.date) -> float | None:
+    """Flows that add up by day sum the days to date; the others (count distinct, levels) take the period's value."""
+    if flow and sums:
+        return _sum(data.daily, start, min(end, as_of))
+    return data.periodic.get(start)
+
+
+def _baseline(
+    sums: bool, data: _Data, spec: TargetSpec, start: dt.date, grain: m.Grain, calendar: m.Calendar
+) -> float | None:
+    if spec.kind != "change":
+        return None
+    if spec.vs == "previous_period":
+        b_start = cal.shift_period(start, -1, grain)
+    else:
+        b_start = cal.period_start(cal.shift_date(start, -1, "year"), grain, calendar)
+    b_end = cal.period_end(b_start, grain)
+    return _sum(data.daily, b_start, b_end) if sums else data.periodic.get(b_start)
+
+
+def target_spec(target: g.Target) -> TargetSpec:
+    if target.at_least is not None:
+        return TargetSpec("at_least", value=target.at_least)
+    if target.at_most is not None:
+        return TargetSpec("at_most", value=target.at_most)
+    if target.between is not None:
+        return TargetSpec("between", low=target.between[0], high=target.between[1])
+    assert target.change is not None and target.vs is not None
+    return TargetSpec.relative(target.change, target.vs)
+
+
+def _phasing(kpi: g.Kpi, data: _Data, start: dt.date, end: dt.date, grain: m.Grain, calendar: m.Calendar) -> Phasing:
+    if kpi.phasing == "seasonal":
+        past = []
+        for years in range(1, SEASONAL_YEARS + 1):
+            p_start = cal.period_start(cal.shift_date(start, -years, "year"), grain, calendar)
+            p_end = cal.period_end(p_start, grain)
+            days = [p_start + dt.timedelta(days=i) for i in range((p_end - p_start).days + 1)]
+            if any(data.daily.get(d) is not None for d in days):
+                past.append(tuple(float(data.daily.get(d) or 0.0) for d in days))
+        return Phasing("seasonal", past=tuple(past))
+    if isinstance(kpi.phasing, g.MilestonePhasing):
+        total = (end - start).days + 1
+        points = []
+        for milestone in kpi.phasing.milestones:
+            if milestone.date is not None:
+                points.append((milestone.date, milestone.share))
+            else:
+                assert milestone.elapsed is not None
+                offset = max(1, round(milestone.elapsed * total)) - 1
+                points.append((start + dt.timedelta(days=offset), milestone.share))
+        return Phasing("milestones", milestones=tuple(points))
+    return Phasing("linear")
+
+
+def _history(daily: Mapping[dt.date, float | None], until: dt.date, flow: bool) -> tuple[float, ...]:
+    """Consecutive daily values up to ``until`` (at most two years): flows count a missing day as 0."""
+    known = [d for d, v in daily.items() if v is not None and d <= until]
+    if not known:
+        return ()
+    first = max(min(known), until - dt.timedelta(days=HISTORY_DAYS - 1))
+    values = []
+    for i in range((until - first).days + 1):
+        value = daily.get(first + dt.timedelta(days=i))
+        if value is None:
+            if not flow:
+                continue  # a day without a value (no denominator) says nothing about a rate
+            value = 0.0
+        values.append(float(value))
+    return tuple(values)
+
+
+def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.date) -> Evaluation:
+    kpi = instance.kpi
+    flow = accumulation(project, kpi) == "flow"
+    sums = additive(project, kpi.metric or "")
+    as_of = _as_of(project, data, today) or today
+    start, end, grain = period_of(project, kpi, as_of)
+    bands_def = kpi.status_bands or project.config.evaluation.status_bands
+    entries = [(t.effective_from, t) for t in instance.targets]
+    chosen = effective_entry(entries, start) if entries else None
+    want: Direction = "higher" if direction(project, kpi) == m.Direction.higher else "lower"
+    target: Target | None = None
+    if chosen is not None:
+        spec = target_spec(chosen)
+        baseline = _baseline(sums, data, spec, start, grain, project.calendar)
+        target = resolve_target(spec, want, baseline)
+    last = data.last_day
+    history = _history(data.daily, min(as_of, last), flow) if last is not None else ()
+    actual = _actual(flow, sums, data, start, end, as_of)
+    if flow and not sums and actual is not None and history:
+        # count distinct: days overlap (a customer buys on two days); scale the daily counts by the
+        # overlap seen so far this period so that the forecast adds up to distinct values
+        to_date = _sum(data.daily, start, min(end, as_of))
+        if to_date:
+            history = tuple(v * actual / to_date for v in history)
+    return evaluate(
+        KpiInput(
+            accumulation="flow" if flow else "level",
+            direction=want,
+            period_start=start,
+            period_end=end,
+            as_of=as_of,
+            actual=actual,
+            history=history,
+            target=target,
+            phasing=_phasing(kpi, data, start, end, grain, project.calendar),
+            bands=Bands(on_track=bands_def.on_track, at_risk=bands_def.at_risk),
+        )
+    )
+
+
+STATUS_ORDER = [s.value for s in Status]

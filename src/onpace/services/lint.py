@@ -1,0 +1,374 @@
+"""Governance: the KPI-quality rules of the product, checked against the definitions and the stored values.
+
+Each rule returns :class:`Finding` objects; ``onpace lint`` lists them all.
+The rules (PRODUCT.md, "The domain, as rules the product enforces"):
+
+- ``too_many_kpis_per_objective`` / ``too_many_kpis``: measuring everything is measuring nothing;
+- ``same_priority``: an objective whose KPIs all share one priority treats them as equal;
+- ``objective_without_owner``, ``objective_without_kpis``, ``metric_without_owner``;
+- ``target_already_met``: the last full period already met the current target (not challenging);
+- ``target_beyond_history``: the target needs a value (a pace) no period in the history reached;
+- ``stale_data``: a KPI's or metric's last data is older than its cadence allows;
+- ``review_overdue``: no review within the KPI's review cadence (reviews are recorded with ``onpace review``);
+- ``suggest_demotion``: a KPI met period after period while its objective is not on track;
+- ``suggest_driver``: a metric whose changes lead the KPI's (lagged correlation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from onpace.catalog import models as m
+from onpace.catalog.project import Project
+from onpace.catalog.validate import dependencies
+from onpace.engine import calendar as cal
+from onpace.kpi.status import meets
+from onpace.kpi.targets import effective_entry, resolve_target
+from onpace.kpi.types import Direction, Target
+from onpace.services import scorecard
+from onpace.services.evaluate import period_of, target_spec
+from onpace.services.needs import KpiInstance, direction, kpi_instances, timeframe_grain
+from onpace.services.reviews import overdue as review_overdue
+from onpace.store import observations as obs
+from onpace.store.db import Store
+
+Severity = Literal["error", "warning", "info"]
+
+#: Days of silence a cadence allows before data counts as stale.
+CADENCE_DAYS = {"daily": 2, "weekly": 8, "monthly": 32, "quarterly": 93, "yearly": 366}
+HISTORY_PERIODS = 12
+MAX_LAG = 3
+MIN_POINTS = 12
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    kind: str  # kpi, objective, metric, project
+    name: str
+    message: str
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "kind": self.kind,
+            "name": self.name,
+            "message": self.message,
+            "suggestion": self.suggestion,
+        }
+
+
+def lint(project: Project, store: Store | None, today: dt.date | None = None) -> list[Finding]:
+    """Every finding of every rule; rules that need stored values are skipped without a store."""
+    today = today or dt.date.today()
+    findings = _counts(project) + _owners(project)
+    if store is not None:
+        with store.session(readonly=True) as s:
+            findings += _with_values(project, s, store, today)
+        findings += review_overdue(project, store, today)
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (order[f.severity], f.rule, f.kind, f.name))
+
+
+def _counts(project: Project) -> list[Finding]:
+    gov = project.config.governance
+    out: list[Finding] = []
+    if len(project.kpis) > gov.max_kpis:
+        out.append(
+            Finding(
+                "too_many_kpis",
+                "warning",
+                "project",
+                project.config.name,
+                f"{len(project.kpis)} KPIs, more than {gov.max_kpis}: measuring everything is measuring nothing",
+                "keep the KPIs that decide the objectives; track the rest as metrics (onpace demote)",
+            )
+        )
+    by_objective: dict[str, list[Any]] = {name: [] for name in project.objectives}
+    for kpi in project.kpis.values():
+        if kpi.objective in by_objective:
+            by_objective[kpi.objective].append(kpi)
+    for name, kpis in by_objective.items():
+        if len(kpis) > gov.max_kpis_per_objective:
+            out.append(
+                Finding(
+                    "too_many_kpis_per_objective",
+                    "warning",
+                    "objective",
+                    name,
+                    f"{len(kpis)} KPIs, more than {gov.max_kpis_per_objective}",
+                    "choose the few that show whether the objective is reached; keep the others as driver metrics",
+                )
+            )
+        if len(kpis) >= 2 and len({k.priority for k in kpis}) == 1:
+            out.append(
+                Finding(
+                    "same_priority",
+                    "info",
+                    "objective",
+                    name,
+                    f"its {len(kpis)} KPIs all have priority {kpis[0].priority}: they are treated as equal",
+                    "give the KPI that matters most priority 1",
+                )
+            )
+        if not kpis:
+            out.append(Finding("objective_without_kpis", "warning", "objective", name, "no KPI measures it"))
+    return out
+
+
+def _owners(project: Project) -> list[Finding]:
+    out = []
+    for objective in project.objectives.values():
+        if not objective.owner:
+            out.append(Finding("objective_without_owner", "warning", "objective", objective.name, "nobody owns it"))
+    for metric in project.metrics.values():
+        if not metric.owner:
+            out.append(
+                Finding(
+                    "metric_without_owner",
+                    "info",
+                    "metric",
+                    metric.name,
+                    "nobody owns this metric",
+                    "set 'owner' (typically the head of its department)",
+                )
+            )
+    return out
+
+
+def _with_values(project: Project, s: Any, store: Store, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    rows = scorecard.kpi_rows(project, store)
+    roots = scorecard.tree(project, rows)
+    objective_status = {node.objective.name: node.status for node in _walk(roots)}
+    for instance in kpi_instances(project):
+        out += _kpi_rules(project, s, instance, today, objective_status)
+        out += _drivers(project, s, instance, _name(instance))
+    out += _stale_metrics(project, s, today)
+    return out
+
+
+def _walk(nodes: list[Any]) -> list[Any]:
+    found = []
+    for node in nodes:
+        found.append(node)
+        found += _walk(node.children)
+    return found
+
+
+def _period_values(project: Project, s: Any, instance: KpiInstance) -> dict[dt.date, float]:
+    """The KPI's metric per period of its timeframe's grain (whole periods), from the store."""
+    kpi = instance.kpi
+    grain = timeframe_grain(project, kpi)
+    rows = obs.read_series(s, kpi.metric or "", grain.value, instance.filter)
+    return {d: v for d, v in rows if v is not None}
+
+
+def _name(instance: KpiInstance) -> str:
+    return instance.kpi.name + (f" [{instance.segment_value}]" if instance.segment_value else "")
+
+
+def _kpi_rules(
+    project: Project, s: Any, instance: KpiInstance, today: dt.date, objective_status: Mapping[str, str]
+) -> list[Finding]:
+    kpi = instance.kpi
+    out: list[Finding] = []
+    name = _name(instance)
+    daily = obs.get_series(s, kpi.metric or "", m.Grain.day.value, instance.filter)
+    last_day = daily.data_until if daily is not None else None
+    cadence = kpi.review_cadence.value if kpi.review_cadence else "monthly"
+    if last_day is not None and (today - last_day).days > CADENCE_DAYS[cadence]:
+        out.append(
+            Finding(
+                "stale_data",
+                "warning",
+                "kpi",
+                name,
+                f"its last data is from {last_day}, {(today - last_day).days} days ago; it is reviewed {cadence}",
+                "check the source's loads, or run 'onpace refresh'",
+            )
+        )
+    values = _period_values(project, s, instance)
+    if not values:
+        return out
+    as_of = last_day if project.config.evaluation.as_of == "latest_data" and last_day else today
+    start, _, grain = period_of(project, kpi, as_of)
+    entries = [(t.effective_from, t) for t in instance.targets]
+    chosen = effective_entry(entries, start) if entries else None
+    if chosen is None:
+        return out
+    want: Direction = "higher" if direction(project, kpi) == m.Direction.higher else "lower"
+    spec = target_spec(chosen)
+    previous = cal.shift_period(start, -1, grain)
+    baseline = None
+    if spec.kind == "change":
+        before = previous if spec.vs == "previous_period" else cal.shift_period(start, -_per_year(grain), grain)
+        baseline = values.get(before)
+    target = resolve_target(spec, want, baseline)
+    if target is None:
+        return out
+    if previous in values and meets(values[previous], target) and spec.kind != "between":
+        out.append(
+            Finding(
+                "target_already_met",
+                "warning",
+                "kpi",
+                name,
+                f"the period before ({previous}) already reached {_target_text(target)} with {values[previous]:,.4g}",
+                "raise the target: a target already met is not a challenge",
+            )
+        )
+    past = [v for d, v in values.items() if d < start]
+    if past and target.kind != "between" and target.value is not None:
+        best = max(past) if target.kind == "at_least" else min(past)
+        beyond = target.value > best if target.kind == "at_least" else target.value < best
+        if beyond and not math.isclose(target.value, best):
+            out.append(
+                Finding(
+                    "target_beyond_history",
+                    "warning",
+                    "kpi",
+                    name,
+                    f"{_target_text(target)} needs a pace no period in the history showed (best: {best:,.4g})",
+                    "check that the target is realistic, or note what will change",
+                )
+            )
+    out += _demotion(project, instance, values, target, start, grain, objective_status)
+    return out
+
+
+def _per_year(grain: m.Grain) -> int:
+    return {m.Grain.month: 12, m.Grain.quarter: 4, m.Grain.fiscal_quarter: 4}.get(grain, 1)
+
+
+def _target_text(target: Target) -> str:
+    if target.kind == "between":
+        return f"between {target.low:,.4g} and {target.high:,.4g}"
+    return f"{target.kind.replace('_', ' ')} {target.value:,.4g}"
+
+
+def _demotion(
+    project: Project,
+    instance: KpiInstance,
+    values: Mapping[dt.date, float],
+    target: Target,
+    start: dt.date,
+    grain: m.Grain,
+    objective_status: Mapping[str, str],
+) -> list[Finding]:
+    needed = project.config.governance.met_periods_for_demotion
+    streak = 0
+    period = cal.shift_period(start, -1, grain)
+    while period in values and meets(values[period], target):
+        streak += 1
+        period = cal.shift_period(period, -1, grain)
+    status = objective_status.get(instance.kpi.objective or "", "no_data")
+    if streak >= needed and status in ("at_risk", "off_track"):
+        return [
+            Finding(
+                "suggest_demotion",
+                "info",
+                "kpi",
+                _name(instance),
+                f"met its target {streak} periods in a row while objective '{instance.kpi.objective}' is "
+                f"{status.replace('_', ' ')}: hitting it does not move the objective",
+                f"onpace demote {instance.kpi.name} --reason '...'",
+            )
+        ]
+    return []
+
+
+def _changes(series: Mapping[dt.date, float]) -> dict[dt.date, float]:
+    days = sorted(series)
+    out = {}
+    for before, after in itertools.pairwise(days):
+        if series[before]:
+            out[after] = series[after] / series[before] - 1
+    return out
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < MIN_POINTS:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
+    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
+    if sx == 0 or sy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy)
+
+
+def _drivers(project: Project, s: Any, instance: KpiInstance, name: str) -> list[Finding]:
+    """Metrics whose month-over-month changes lead the KPI metric's by 1 to 3 months."""
+    kpi = instance.kpi
+    if instance.segment_value is not None or instance.filter:
+        return []
+    grain = m.Grain.month.value
+    target_series = {d: v for d, v in obs.read_series(s, kpi.metric or "", grain, "") if v is not None}
+    if len(target_series) < MIN_POINTS + MAX_LAG:
+        return []
+    kpi_changes = _changes(target_series)
+    kpi_metrics = {k.metric for k in project.kpis.values()}
+    parts = set(dependencies(project.metrics[kpi.metric or ""]))  # a ratio's own numerator is no news
+    out = []
+    for other in project.metrics:
+        if other == kpi.metric or other in kpi.drivers or other in parts:
+            continue
+        series = {d: v for d, v in obs.read_series(s, other, grain, "") if v is not None}
+        if len(series) < MIN_POINTS + MAX_LAG:
+            continue
+        changes = _changes(series)
+        best: tuple[float, int] | None = None
+        for lag in range(1, MAX_LAG + 1):
+            pairs = [
+                (changes[d], kpi_changes[lead])
+                for d in changes
+                if (lead := cal.shift_period(d, lag, m.Grain.month)) in kpi_changes
+            ]
+            r = _correlation([a for a, _ in pairs], [b for _, b in pairs])
+            if r is not None and (best is None or abs(r) > abs(best[0])):
+                best = (r, lag)
+        if best is not None and abs(best[0]) >= project.config.governance.driver_min_correlation:
+            promote = "" if other in kpi_metrics else "; or promote it to a KPI"
+            out.append(
+                Finding(
+                    "suggest_driver",
+                    "info",
+                    "kpi",
+                    name,
+                    f"metric '{other}' leads it by {best[1]} month(s) (correlation of monthly changes {best[0]:+.2f})",
+                    f"add '{other}' to its drivers{promote}",
+                )
+            )
+    return out
+
+
+def _stale_metrics(project: Project, s: Any, today: dt.date) -> list[Finding]:
+    out = []
+    for name, metric in project.metrics.items():
+        if metric.cadence is None:
+            continue
+        series = [x for x in obs.list_series(s, name) if x.segment == "" and x.data_until is not None]
+        # a period's start is not its last day: a monthly series with data until the 1st covers the month
+        ends = [min(today, cal.period_end(x.data_until, m.Grain(x.grain))) for x in series if x.data_until]
+        last = max(ends, default=None)
+        if last is not None and (today - last).days > CADENCE_DAYS[metric.cadence.value]:
+            out.append(
+                Finding(
+                    "stale_data",
+                    "warning",
+                    "metric",
+                    name,
+                    f"last data {last}, {(today - last).days} days ago; it is tracked {metric.cadence.value}",
+                )
+            )
+    return out

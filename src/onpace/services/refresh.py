@@ -1,0 +1,183 @@
+"""Refresh: compute the series a project needs and write them to the store, then evaluate the KPIs.
+
+- Series of the same grain and segment are computed by one engine query (the
+  engine shares scans and joins between metrics of the same datasets); when
+  that query fails, each metric is computed alone so that one bad metric does
+  not stop the others.
+- Incremental by default: a series that has data is recomputed from the start
+  of the period holding its last data minus ``refresh.lookback_days`` (late
+  rows); ``full`` recomputes everything.
+- Each metric's rows are written in one transaction: a metric that fails, or a
+  refresh that is killed, leaves the values of the last good refresh in place.
+- The run is recorded (start, end, status, errors per metric); a run left
+  'running' by a killed process is marked 'interrupted' by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from onpace.catalog import models as m
+from onpace.catalog.project import Project
+from onpace.engine import Engine, Query
+from onpace.engine import calendar as cal
+from onpace.errors import OnpaceError, QueryError
+from onpace.services.needs import SeriesSpec, series_needed
+from onpace.store import observations as obs
+from onpace.store import runs
+from onpace.store.db import Store
+from onpace.store.models import RunMode, RunStatus
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RefreshResult:
+    run_id: int
+    mode: str
+    status: str
+    series: int = 0
+    rows: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    evaluated: int = 0
+    seconds: float = 0.0
+
+
+def actor() -> str:
+    """Who runs a command from the shell: $ONPACE_USER, else the login name."""
+    return os.environ.get("ONPACE_USER") or getpass.getuser()
+
+
+def refresh(
+    project: Project,
+    store: Store,
+    *,
+    full: bool = False,
+    metrics: Sequence[str] | None = None,
+    requested_by: str | None = None,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+    evaluate: bool = True,
+) -> RefreshResult:
+    """Compute and store what the project needs; return what happened (never raises for one metric)."""
+    from onpace.services.evaluate import evaluate_and_store
+
+    started = dt.datetime.now(dt.UTC)
+    if metrics:
+        unknown = [name for name in metrics if name not in project.metrics]
+        if unknown:
+            from onpace.errors import did_you_mean
+
+            raise QueryError(f"unknown metric '{unknown[0]}'", suggestion=did_you_mean(unknown[0], project.metrics))
+    mode: RunMode = "full" if full else "incremental"
+    with store.session() as s:
+        runs.mark_interrupted(s)
+        run_id = runs.start_run(s, mode, requested_by or actor(), os.getpid())
+    result = RefreshResult(run_id=run_id, mode=mode, status="running")
+    specs = series_needed(project, list(metrics) if metrics else None)
+    own_engine = engine is None
+    engine = engine or Engine(project)
+    try:
+        groups: dict[tuple[m.Grain, str], list[SeriesSpec]] = defaultdict(list)
+        for spec in specs:
+            groups[(spec.grain, spec.segment)].append(spec)
+        done = 0
+        for (grain, segment), members in groups.items():
+            label = f"{grain.value}{' · ' + segment if segment else ''}"
+            if progress:
+                progress(done, len(specs), label)
+            written = _refresh_group(project, store, engine, grain, segment, members, full, run_id, result)
+            result.rows += written
+            done += len(members)
+            if progress:
+                progress(done, len(specs), label)
+        result.series = len(specs)
+        if evaluate:
+            result.evaluated = evaluate_and_store(project, store, run_id=run_id)
+    except BaseException as exc:
+        # an error outside one metric's work (the store went away, Ctrl-C): record it, then re-raise
+        with store.session() as s:
+            runs.finish_run(s, run_id, "failed", len(specs), len(result.errors), {**result.errors, "*": str(exc)})
+        raise
+    finally:
+        if own_engine:
+            engine.close()
+    failed_metrics = {key.split(" ")[0] for key in result.errors}
+    total_metrics = {spec.metric for spec in specs}
+    status: RunStatus = (
+        "succeeded" if not result.errors else ("failed" if failed_metrics >= total_metrics else "partial")
+    )
+    result.status = status
+    with store.session() as s:
+        runs.finish_run(s, run_id, status, len(total_metrics), len(failed_metrics), result.errors)
+    result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    return result
+
+
+def _restart(store: Store, spec: SeriesSpec, project: Project) -> dt.date | None:
+    """First period to recompute for an incremental refresh, or None for the whole history."""
+    with store.session(readonly=True) as s:
+        series = obs.get_series(s, spec.metric, spec.grain.value, spec.segment)
+        until = series.data_until if series is not None else None
+    if until is None:
+        return None
+    back = until - dt.timedelta(days=project.config.refresh.lookback_days)
+    return cal.period_start(back, spec.grain, project.calendar)
+
+
+def _refresh_group(
+    project: Project,
+    store: Store,
+    engine: Engine,
+    grain: m.Grain,
+    segment: str,
+    members: list[SeriesSpec],
+    full: bool,
+    run_id: int,
+    result: RefreshResult,
+) -> int:
+    starts = [None if full else _restart(store, spec, project) for spec in members]
+    start = None if any(s is None for s in starts) else min(s for s in starts if s is not None)
+    names = [spec.metric for spec in members]
+    try:
+        table = engine.query(Query(metrics=names, grain=grain, start=start, where=segment or None))
+        tables = {name: table for name in names}
+    except OnpaceError:
+        tables = {}
+        for name in names:  # find which metric fails; the others still get refreshed
+            try:
+                tables[name] = engine.query(Query(metrics=[name], grain=grain, start=start, where=segment or None))
+            except OnpaceError as exc:
+                result.errors[_error_key(name, grain, segment)] = str(exc)
+    written = 0
+    for spec in members:
+        if spec.metric not in tables:
+            continue
+        rows = _rows(tables[spec.metric], spec.metric)
+        try:
+            with store.session() as s:
+                series_id = obs.get_or_create_series(s, spec.metric, grain.value, segment, "engine")
+                written += obs.write_observations(
+                    s, series_id, rows, run_id=run_id, replace_from=start or dt.date.min, replace_to=None
+                )
+        except OnpaceError as exc:
+            result.errors[_error_key(spec.metric, grain, segment)] = str(exc)
+    return written
+
+
+def _error_key(metric: str, grain: m.Grain, segment: str) -> str:
+    return f"{metric} ({grain.value}{', ' + segment if segment else ''})"
+
+
+def _rows(table: pa.Table, metric: str) -> list[tuple[dt.date, float | None]]:
+    periods = table.column("period").to_pylist()
+    values: list[Any] = table.column(metric).to_pylist()
+    return [(p, None if v is None else float(v)) for p, v in zip(periods, values, strict=True)]

@@ -1,0 +1,383 @@
+"""Values of manual metrics: checked from a CSV file (or rows), then written to the store in one go.
+
+A manual metric (``type: manual``) has no data source: its values are entered
+by hand. :func:`parse_values` checks every row and raises one
+:class:`ValuesError` listing every problem with its line; :func:`import_values`
+writes good rows as observations of the series (metric, its grain, segment) in
+one transaction, records who did it, and re-evaluates the KPIs.
+
+The CSV has a header row with the columns ``metric``, ``period`` (the ISO date
+the period starts), ``value`` and, optionally, ``segment`` (empty: the whole
+metric). Line 1 is the header, so the first value is on line 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onpace.catalog import models as m
+from onpace.catalog.project import Project
+from onpace.engine import calendar as cal
+from onpace.errors import Issue, UserError, did_you_mean
+from onpace.services.needs import canonical
+from onpace.store import audit
+from onpace.store import observations as obs
+from onpace.store.db import Store
+
+REQUIRED = ("metric", "period", "value")
+COLUMNS = (*REQUIRED, "segment")
+EXPECTED_COLUMNS = "the columns metric, period, value and, optionally, segment"
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One checked value: ``line`` is its line in the file (or its 1-based position among the rows given)."""
+
+    line: int
+    metric: str
+    period: dt.date
+    value: float
+    segment: str = ""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    metrics: dict[str, int] = field(default_factory=dict)  # metric -> values written
+    evaluated: int = 0
+
+
+class ValuesError(UserError):
+    """Values that cannot be imported: every problem, each with its line (``issues``)."""
+
+    status = 422
+
+    def __init__(self, source: str, issues: list[Issue]) -> None:
+        self.source = source
+        self.issues = issues
+        count = len(issues)
+        head = f"{count} problem{'s' if count != 1 else ''} in {source}; nothing was imported"
+        super().__init__(head + ":\n" + "\n".join(f"  {i}" for i in issues))
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def read_values_file(path: Path) -> str:
+    """The text of a values file; a missing, unreadable or non-UTF-8 file is a :class:`ValuesError`."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ValuesError(source, [Issue("file not found", file=source)]) from None
+    except IsADirectoryError:
+        raise ValuesError(source, [Issue("is a directory; expected a CSV file", file=source)]) from None
+    except OSError as exc:
+        raise ValuesError(source, [Issue(f"cannot read the file: {exc.strerror or exc}", file=source)]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        issue = Issue(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            file=source,
+            line=data[: exc.start].count(b"\n") + 1,
+            expected="a CSV file saved as UTF-8",
+        )
+        raise ValuesError(source, [issue]) from None
+
+
+# -- checking -----------------------------------------------------------------
+
+
+def parse_values(project: Project, text_or_rows: str | Iterable[Mapping[str, Any]], source_name: str) -> list[ValueRow]:
+    """Check every value; return them all, or raise a :class:`ValuesError` listing every problem.
+
+    ``text_or_rows`` is CSV text (with its header row) or rows already read,
+    as mappings with the keys ``metric``, ``period``, ``value`` and
+    optionally ``segment`` (their ``line`` is their 1-based position).
+    """
+    if isinstance(text_or_rows, str):
+        records, issues = _csv_records(text_or_rows.removeprefix("\ufeff"), source_name)
+    else:
+        records, issues = _mapping_records(text_or_rows, source_name)
+    rows: list[ValueRow] = []
+    first: dict[tuple[str, dt.date, str], int] = {}
+    for line, cells in records:
+        row, found = _check_row(project, line, cells, source_name)
+        issues += found
+        if row is None:
+            continue
+        key = (row.metric, row.period, row.segment)
+        if key in first:
+            issues.append(
+                Issue(
+                    f"duplicate row: same metric, period and segment as line {first[key]}",
+                    file=source_name,
+                    line=line,
+                    expected="one value per metric, period and segment",
+                )
+            )
+            continue
+        first[key] = line
+        rows.append(row)
+    if not issues and not rows:
+        issues.append(Issue("no values: there are no rows", file=source_name, expected="at least one row of values"))
+    if issues:
+        raise ValuesError(source_name, sorted(issues, key=lambda i: i.line or 0))
+    return rows
+
+
+def _csv_records(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]], list[Issue]]:
+    """(line, cells by column) of each non-blank row, or the problems of the header and the shape."""
+    if not text.strip():
+        return [], [
+            Issue("the file is empty", file=source, expected=f"a header row with {EXPECTED_COLUMNS}, then the values")
+        ]
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        header = next(reader)
+        while not any(cell.strip() for cell in header):  # blank lines before the header
+            header = next(reader)
+    except csv.Error as exc:
+        return [], [Issue(f"cannot read the header as CSV: {exc}", file=source, line=reader.line_num)]
+    header_line = reader.line_num
+    names = [cell.strip().lower() for cell in header]
+    issues = _header_issues(names, source, header_line)
+    if issues:
+        return [], issues
+    records: list[tuple[int, dict[str, str]]] = []
+    previous = reader.line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            issues.append(Issue(f"not valid CSV: {exc}", file=source, line=previous + 1))
+            break
+        line, previous = previous + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(names):
+            issues.append(
+                Issue(
+                    f"{len(cells)} cells, but the header has {len(names)} columns",
+                    file=source,
+                    line=line,
+                    expected=f"{len(names)} cells: {', '.join(names)} (quote a value that holds a comma)",
+                )
+            )
+            continue
+        records.append((line, dict(zip(names, cells, strict=False))))
+    return records, issues
+
+
+def _header_issues(names: list[str], source: str, line: int) -> list[Issue]:
+    issues = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            issues.append(Issue(f"column '{name}' appears twice", file=source, line=line, expected=EXPECTED_COLUMNS))
+        elif not name:
+            issues.append(Issue("a column has no name", file=source, line=line, expected=EXPECTED_COLUMNS))
+        elif name not in COLUMNS:
+            issues.append(
+                Issue(
+                    f"unknown column '{name}'",
+                    file=source,
+                    line=line,
+                    expected=EXPECTED_COLUMNS,
+                    suggestion=did_you_mean(name, COLUMNS),
+                )
+            )
+        seen.add(name)
+    for name in REQUIRED:
+        if name not in seen:
+            issues.append(Issue(f"missing column '{name}'", file=source, line=line, expected=EXPECTED_COLUMNS))
+    return issues
+
+
+def _mapping_records(rows: Iterable[Any], source: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Issue]]:
+    records: list[tuple[int, dict[str, Any]]] = []
+    issues: list[Issue] = []
+    for position, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            issues.append(Issue("expected an object with metric, period and value", file=source, line=position))
+            continue
+        unknown = [str(key) for key in row if key not in COLUMNS]
+        for key in unknown:
+            issues.append(
+                Issue(
+                    f"unknown key '{key}'",
+                    file=source,
+                    line=position,
+                    expected="metric, period, value and, optionally, segment",
+                    suggestion=did_you_mean(key, COLUMNS),
+                )
+            )
+        if not unknown:
+            records.append((position, dict(row)))
+    return records, issues
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+class _Problems:
+    """The problems of one row, each naming its column."""
+
+    def __init__(self, source: str, line: int) -> None:
+        self.source, self.line = source, line
+        self.issues: list[Issue] = []
+
+    def add(self, column: str, message: str, expected: str | None = None, suggestion: str | None = None) -> None:
+        self.issues.append(
+            Issue(message, file=self.source, line=self.line, path=column, expected=expected, suggestion=suggestion)
+        )
+
+
+def _check_row(
+    project: Project, line: int, cells: Mapping[str, Any], source: str
+) -> tuple[ValueRow | None, list[Issue]]:
+    problems = _Problems(source, line)
+    for column in REQUIRED:
+        if not _text(cells.get(column)):
+            problems.add(column, f"'{column}' is empty")
+
+    metric: m.ManualMetric | None = None
+    name = _text(cells.get("metric"))
+    if name:
+        found = project.metrics.get(name)
+        if found is None:
+            problems.add("metric", f"unknown metric '{name}'", suggestion=did_you_mean(name, project.metrics))
+        elif not isinstance(found, m.ManualMetric):
+            problems.add("metric", f"metric '{name}' is computed from data; only manual metrics take imported values")
+        else:
+            metric = found
+
+    period = _period(cells.get("period"), metric, project.calendar, problems)
+    value = _value(cells.get("value"), problems)
+    segment = canonical(_text(cells.get("segment")))
+    if problems.issues or metric is None or period is None or value is None:
+        return None, problems.issues
+    return ValueRow(line=line, metric=metric.name, period=period, value=value, segment=segment), []
+
+
+def _period(raw: Any, metric: m.ManualMetric | None, calendar: m.Calendar, problems: _Problems) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        problems.add("period", f"{raw.isoformat()} is a date and time", expected="a date as YYYY-MM-DD")
+        return None
+    if isinstance(raw, dt.date):
+        day = raw
+    else:
+        text = _text(raw)
+        if not text:
+            return None
+        try:
+            if not _DATE.match(text):
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            problems.add("period", f"'{text}' is not a date", expected="a date as YYYY-MM-DD, such as 2025-01-01")
+            return None
+    if metric is None:
+        return day
+    start = cal.period_start(day, metric.grain, calendar)
+    if start != day:
+        grain = metric.grain.value.replace("_", " ")
+        problems.add(
+            "period",
+            f"{day.isoformat()} is not the first day of a {grain}, the grain of metric '{metric.name}'",
+            expected=f"{start.isoformat()}, the start of the {grain} that holds it",
+        )
+        return None
+    return day
+
+
+_NOT_A_NUMBER = "a number such as 1250 or 0.85, with a dot for decimals and no thousands separators"
+
+
+def _value(raw: Any, problems: _Problems) -> float | None:
+    if isinstance(raw, bool):
+        problems.add("value", f"{raw!r} is not a number", expected=_NOT_A_NUMBER)
+        return None
+    if isinstance(raw, (int, float)):
+        number, text = float(raw), repr(raw)
+    else:
+        text = _text(raw)
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            number = 0.0
+            text_is_number = False
+        else:
+            # float() also reads '1_000', which is not a number people mean to write; 'inf' is reported below
+            text_is_number = bool(_NUMBER.match(text)) or not math.isfinite(number)
+        if not text_is_number:
+            problems.add("value", f"'{text}' is not a number", expected=_NOT_A_NUMBER)
+            return None
+    if not math.isfinite(number):
+        problems.add("value", f"{text} is not a finite number", expected=_NOT_A_NUMBER)
+        return None
+    return number
+
+
+# -- writing ------------------------------------------------------------------
+
+
+def import_values(project: Project, store: Store, rows: list[ValueRow], actor: str, source: str) -> ImportResult:
+    """Write checked values in one transaction, audit the import, then re-evaluate the KPIs.
+
+    Each value is an observation of the series (metric, the metric's grain,
+    segment) with origin ``manual``; importing the same values again leaves
+    the same values (an upsert by period).
+    """
+    from onpace.services.evaluate import evaluate_and_store
+
+    groups: dict[tuple[str, str], list[tuple[dt.date, float | None]]] = {}
+    for row in rows:
+        groups.setdefault((row.metric, row.segment), []).append((row.period, row.value))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.metric] = counts.get(row.metric, 0) + 1
+    with store.session() as s:
+        for (name, segment), values in groups.items():
+            metric = project.metrics[name]
+            assert isinstance(metric, m.ManualMetric), f"{name} is not a manual metric"
+            series_id = obs.get_or_create_series(s, name, metric.grain.value, segment, origin="manual")
+            obs.write_observations(s, series_id, sorted(values))
+        audit.audit(
+            s,
+            actor,
+            "values.import",
+            "metric",
+            _object_name(list(counts)),
+            {"file": source, "rows": len(rows), "metrics": counts},
+        )
+    evaluated = evaluate_and_store(project, store)
+    return ImportResult(rows=len(rows), metrics=counts, evaluated=evaluated)
+
+
+def _object_name(metrics: list[str]) -> str:
+    """The metrics of an import as one audit object name (at most 128 characters)."""
+    joined = ", ".join(metrics)
+    if len(joined) <= 128:
+        return joined
+    return f"{metrics[0]} and {len(metrics) - 1} more"[:128]

@@ -1,0 +1,99 @@
+"""SQLAlchemy engines for the store: SQLite (the default) and PostgreSQL.
+
+SQLite gets the settings a store shared by a scheduler, a CLI and a web server
+needs: foreign keys enforced, write-ahead logging so readers never wait for the
+writer, and a 30 s wait for the write lock instead of an immediate "database is
+locked". Its transactions are real ones: onpace emits ``BEGIN IMMEDIATE`` (take
+the write lock up front, so a read-then-write transaction cannot fail half way
+because another process wrote in between), or ``BEGIN`` plus ``query_only`` for
+read-only sessions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from onpace.errors import MissingDependencyError, UserError
+
+SUPPORTED = ("sqlite", "postgresql")
+READONLY = "onpace_readonly"  # execution option: a session that promises not to write
+CONNECT_TIMEOUT_S = 10
+SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout = 30000",  # first: switching to WAL may itself wait for a lock
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+)
+
+
+def redact(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url.split("://", 1)[0] + "://…"
+    if not password:
+        return url
+    netloc = parts.netloc.replace(f":{password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``: a SQLite or PostgreSQL (psycopg) database.
+
+    No connection is made yet. A malformed or unsupported URL is a
+    :class:`~onpace.errors.UserError`; a missing driver a
+    :class:`~onpace.errors.MissingDependencyError` with the extra to install.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UserError(f"the store URL {redact(url)!r} is not a valid database URL: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED:
+        raise UserError(
+            f"the store cannot use {redact(url)!r}: onpace's store runs on SQLite (sqlite:///path/store.db) "
+            "or PostgreSQL (postgresql://user@host/db)"
+        )
+    if backend == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        hint = ' (pip install "onpace[postgres]")' if backend == "postgresql" else ""
+        raise MissingDependencyError(f"the driver for {redact(url)!r} is not installed{hint}: {exc}") from exc
+    if backend == "sqlite":
+        _sqlite_events(engine)
+    return engine
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # onpace emits BEGIN itself (below); the driver's own transaction
+        # handling would leave SELECTs and DDL outside the transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                cursor.execute(pragma).fetchall()
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READONLY):
+            conn.exec_driver_sql("PRAGMA query_only = ON")
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("PRAGMA query_only = OFF")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,196 @@
+"""The store: onpace's own database, opened from a URL or a project folder.
+
+::
+
+    store = Store.for_project(root).ensure_current()  # migrated to the newest schema
+    with store.session() as s:                         # one transaction
+        run_id = runs.start_run(s, "full", "alice")
+
+A session is committed when its block ends and rolled back when it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from onpace.config import Settings, sqlalchemy_url, store_url
+from onpace.errors import StoreError
+from onpace.store.connect import READONLY, make_engine, redact
+from onpace.store.migrate import alembic_config, head_revision, known_revisions
+
+# Held while migrating a PostgreSQL store, so two processes that start at once
+# do not both create the tables. Any constant works; this is "onpace" in ASCII.
+_MIGRATION_LOCK = 0x6F6E70616365
+
+
+class Store:
+    """onpace's database of definitions, runs, observations, evaluations and history."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sqlalchemy_url(url)
+        self.engine: Engine = make_engine(self.url)
+        readonly = self.engine.execution_options(**{READONLY: True})
+        if self.engine.dialect.name == "postgresql":
+            readonly = readonly.execution_options(postgresql_readonly=True)
+        self._readonly_engine = readonly
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readonly_sessions = sessionmaker(self._readonly_engine, expire_on_commit=False)
+
+    @classmethod
+    def for_project(cls, root: Path, settings: Settings | None = None) -> Store:
+        """The store of the project in ``root``: ``ONPACE_DATABASE_URL`` or ``<root>/.onpace/store.db``."""
+        return cls(store_url(root, settings))
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """The store at ``url``, migrated to the newest schema if it is behind."""
+        return cls(url).ensure_current()
+
+    @property
+    def redacted_url(self) -> str:
+        return redact(self.url)
+
+    def __repr__(self) -> str:
+        return f"Store({self.redacted_url!r})"
+
+    # -- sessions -------------------------------------------------------------
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: committed at the end of the block, rolled back if it raises.
+
+        ``readonly=True`` promises not to write: on SQLite it takes no write
+        lock (so it never waits for a refresh that is writing) and on both
+        databases a write is refused. On SQLite a writing session holds the
+        write lock until it ends, so do not open a second writing session
+        while one is open: it would wait for the first (30 s) and fail.
+        """
+        factory = self._readonly_sessions if readonly else self._sessions
+        with factory.begin() as session:
+            self._begin(session.connection)
+            yield session
+
+    @contextmanager
+    def connection(self, *, readonly: bool = False) -> Iterator[Connection]:
+        """A Core connection in one transaction (committed at the end, rolled back on error)."""
+        with self._connect(self._readonly_engine if readonly else self.engine) as conn:
+            self._begin(conn.begin)
+            yield conn
+            conn.commit()
+
+    def close(self) -> None:
+        """Close every pooled connection. The store can still be used; it reconnects."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- migrations -----------------------------------------------------------
+    def current_revision(self) -> str | None:
+        """The schema revision of the database; None when it was never migrated."""
+        with self.connection(readonly=True) as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str:
+        """The newest schema revision this version of onpace knows."""
+        return head_revision()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the schema up to ``revision`` (the newest by default)."""
+        self._migrate(lambda conn: command.upgrade(alembic_config(connection=conn), revision))
+
+    def downgrade(self, revision: str) -> None:
+        """Migrate the schema down to ``revision`` (``"base"``: no tables left)."""
+        self._migrate(lambda conn: command.downgrade(alembic_config(connection=conn), revision))
+
+    def ensure_current(self) -> Store:
+        """Upgrade to the newest schema when the database is behind; refuse one that is ahead."""
+        current = self.current_revision()
+        if current == self.head_revision():
+            return self
+        if current is not None and current not in known_revisions():
+            raise StoreError(
+                f"the store at {self.redacted_url} has schema revision {current!r}, which this version "
+                "of onpace does not know: it was migrated by a newer onpace; upgrade onpace"
+            )
+        self.upgrade()
+        return self
+
+    def _migrate(self, run: Callable[[Connection], None]) -> None:
+        """Run ``run`` (an Alembic command) in one transaction, serialised between processes.
+
+        On SQLite, foreign keys are switched off around the transaction and
+        checked before it commits (SQLite's own procedure for schema changes):
+        Alembic changes a SQLite table by copying it and dropping the old
+        one, and with foreign keys on, that drop would cascade, deleting every
+        observation of a series table being altered.
+        """
+        with self._connect(self.engine) as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=False)
+            try:
+                self._begin(conn.begin)
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+                try:
+                    run(conn)
+                except CommandError as exc:
+                    raise StoreError(f"cannot migrate the store at {self.redacted_url}: {exc}") from exc
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"migrating the store at {self.redacted_url} would break foreign keys "
+                            f"(table, row, parent): {[tuple(row)[:3] for row in broken[:5]]}"
+                        )
+                conn.commit()
+            finally:
+                if sqlite:
+                    if conn.in_transaction():
+                        conn.rollback()
+                    _sqlite_foreign_keys(conn, on=True)
+
+    # -- connecting -------------------------------------------------------------
+    @contextmanager
+    def _connect(self, engine: Engine) -> Iterator[Connection]:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:
+            raise self._unreachable(exc) from exc
+        with conn:
+            yield conn
+
+    def _begin(self, connect: Callable[[], object]) -> None:
+        """Connect and begin now, so that an unreachable or locked store is a StoreError."""
+        try:
+            connect()
+        except DBAPIError as exc:
+            raise self._unreachable(exc) from exc
+
+    def _unreachable(self, exc: DBAPIError) -> StoreError:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        return StoreError(f"cannot use the store at {self.redacted_url}: {reason}")
+
+
+def _sqlite_foreign_keys(conn: Connection, on: bool) -> None:
+    # Straight to the driver: through SQLAlchemy the PRAGMA would open a
+    # transaction first, and inside one SQLite ignores it.
+    driver = conn.connection.driver_connection
+    if driver is None:  # pragma: no cover - only after the connection was closed
+        raise RuntimeError("the SQLite connection is closed")
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")

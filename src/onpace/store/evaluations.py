@@ -1,0 +1,104 @@
+"""KPI evaluations: each time a KPI is evaluated, its status, pace and forecast are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onpace.store.coltypes import utcnow
+from onpace.store.models import KpiEvaluation
+from onpace.store.plain import plain_object
+
+
+def add_evaluation(
+    s: Session,
+    *,
+    kpi: str,
+    as_of: date,
+    period_start: date,
+    period_end: date,
+    status: str,
+    segment: str = "",
+    run_id: int | None = None,
+    evaluated_at: datetime | None = None,
+    target: float | None = None,
+    target_low: float | None = None,
+    target_high: float | None = None,
+    actual: float | None = None,
+    expected_to_date: float | None = None,
+    attainment: float | None = None,
+    forecast: float | None = None,
+    forecast_low: float | None = None,
+    forecast_high: float | None = None,
+    probability: float | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """Record one evaluation of ``kpi`` (for ``segment``; '' is the whole KPI); returns its id."""
+    row = KpiEvaluation(
+        kpi=kpi,
+        segment=segment,
+        run_id=run_id,
+        evaluated_at=evaluated_at or utcnow(),
+        as_of=as_of,
+        period_start=period_start,
+        period_end=period_end,
+        target=target,
+        target_low=target_low,
+        target_high=target_high,
+        actual=actual,
+        expected_to_date=expected_to_date,
+        attainment=attainment,
+        forecast=forecast,
+        forecast_low=forecast_low,
+        forecast_high=forecast_high,
+        probability=probability,
+        status=status,
+        details=plain_object(details, f"the details of the evaluation of {kpi!r}"),
+    )
+    s.add(row)
+    s.flush()
+    return row.id
+
+
+def latest_evaluations(s: Session, kpi: str | None = None) -> list[KpiEvaluation]:
+    """The newest evaluation of each (KPI, segment), by KPI and segment."""
+    newest = (
+        func.row_number()
+        .over(
+            partition_by=(KpiEvaluation.kpi, KpiEvaluation.segment),
+            order_by=(KpiEvaluation.evaluated_at.desc(), KpiEvaluation.id.desc()),
+        )
+        .label("newest")
+    )
+    ranked = select(KpiEvaluation.id, newest)
+    if kpi is not None:
+        ranked = ranked.where(KpiEvaluation.kpi == kpi)
+    ranked_sq = ranked.subquery()
+    query = (
+        select(KpiEvaluation)
+        .join(ranked_sq, ranked_sq.c.id == KpiEvaluation.id)
+        .where(ranked_sq.c.newest == 1)
+        .order_by(KpiEvaluation.kpi, KpiEvaluation.segment)
+    )
+    return list(s.scalars(query))
+
+
+def evaluation_history(
+    s: Session,
+    kpi: str,
+    segment: str = "",
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[KpiEvaluation]:
+    """Evaluations of one KPI and segment, oldest first; ``limit`` keeps the newest ones."""
+    query = select(KpiEvaluation).where(KpiEvaluation.kpi == kpi, KpiEvaluation.segment == segment)
+    if since is not None:
+        query = query.where(KpiEvaluation.evaluated_at >= since)
+    query = query.order_by(KpiEvaluation.evaluated_at.desc(), KpiEvaluation.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(reversed(list(s.scalars(query))))

@@ -1,0 +1,219 @@
+"""The store's tables, as SQLAlchemy declarative models.
+
+The migrations in ``migrations/versions`` create exactly these tables; a test
+compares the two. Constraint names come from ``NAMING_CONVENTION`` so they are
+the same on SQLite and PostgreSQL, which later migrations rely on to alter them.
+
+Words with a fixed vocabulary (a definition's kind, a run's status) are
+checked by the database as well as typed here, so a typo cannot be stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from onpace.store.coltypes import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DefinitionKind = Literal["project", "source", "dataset", "metric", "objective", "kpi"]
+DefinitionOrigin = Literal["yaml", "store"]
+RunStatus = Literal["running", "succeeded", "partial", "failed", "interrupted"]
+RunMode = Literal["full", "incremental"]
+SeriesOrigin = Literal["engine", "manual"]
+TargetSource = Literal["yaml", "api"]
+LifecycleAction = Literal["promote", "demote"]
+ReviewAssessment = Literal["on_track", "at_risk", "off_track", "achieved", "missed"]
+
+# JSON that is SQL NULL when the value is None (not the JSON text 'null').
+NullableJSON = JSON(none_as_null=True)
+
+
+def one_of(column: str, words: Any) -> CheckConstraint:
+    """A CHECK that ``column`` is one of the Literal ``words``, named ``<column>``."""
+    listed = ", ".join(f"'{w}'" for w in get_args(words))
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AppliedDefinition(Base):
+    """One definition (metric, KPI, …) as last applied, from YAML or made in the app."""
+
+    __tablename__ = "applied_definitions"
+    __table_args__ = (
+        UniqueConstraint("kind", "name"),
+        one_of("kind", DefinitionKind),
+        one_of("origin", DefinitionOrigin),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file: Mapped[str | None] = mapped_column(Text)
+    yaml_hash: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(8))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_by: Mapped[str] = mapped_column(Text)
+
+
+class RefreshRun(Base):
+    """One refresh: when, by whom, how it ended and which metrics failed."""
+
+    __tablename__ = "refresh_runs"
+    __table_args__ = (one_of("status", RunStatus), one_of("mode", RunMode))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    metrics_total: Mapped[int] = mapped_column(Integer, default=0)
+    metrics_failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class Series(Base):
+    """A metric at one grain, for the whole metric (segment '') or one segment."""
+
+    __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("metric", "grain", "segment"), one_of("origin", SeriesOrigin))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(128))
+    grain: Mapped[str] = mapped_column(String(16))
+    segment: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(8))
+    data_until: Mapped[date | None] = mapped_column(Date)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_runs.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Observation(Base):
+    """The value of a series for the period that starts on ``period_start``."""
+
+    __tablename__ = "observations"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[float | None] = mapped_column(Double)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_runs.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KpiEvaluation(Base):
+    """A KPI's status at one moment: target, actual, pace and forecast for its period."""
+
+    __tablename__ = "kpi_evaluations"
+    __table_args__ = (Index(None, "kpi", "segment", "evaluated_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(128))
+    segment: Mapped[str] = mapped_column(Text, default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_runs.id", ondelete="SET NULL"))
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    as_of: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    target: Mapped[float | None] = mapped_column(Double)
+    target_low: Mapped[float | None] = mapped_column(Double)
+    target_high: Mapped[float | None] = mapped_column(Double)
+    actual: Mapped[float | None] = mapped_column(Double)
+    expected_to_date: Mapped[float | None] = mapped_column(Double)
+    attainment: Mapped[float | None] = mapped_column(Double)
+    forecast: Mapped[float | None] = mapped_column(Double)
+    forecast_low: Mapped[float | None] = mapped_column(Double)
+    forecast_high: Mapped[float | None] = mapped_column(Double)
+    probability: Mapped[float | None] = mapped_column(Double)
+    status: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TargetChange(Base):
+    """A KPI's target as it was (``old``) and became (``new``), who changed it and how."""
+
+    __tablename__ = "target_history"
+    __table_args__ = (Index(None, "kpi", "changed_at"), one_of("source", TargetSource))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(128))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(8))
+    old: Mapped[Any] = mapped_column(NullableJSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON)
+
+
+class LifecycleEvent(Base):
+    """A metric promoted to a KPI, or a KPI demoted to a metric: who, when and why."""
+
+    __tablename__ = "lifecycle_events"
+    __table_args__ = (Index(None, "metric", "at"), one_of("action", LifecycleAction))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEntry(Base):
+    """One change made to onpace's objects, by whom and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "at"), Index(None, "object_kind", "object_name"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    object_kind: Mapped[str] = mapped_column(String(16))
+    object_name: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Review(Base):
+    """A KPI reviewed by a person: their assessment of its status, commentary and actions."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index(None, "kpi", "reviewed_at"), one_of("assessment", ReviewAssessment))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(128))
+    segment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewer: Mapped[str] = mapped_column(Text)
+    assessment: Mapped[str] = mapped_column(String(16))
+    commentary: Mapped[str] = mapped_column(Text)
+    actions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    period_start: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,146 @@
+"""Series and their observations: a metric's value per period, as last computed or entered.
+
+A series is a metric at one grain for the whole metric (segment ``''``) or one
+segment (a canonical filter text). Writing observations is an upsert by
+(series, period), so writing the same rows twice leaves one row per period
+with the latest value; an incremental refresh passes the range it recomputed
+so that periods no longer in the result are removed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from onpace.store import bulk, upsert
+from onpace.store.coltypes import utcnow
+from onpace.store.models import Observation, Series, SeriesOrigin
+
+_SERIES: Table = Series.__table__  # type: ignore[assignment]
+
+
+def get_or_create_series(
+    s: Session, metric: str, grain: str, segment: str = "", origin: SeriesOrigin = "engine"
+) -> int:
+    """The id of the series (``metric``, ``grain``, ``segment``), created when new.
+
+    ``origin`` is recorded when the series is created and not changed after;
+    safe when two processes create the same series at once.
+    """
+    insert = upsert.insert(s, _SERIES)
+    s.execute(
+        insert.values(
+            metric=metric, grain=grain, segment=segment, origin=origin, updated_at=utcnow()
+        ).on_conflict_do_nothing(index_elements=["metric", "grain", "segment"])
+    )
+    series_id = s.scalar(select(Series.id).where(*_series_is(metric, grain, segment)))
+    if series_id is None:  # pragma: no cover - the row was just written
+        raise RuntimeError(f"series {metric}/{grain}/{segment!r} vanished after it was written")
+    return series_id
+
+
+def get_series(s: Session, metric: str, grain: str, segment: str = "") -> Series | None:
+    return s.scalars(select(Series).where(*_series_is(metric, grain, segment))).one_or_none()
+
+
+def list_series(s: Session, metric: str | None = None) -> list[Series]:
+    """Every series (of one ``metric``), by metric, grain and segment."""
+    query = select(Series).order_by(Series.metric, Series.grain, Series.segment)
+    if metric is not None:
+        query = query.where(Series.metric == metric)
+    return list(s.scalars(query))
+
+
+def write_observations(
+    s: Session,
+    series_id: int,
+    rows: Iterable[tuple[date, float | None]],
+    run_id: int | None = None,
+    replace_from: date | None = None,
+    replace_to: date | None = None,
+) -> int:
+    """Upsert ``rows`` (period start, value) into a series; returns how many were written.
+
+    With ``replace_from`` and/or ``replace_to`` (inclusive), the series' observations
+    in that range that are not in ``rows`` are deleted first: the rows are the
+    whole truth for the range. Observations outside it are kept. NaN is stored
+    as None (no value). A period given twice is an error. The series'
+    ``data_until`` (latest period with a value), ``last_run_id`` (when
+    ``run_id`` is given) and ``updated_at`` are updated.
+    """
+    if replace_from is not None and replace_to is not None and replace_from > replace_to:
+        raise ValueError(f"replace_from {replace_from} is after replace_to {replace_to}")
+    now = utcnow()
+    periods, values = _checked(series_id, rows)
+
+    if replace_from is not None or replace_to is not None:
+        stale = delete(Observation).where(Observation.series_id == series_id)
+        if replace_from is not None:
+            stale = stale.where(Observation.period_start >= replace_from)
+        if replace_to is not None:
+            stale = stale.where(Observation.period_start <= replace_to)
+        s.execute(stale, execution_options={"synchronize_session": False})
+
+    bulk.upsert_observations(s, series_id, periods, values, run_id, now)
+
+    data_until = s.scalar(
+        select(func.max(Observation.period_start)).where(
+            Observation.series_id == series_id, Observation.value.is_not(None)
+        )
+    )
+    changes: dict[str, Any] = {"data_until": data_until, "updated_at": now}
+    if run_id is not None:
+        changes["last_run_id"] = run_id
+    s.execute(
+        update(Series).where(Series.id == series_id).values(**changes),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return len(periods)
+
+
+def read_series(
+    s: Session,
+    metric: str,
+    grain: str,
+    segment: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> list[tuple[date, float | None]]:
+    """(period start, value) of a series, by period; ``start``/``end`` inclusive. [] for an unknown series."""
+    query = (
+        select(Observation.period_start, Observation.value)
+        .join(Series, Series.id == Observation.series_id)
+        .where(*_series_is(metric, grain, segment))
+        .order_by(Observation.period_start)
+    )
+    if start is not None:
+        query = query.where(Observation.period_start >= start)
+    if end is not None:
+        query = query.where(Observation.period_start <= end)
+    return [(period, value) for period, value in s.execute(query)]
+
+
+def _series_is(metric: str, grain: str, segment: str) -> tuple[Any, ...]:
+    return (Series.metric == metric, Series.grain == grain, Series.segment == segment)
+
+
+def _checked(series_id: int, rows: Iterable[tuple[date, float | None]]) -> tuple[list[date], list[float | None]]:
+    """Periods and values of ``rows``; NaN becomes None, a repeated period or a datetime is an error."""
+    periods: list[date] = []
+    values: list[float | None] = []
+    seen: set[date] = set()
+    for period, value in rows:
+        if isinstance(period, datetime) or not isinstance(period, date):
+            raise TypeError(f"a period start must be a date, not {type(period).__name__} ({period!r})")
+        if period in seen:
+            raise ValueError(f"period {period} is given twice for series {series_id}")
+        seen.add(period)
+        number = None if value is None else float(value)
+        values.append(None if number is not None and math.isnan(number) else number)
+        periods.append(period)
+    return periods, values
