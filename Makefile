@@ -25,7 +25,7 @@ help:
 	@echo "make test-unit  the tests that need no database server, Spark or browser"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make format     apply ruff's fixes and formatting"
-	@echo "make bench      run benchmarks/engine.py"
+	@echo "make bench      run benchmarks/engine.py and benchmarks/refresh.py"
 	@echo "make demo       generate a TPC-H demo project, query it, refresh its KPIs and show the scorecard"
 	@echo "make clean      remove caches and generated files; distclean also removes $(VENV)"
 
@@ -69,6 +69,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/refresh.py
 
 demo: $(STAMP)
 	@if [ -d $(DEMO_DIR) ]; then \

@@ -139,3 +139,21 @@ def test_a_failing_metric_keeps_its_last_values_and_the_others_refresh(shop: Pat
 
 
 LAST = dt.date(2025, 4, 15)
+
+
+def test_an_unfinished_full_refresh_is_carried_on_by_the_next_incremental_one(shop: Path, tmp_path: Path) -> None:
+    """History changed and a full refresh died before any series: the next incremental one redoes them all."""
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        refresh(load_project(shop), store, requested_by="test")
+        before = dict(_values(store)[("revenue", "month", "")])
+        write_data(shop / "data" / "warehouse.duckdb", scale=2.0)  # every amount doubles, all history
+        with store.session() as s:  # a full refresh that was killed before it wrote anything
+            dead = runs.start_run(s, "full", "test", pid=None)
+            runs.finish_run(s, dead, "interrupted", 0, 0)
+        again = refresh(load_project(shop), store, requested_by="test")
+        after = dict(_values(store)[("revenue", "month", "")])
+    finally:
+        store.close()
+    assert again.mode == "incremental" and again.status == "succeeded"
+    assert after[dt.date(2024, 1, 1)] == pytest.approx(2 * before[dt.date(2024, 1, 1)])  # not only recent periods

@@ -9,6 +9,10 @@
   rows); ``full`` recomputes everything.
 - Each metric's rows are written in one transaction: a metric that fails, or a
   refresh that is killed, leaves the values of the last good refresh in place.
+- A full refresh that did not finish (killed, failed, or partial) is carried on
+  by the next refresh: the series it did not write are recomputed in full, even
+  when the next one is incremental, so no series keeps a history the last full
+  refresh meant to replace.
 - The run is recorded (start, end, status, errors per metric); a run left
   'running' by a killed process is marked 'interrupted' by the next one.
 """
@@ -80,6 +84,7 @@ def refresh(
     mode: RunMode = "full" if full else "incremental"
     with store.session() as s:
         runs.mark_interrupted(s)
+        resume = _unfinished_full(s)
         run_id = runs.start_run(s, mode, requested_by or actor(), os.getpid())
     result = RefreshResult(run_id=run_id, mode=mode, status="running")
     specs = series_needed(project, list(metrics) if metrics else None)
@@ -94,7 +99,7 @@ def refresh(
             label = f"{grain.value}{' · ' + segment if segment else ''}"
             if progress:
                 progress(done, len(specs), label)
-            written = _refresh_group(project, store, engine, grain, segment, members, full, run_id, result)
+            written = _refresh_group(project, store, engine, grain, segment, members, full, run_id, result, resume)
             result.rows += written
             done += len(members)
             if progress:
@@ -122,13 +127,24 @@ def refresh(
     return result
 
 
-def _restart(store: Store, spec: SeriesSpec, project: Project) -> dt.date | None:
+def _unfinished_full(s: Any) -> int | None:
+    """The id of the last full refresh when it did not succeed (and no full one succeeded since), else None."""
+    for run in runs.list_runs(s, limit=50):  # newest first
+        if run.mode == "full":
+            return run.id if run.status in ("interrupted", "failed", "partial") else None
+    return None
+
+
+def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | None) -> dt.date | None:
     """First period to recompute for an incremental refresh, or None for the whole history."""
     with store.session(readonly=True) as s:
         series = obs.get_series(s, spec.metric, spec.grain.value, spec.segment)
         until = series.data_until if series is not None else None
+        last_run = series.last_run_id if series is not None else None
     if until is None:
         return None
+    if resume is not None and (last_run is None or last_run < resume):
+        return None  # the unfinished full refresh did not reach this series: finish its work
     back = until - dt.timedelta(days=project.config.refresh.lookback_days)
     return cal.period_start(back, spec.grain, project.calendar)
 
@@ -143,8 +159,9 @@ def _refresh_group(
     full: bool,
     run_id: int,
     result: RefreshResult,
+    resume: int | None,
 ) -> int:
-    starts = [None if full else _restart(store, spec, project) for spec in members]
+    starts = [None if full else _restart(store, spec, project, resume) for spec in members]
     start = None if any(s is None for s in starts) else min(s for s in starts if s is not None)
     names = [spec.metric for spec in members]
     try:
