@@ -53,3 +53,15 @@ def test_unknown_objective_and_metric_are_named(shop: Path, monkeypatch: pytest.
     assert bad.exit_code == 1 and "unknown metric 'revenu'" in bad.output and "revenue" in bad.output
     shown = runner.invoke(app, ["status", "--project", str(shop), "--objective", "grwo"])
     assert shown.exit_code == 1 and "unknown objective 'grwo'" in shown.output
+
+
+def test_compact_values_for_the_scorecard() -> None:
+    from onpace.catalog.models import Format
+    from onpace.cli.output import compact_value
+
+    usd = Format(kind="currency", currency="USD", decimals=0)
+    assert compact_value(290_797_718.1, usd) == "290.8M USD"
+    assert compact_value(3_181_225_864.5, usd) == "3.2B USD"
+    assert compact_value(1528.767, None) == "1,529"
+    assert compact_value(0.36007, Format(kind="percent", decimals=1)) == "36.0%"
+    assert compact_value(None, usd) == "–"

@@ -99,9 +99,9 @@ def _subtree(roots: list[Any], name: str, project: Any) -> list[Any]:
 
 
 def _fmt(value: Any, metric: Any) -> str:
-    from onpace.cli.output import format_value
+    from onpace.cli.output import compact_value
 
-    return format_value(value, metric.format if metric is not None else None)
+    return compact_value(value, metric.format if metric is not None else None)
 
 
 def _print_tree(roots: list[Any], project: Any) -> None:
