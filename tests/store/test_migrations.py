@@ -192,3 +192,12 @@ def test_a_sqlite_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path: Pa
             store._migrate(orphan_observations)
         with store.session() as s:
             assert read_series(s, "revenue", "day") == [(date(2024, 1, 1), 1.0)]
+
+
+def test_the_numbering_of_revision_files_is_alembics() -> None:
+    """The store tells its head from the file names (no Alembic import); Alembic must agree."""
+    from onpace.store.migrate import alembic_revisions, head_revision, known_revisions
+
+    head, revisions = alembic_revisions()
+    assert head == head_revision()
+    assert revisions == known_revisions()
