@@ -314,9 +314,11 @@ def test_import_writes_every_value_once_audits_and_evaluates(project: Project, s
             "metrics": {"engagement": 2, "nps": 1, "donations": 2},
         }
 
-    # the KPI on the manual metric reflects the values (as of the latest data: 2025-Q1)
+    # the KPI on the manual metric reflects the values: a quarterly value covers its whole quarter,
+    # so as of the latest data (the end of 2025-Q1) that quarter is over, and its target met
     row = next(r for r in scorecard.kpi_rows(project, store) if r["kpi"] == "engagement_score")
-    assert (row["period_start"], row["actual"], row["status"]) == (dt.date(2025, 1, 1), 72.5, "on_track")
+    assert (row["period_start"], row["as_of"], row["actual"]) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31), 72.5)
+    assert row["status"] == "achieved"
 
     # the same file again: the same values, one more audit entry and evaluation round, nothing else
     import_values(project, store, rows, "alice", "values.csv")

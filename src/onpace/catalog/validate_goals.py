@@ -300,6 +300,17 @@ def _check_phasing(project: Project, kpi: g.Kpi) -> list[Issue]:
                         i,
                     )
                 )
+            elif milestone.date == end and milestone.share < 1:
+                issues.append(
+                    project.issue(
+                        kpi,
+                        f"milestone on the last day of the period ({end}) has share {milestone.share}",
+                        "phasing",
+                        "milestones",
+                        i,
+                        expected="share 1 on the last day (the whole target is due then)",
+                    )
+                )
             position = float((milestone.date - start).days)
         if (position <= last[0] and i > 0) or milestone.share < last[1]:
             issues.append(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from onpace.errors import DefinitionError, OnpaceError
 
@@ -44,7 +45,7 @@ def user_errors() -> Iterator[None]:
             err.print(f"  {issue}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     except OnpaceError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
 
 

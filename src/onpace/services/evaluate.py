@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from onpace.catalog import goals as g
@@ -27,6 +27,7 @@ from onpace.catalog import models as m
 from onpace.catalog.periods import parse_period, period_end
 from onpace.catalog.project import Project
 from onpace.engine import calendar as cal
+from onpace.errors import OnpaceError
 from onpace.kpi.evaluate import Evaluation, KpiInput, Phasing, evaluate
 from onpace.kpi.targets import effective_entry, resolve_target
 from onpace.kpi.types import Bands, Direction, Status, Target, TargetSpec
@@ -53,21 +54,41 @@ class KpiResult:
     evaluation: Evaluation
 
 
-def evaluate_all(project: Project, store: Store, today: dt.date | None = None) -> list[KpiResult]:
-    """Evaluate every KPI instance of the project from the store's values."""
+def evaluate_all(
+    project: Project, store: Store, today: dt.date | None = None, errors: dict[str, str] | None = None
+) -> list[KpiResult]:
+    """Evaluate every KPI instance of the project from the store's values.
+
+    A KPI that cannot be evaluated (a definition the math refuses) is left out and its error
+    put in ``errors`` (KPI name -> message) when given, else raised; the others are evaluated.
+    """
     results = []
     with store.session(readonly=True) as s:
         for instance in kpi_instances(project):
             data = _Data(s, project, instance)
-            results.append(KpiResult(instance, _evaluate(project, instance, data, today or dt.date.today())))
+            try:
+                results.append(KpiResult(instance, _evaluate(project, instance, data, today or dt.date.today())))
+            except OnpaceError as exc:
+                if errors is None:
+                    raise
+                name = instance.kpi.name + (f" [{instance.segment_value}]" if instance.segment_value else "")
+                errors[f"KPI {name}"] = str(exc)
     return results
 
 
 def evaluate_and_store(
-    project: Project, store: Store, *, run_id: int | None = None, today: dt.date | None = None
+    project: Project,
+    store: Store,
+    *,
+    run_id: int | None = None,
+    today: dt.date | None = None,
+    errors: dict[str, str] | None = None,
 ) -> int:
-    """Evaluate every KPI and record the evaluations (one transaction); return how many."""
-    results = evaluate_all(project, store, today)
+    """Evaluate every KPI and record the evaluations (one transaction); return how many.
+
+    With ``errors``, a KPI that cannot be evaluated is reported there and the others are stored.
+    """
+    results = evaluate_all(project, store, today, errors)
     with store.session() as s:
         for result in results:
             e = result.evaluation
@@ -123,18 +144,40 @@ class _Data:
         else:
             assert isinstance(metric, m.ManualMetric)
             self.manual = metric
-            values = _as_map(obs.read_series(s, metric.name, metric.grain.value, ""))
-            self.daily = values
+            values = _as_map(obs.read_series(s, metric.name, metric.grain.value, instance.filter))
+            self.daily = _spread(values, metric)
             self.periodic = _roll_up(values, metric, self.grain, project.calendar)
+        days = sorted(d for d, v in self.daily.items() if v is not None)
+        self.first_day: dt.date | None = days[0] if days else None
+        self.last_day: dt.date | None = days[-1] if days else None
 
-    @property
-    def last_day(self) -> dt.date | None:
-        days = [d for d, v in self.daily.items() if v is not None]
-        return max(days) if days else None
+    def covers(self, start: dt.date, end: dt.date) -> bool:
+        """Whether the data spans the whole of [start, end] (a baseline or a past period for the shape)."""
+        return (
+            self.first_day is not None
+            and self.last_day is not None
+            and self.first_day <= start
+            and end <= self.last_day
+        )
 
 
 def _as_map(rows: list[tuple[dt.date, float | None]]) -> dict[dt.date, float | None]:
     return dict(rows)
+
+
+def _spread(values: Mapping[dt.date, float | None], metric: m.ManualMetric) -> dict[dt.date, float | None]:
+    """Manual values by day: a period's sum spread evenly over its days; a last or average value on each."""
+    if metric.grain == m.Grain.day:
+        return dict(values)
+    out: dict[dt.date, float | None] = {}
+    for start, value in values.items():
+        end = cal.period_end(start, metric.grain)
+        days = (end - start).days + 1
+        for i in range(days):
+            out[start + dt.timedelta(days=i)] = (
+                None if value is None else (value / days if metric.over_time == "sum" else value)
+            )
+    return out
 
 
 def _roll_up(
@@ -197,6 +240,8 @@ def _baseline(
     else:
         b_start = cal.period_start(cal.shift_date(start, -1, "year"), grain, calendar)
     b_end = cal.period_end(b_start, grain)
+    if not data.covers(b_start, b_end):
+        return None  # a baseline the data covers only in part would give a target too low (or too high)
     return _sum(data.daily, b_start, b_end) if sums else data.periodic.get(b_start)
 
 
@@ -217,21 +262,24 @@ def _phasing(kpi: g.Kpi, data: _Data, start: dt.date, end: dt.date, grain: m.Gra
         for years in range(1, SEASONAL_YEARS + 1):
             p_start = cal.period_start(cal.shift_date(start, -years, "year"), grain, calendar)
             p_end = cal.period_end(p_start, grain)
+            if not data.covers(p_start, p_end):
+                continue  # a period the data covers only in part would distort the shape
             days = [p_start + dt.timedelta(days=i) for i in range((p_end - p_start).days + 1)]
-            if any(data.daily.get(d) is not None for d in days):
-                past.append(tuple(float(data.daily.get(d) or 0.0) for d in days))
+            past.append(tuple(float(data.daily.get(d) or 0.0) for d in days))
         return Phasing("seasonal", past=tuple(past))
     if isinstance(kpi.phasing, g.MilestonePhasing):
         total = (end - start).days + 1
-        points = []
+        points: dict[dt.date, float] = {}
         for milestone in kpi.phasing.milestones:
             if milestone.date is not None:
-                points.append((milestone.date, milestone.share))
+                when = milestone.date
             else:
                 assert milestone.elapsed is not None
-                offset = max(1, round(milestone.elapsed * total)) - 1
-                points.append((start + dt.timedelta(days=offset), milestone.share))
-        return Phasing("milestones", milestones=tuple(points))
+                # a fraction of the period, never its last day (whose share is 1 by definition)
+                offset = min(max(1, round(milestone.elapsed * total)) - 1, total - 2)
+                when = start + dt.timedelta(days=max(offset, 0))
+            points[when] = max(points.get(when, 0.0), milestone.share)  # two that land on one day: one point
+        return Phasing("milestones", milestones=tuple(sorted(points.items())))
     return Phasing("linear")
 
 
@@ -256,8 +304,14 @@ def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.da
     kpi = instance.kpi
     flow = accumulation(project, kpi) == "flow"
     sums = additive(project, kpi.metric or "")
-    as_of = _as_of(project, data, today) or today
-    start, end, grain = period_of(project, kpi, as_of)
+    wall = _as_of(project, data, today) or today
+    start, end, grain = period_of(project, kpi, wall)
+    last = data.last_day
+    # judge what the data covers: with data up to yesterday, today's share of the target is not due yet
+    as_of = wall if last is None else min(wall, last)
+    notes: list[str] = []
+    if last is not None and last < wall and last >= start:
+        notes.append(f"data ends on {last}: judged as of then")
     bands_def = kpi.status_bands or project.config.evaluation.status_bands
     entries = [(t.effective_from, t) for t in instance.targets]
     chosen = effective_entry(entries, start) if entries else None
@@ -267,7 +321,10 @@ def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.da
         spec = target_spec(chosen)
         baseline = _baseline(sums, data, spec, start, grain, project.calendar)
         target = resolve_target(spec, want, baseline)
-    last = data.last_day
+        if target is None:
+            notes.append(
+                f"no baseline: the data does not cover the whole {spec.vs.replace('_', ' ') if spec.vs else ''}"
+            )
     history = _history(data.daily, min(as_of, last), flow) if last is not None else ()
     actual = _actual(flow, sums, data, start, end, as_of)
     if flow and not sums and actual is not None and history:
@@ -276,7 +333,7 @@ def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.da
         to_date = _sum(data.daily, start, min(end, as_of))
         if to_date:
             history = tuple(v * actual / to_date for v in history)
-    return evaluate(
+    result = evaluate(
         KpiInput(
             accumulation="flow" if flow else "level",
             direction=want,
@@ -290,6 +347,7 @@ def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.da
             bands=Bands(on_track=bands_def.on_track, at_risk=bands_def.at_risk),
         )
     )
+    return replace(result, notes=(*result.notes, *notes)) if notes else result
 
 
 STATUS_ORDER = [s.value for s in Status]

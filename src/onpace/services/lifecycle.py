@@ -17,11 +17,13 @@ entry. Commit the changed file with git as for any other definition change.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from onpace.catalog.goals import Kpi
 from onpace.catalog.project import Project, load_project
@@ -61,8 +63,10 @@ def promote(
         if not isinstance(existing, dict) or set(existing) - {"kpis"}:
             raise UserError(f"{PROMOTED_FILE} holds more than 'kpis'; keep promoted KPIs in a file of their own")
     head = before if before is not None else "# KPIs promoted from metrics with 'onpace promote'.\nkpis:\n"
-    if before is not None and not re.search(r"^kpis:\s*$", before, re.M):
-        head = before.rstrip("\n") + "\nkpis:\n"
+    if before is not None:
+        head = re.sub(r"^kpis:\s*\[\s*\]\s*$", "kpis:", before, flags=re.M)  # left empty by a demotion
+        if not re.search(r"^kpis:\s*$", head, re.M):
+            head = head.rstrip("\n") + "\nkpis:\n"
     block = yaml.safe_dump([body], sort_keys=False, allow_unicode=True, default_flow_style=False)
     text = head.rstrip("\n") + "\n" + _indent(block)
     return _apply(project, store, path, before, text, body["name"], "promote", metric, actor, reason, body)
@@ -87,30 +91,62 @@ def demote(project: Project, store: Store, kpi_name: str, *, actor: str, reason:
     return _apply(project, store, path, before, text, kpi_name, "demote", kpi.metric or "", actor, reason, body)
 
 
+def _definitions(project: Project) -> dict[tuple[str, str], Any]:
+    kinds: dict[str, Mapping[str, BaseModel]] = {
+        "dataset": project.datasets,
+        "metric": project.metrics,
+        "objective": project.objectives,
+        "kpi": project.kpis,
+    }
+    return {
+        (kind, name): obj.model_dump(mode="json", by_alias=True)
+        for kind, objects in kinds.items()
+        for name, obj in objects.items()
+    }
+
+
+def _check_only(before: Project, after: Project, name: str, action: str) -> None:
+    """The edit changed exactly the one KPI: a file edit must never take another definition with it."""
+    old, new = _definitions(before), _definitions(after)
+    key = ("kpi", name)
+    if action == "promote":
+        old = {**old, key: new.get(key)}
+    else:
+        new = {**new, key: old.get(key)}
+    if old != new:
+        changed = sorted(f"{k[0]} {k[1]}" for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        raise UserError(f"the edit would also change {', '.join(changed)}; nothing was changed: edit the YAML by hand")
+
+
 def _indent(block: str) -> str:
     return "".join("  " + line if line.strip() else line for line in block.splitlines(keepends=True))
 
 
 def _block(project: Project, kpi: Kpi, lines: list[str]) -> tuple[int, int]:
-    """The 0-based line range [first, last) of the KPI's list item in its file."""
-    positions = project.positions[kpi._file or ""]
+    """The 0-based line range [first, last) of the KPI's list item in its file, from the YAML's own nodes."""
+    text = "".join(lines)
+    root = yaml.compose(text)
+    items = None
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "kpis" and isinstance(value, yaml.SequenceNode):
+                items = value
     index = kpi._path[1]
-    assert isinstance(index, int)
-    start = positions.get(("kpis", index))
-    header = positions.get(("kpis",))
-    if start is None or start == header:
-        raise UserError(f"KPI '{kpi.name}' is written inline in {kpi._file}; remove it by hand")
-    first = start - 1
-    while first > 0 and not lines[first].lstrip().startswith("-"):
-        first -= 1  # the item's line holds its dash ('- name: ...' or '-' alone)
-    following = positions.get(("kpis", index + 1))
-    if following is not None:
-        last = following - 1
-        while last > first and not lines[last].lstrip().startswith("-"):
-            last -= 1
+    if items is None or not isinstance(index, int) or index >= len(items.value):
+        raise UserError(f"KPI '{kpi.name}' was not found where {kpi._file} lists its KPIs; remove it by hand")
+    if items.flow_style:
+        raise UserError(f"the KPIs of {kpi._file} are written inline ([...]); remove KPI '{kpi.name}' by hand")
+    node = items.value[index]
+    first = node.start_mark.line  # the line of the item's dash ('- name: ...')
+    if not lines[first].lstrip().startswith("-"):
+        raise UserError(f"KPI '{kpi.name}' does not start its own line in {kpi._file}; remove it by hand")
+    if index + 1 < len(items.value):
+        last = items.value[index + 1].start_mark.line
+        if last == first or not lines[last].lstrip().startswith("-"):
+            raise UserError(f"KPI '{kpi.name}' shares lines with the next one in {kpi._file}; remove it by hand")
         return first, last
-    last = first + 1
-    while last < len(lines) and not _TOP_LEVEL.match(lines[last]):
+    last = node.end_mark.line + (1 if node.end_mark.column > 0 else 0)
+    while last < len(lines) and not _TOP_LEVEL.match(lines[last]) and lines[last].strip():
         last += 1
     return first, last
 
@@ -132,6 +168,7 @@ def _apply(
     path.write_text(text, encoding="utf-8")
     try:
         reloaded = load_project(project.root, env=project.env)
+        _check_only(project, reloaded, name, action)
         with store.session() as s:
             lifecycle.record_lifecycle(s, metric, action, actor, reason, {"kpi": name, "definition": body})  # type: ignore[arg-type]
             audit.audit(

@@ -12,7 +12,13 @@
 - A full refresh that did not finish (killed, failed, or partial) is carried on
   by the next refresh: the series it did not write are recomputed in full, even
   when the next one is incremental, so no series keeps a history the last full
-  refresh meant to replace.
+  refresh meant to replace. A full refresh limited to some metrics (``--metric``)
+  neither starts nor ends that duty for the others.
+- Each series keeps a fingerprint of the definitions it was computed from (the
+  metric's plan, the datasets, the calendar, the sources, the segment): when
+  they changed, the series is recomputed in full, never only its recent periods.
+- Metrics are queried together only when they share their time dimensions, so
+  that a dataset whose data ends earlier is not zero-filled up to another's end.
 - The run is recorded (start, end, status, errors per metric); a run left
   'running' by a killed process is marked 'interrupted' by the next one.
 """
@@ -21,6 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import hashlib
+import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -85,28 +93,35 @@ def refresh(
     with store.session() as s:
         runs.mark_interrupted(s)
         resume = _unfinished_full(s)
-        run_id = runs.start_run(s, mode, requested_by or actor(), os.getpid())
+        run_id = runs.start_run(s, mode, requested_by or actor(), os.getpid(), scope=list(metrics) if metrics else None)
     result = RefreshResult(run_id=run_id, mode=mode, status="running")
     specs = series_needed(project, list(metrics) if metrics else None)
     own_engine = engine is None
     engine = engine or Engine(project)
     try:
-        groups: dict[tuple[m.Grain, str], list[SeriesSpec]] = defaultdict(list)
+        groups: dict[tuple[m.Grain, str, frozenset[str]], list[SeriesSpec]] = defaultdict(list)
+        prints: dict[SeriesSpec, str] = {}
         for spec in specs:
-            groups[(spec.grain, spec.segment)].append(spec)
+            try:
+                prints[spec] = fingerprint(project, spec)
+                groups[(spec.grain, spec.segment, time_dimensions(project, spec.metric))].append(spec)
+            except OnpaceError as exc:  # a metric the engine cannot plan: the others go on
+                result.errors[_error_key(spec.metric, spec.grain, spec.segment)] = str(exc)
         done = 0
-        for (grain, segment), members in groups.items():
+        for (grain, segment, _), members in groups.items():
             label = f"{grain.value}{' · ' + segment if segment else ''}"
             if progress:
                 progress(done, len(specs), label)
-            written = _refresh_group(project, store, engine, grain, segment, members, full, run_id, result, resume)
+            written = _refresh_group(
+                project, store, engine, grain, segment, members, full, run_id, result, resume, prints
+            )
             result.rows += written
             done += len(members)
             if progress:
                 progress(done, len(specs), label)
         result.series = len(specs)
         if evaluate:
-            result.evaluated = evaluate_and_store(project, store, run_id=run_id)
+            result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.errors)
     except BaseException as exc:
         # an error outside one metric's work (the store went away, Ctrl-C): record it, then re-raise
         with store.session() as s:
@@ -115,10 +130,12 @@ def refresh(
     finally:
         if own_engine:
             engine.close()
-    failed_metrics = {key.split(" ")[0] for key in result.errors}
+    failed_metrics = {key.split(" ")[0] for key in result.errors if not key.startswith("KPI ")}
     total_metrics = {spec.metric for spec in specs}
     status: RunStatus = (
-        "succeeded" if not result.errors else ("failed" if failed_metrics >= total_metrics else "partial")
+        "succeeded"
+        if not result.errors
+        else ("failed" if failed_metrics and failed_metrics >= total_metrics else "partial")
     )
     result.status = status
     with store.session() as s:
@@ -128,21 +145,50 @@ def refresh(
 
 
 def _unfinished_full(s: Any) -> int | None:
-    """The id of the last full refresh when it did not succeed (and no full one succeeded since), else None."""
-    for run in runs.list_runs(s, limit=50):  # newest first
-        if run.mode == "full":
+    """The id of the last full refresh of every metric when it did not succeed, else None."""
+    for run in runs.list_runs(s, limit=200):  # newest first
+        if run.mode == "full" and run.scope is None and run.status != "running":
             return run.id if run.status in ("interrupted", "failed", "partial") else None
     return None
 
 
-def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | None) -> dt.date | None:
+def time_dimensions(project: Project, metric: str) -> frozenset[str]:
+    """The time dimensions a metric's values are computed over (its datasets' or its own)."""
+    from onpace.engine.plan import Cumulative, Leaf, Planner, Semi, walk
+
+    times: set[str] = set()
+    for node in walk([Planner(project).resolve(metric)]):
+        if isinstance(node, (Leaf, Semi)):
+            times.add(node.time)
+        elif isinstance(node, Cumulative):
+            times.add(node.leaf.time)
+    return frozenset(times)
+
+
+def fingerprint(project: Project, spec: SeriesSpec) -> str:
+    """A hash of everything the series' values are computed from (see the module's docstring)."""
+    from onpace.engine.plan import Planner
+
+    parts = {
+        "plan": repr(Planner(project).resolve(spec.metric)),
+        "datasets": {name: ds.model_dump(mode="json") for name, ds in sorted(project.datasets.items())},
+        "calendar": project.calendar.model_dump(mode="json"),
+        "sources": {name: src.url for name, src in sorted(project.sources.items())},
+        "grain": spec.grain.value,
+        "segment": spec.segment,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | None, definition: str) -> dt.date | None:
     """First period to recompute for an incremental refresh, or None for the whole history."""
     with store.session(readonly=True) as s:
         series = obs.get_series(s, spec.metric, spec.grain.value, spec.segment)
         until = series.data_until if series is not None else None
         last_run = series.last_run_id if series is not None else None
-    if until is None:
-        return None
+        stored = series.definition_hash if series is not None else None
+    if until is None or stored != definition:
+        return None  # nothing yet, or computed from other definitions: recompute it all
     if resume is not None and (last_run is None or last_run < resume):
         return None  # the unfinished full refresh did not reach this series: finish its work
     back = until - dt.timedelta(days=project.config.refresh.lookback_days)
@@ -160,8 +206,9 @@ def _refresh_group(
     run_id: int,
     result: RefreshResult,
     resume: int | None,
+    prints: dict[SeriesSpec, str],
 ) -> int:
-    starts = [None if full else _restart(store, spec, project, resume) for spec in members]
+    starts = [None if full else _restart(store, spec, project, resume, prints[spec]) for spec in members]
     start = None if any(s is None for s in starts) else min(s for s in starts if s is not None)
     names = [spec.metric for spec in members]
     try:
@@ -185,6 +232,7 @@ def _refresh_group(
                 written += obs.write_observations(
                     s, series_id, rows, run_id=run_id, replace_from=start or dt.date.min, replace_to=None
                 )
+                obs.set_definition_hash(s, series_id, prints[spec])
         except OnpaceError as exc:
             result.errors[_error_key(spec.metric, grain, segment)] = str(exc)
     return written

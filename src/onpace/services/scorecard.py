@@ -1,7 +1,8 @@
 """The scorecard: objectives, their KPIs' latest evaluations, and a weighted roll-up status per objective.
 
 Roll-up: each KPI with data scores 1 (on track, achieved), 0.5 (at risk) or 0
-(off track, missed), weighted by its ``weight``; an objective's score is the
+(off track, missed), weighted by its ``weight`` (a KPI with per-segment targets
+weighs as one KPI: each segment gets its share); an objective's score is the
 weighted mean over its own KPIs and those of the objectives under it. A score
 of at least 0.8 is on track, at least 0.5 at risk, else off track; an objective
 none of whose KPIs has data is no_data.
@@ -16,7 +17,7 @@ from typing import Any
 from onpace.catalog import goals as g
 from onpace.catalog.periods import period_label
 from onpace.catalog.project import Project
-from onpace.services.needs import timeframe_grain
+from onpace.services.needs import kpi_instances, timeframe_grain
 from onpace.store import evaluations as ev
 from onpace.store.db import Store
 
@@ -65,10 +66,14 @@ def kpi_rows(project: Project, store: Store) -> list[dict[str, Any]]:
     """The latest evaluation of every KPI instance of the project, as plain rows (FIELDS)."""
     with store.session(readonly=True) as s:
         latest = ev.latest_evaluations(s)
+    current = {(i.kpi.name, i.key) for i in kpi_instances(project)}
+    segments: dict[str, int] = {}
+    for name, _ in current:
+        segments[name] = segments.get(name, 0) + 1
     rows = []
     for e in latest:
         kpi = project.kpis.get(e.kpi)
-        if kpi is None:  # a KPI removed from the definitions since
+        if kpi is None or (e.kpi, e.segment) not in current:  # removed from the definitions since
             continue
         rows.append(
             {
@@ -80,6 +85,8 @@ def kpi_rows(project: Project, store: Store) -> list[dict[str, Any]]:
                 "owner": kpi.owner,
                 "priority": kpi.priority,
                 "weight": kpi.weight,
+                # a KPI split into segments weighs as much as one KPI in the roll-up, not once per segment
+                "rollup_weight": kpi.weight / segments[kpi.name],
                 "period": period_label(e.period_start, timeframe_grain(project, kpi), project.calendar),
                 "period_start": e.period_start,
                 "period_end": e.period_end,
@@ -126,8 +133,8 @@ def tree(project: Project, rows: list[dict[str, Any]]) -> list[ObjectiveNode]:
         for row in node.rows:
             score = SCORES.get(row["status"])
             if score is not None:
-                total += score * row["weight"]
-                weight += row["weight"]
+                total += score * row["rollup_weight"]
+                weight += row["rollup_weight"]
         for child in node.children:
             t, w = roll(child)
             total += t

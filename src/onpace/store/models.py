@@ -99,6 +99,7 @@ class RefreshRun(Base):
     metrics_total: Mapped[int] = mapped_column(Integer, default=0)
     metrics_failed: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    scope: Mapped[list[str] | None] = mapped_column(JSON)  # the metrics of a --metric run; None: all
 
 
 class Series(Base):
@@ -115,6 +116,7 @@ class Series(Base):
     data_until: Mapped[date | None] = mapped_column(Date)
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_runs.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    definition_hash: Mapped[str | None] = mapped_column(String(64))  # what the values were computed from
 
 
 class Observation(Base):

@@ -144,3 +144,11 @@ def _checked(series_id: int, rows: Iterable[tuple[date, float | None]]) -> tuple
         values.append(None if number is not None and math.isnan(number) else number)
         periods.append(period)
     return periods, values
+
+
+def set_definition_hash(s: Session, series_id: int, value: str) -> None:
+    """Record what the series' values were computed from (see services.refresh)."""
+    s.execute(
+        update(Series).where(Series.id == series_id).values(definition_hash=value),
+        execution_options={"synchronize_session": "fetch"},
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,9 +20,13 @@ from onpace.store.coltypes import utcnow
 from onpace.store.models import RefreshRun, RunMode, RunStatus
 
 
-def start_run(s: Session, mode: RunMode, requested_by: str, pid: int | None = None) -> int:
-    """Record a run that starts now on this host; ``pid`` defaults to this process. Returns its id."""
+def start_run(
+    s: Session, mode: RunMode, requested_by: str, pid: int | None = None, scope: Sequence[str] | None = None
+) -> int:
+    """Record a run that starts now on this host; ``pid`` defaults to this process; ``scope``: its
+    metrics when limited to some (None: all). Returns its id."""
     run = RefreshRun(
+        scope=list(scope) if scope is not None else None,
         started_at=utcnow(),
         status="running",
         mode=mode,
