@@ -89,3 +89,33 @@ def test_a_leading_metric_is_suggested_as_a_driver(shop: Path, tmp_path: Path) -
     finally:
         store.close()
     assert any("'visits' leads it by 1 month" in f.message for f in found), found
+
+
+def test_stale_manual_values_are_flagged(shop: Path, tmp_path: Path) -> None:
+    """A monthly value entered for January covers January: in mid-April it is two months stale."""
+    (shop / "models" / "manual.yml").write_text(
+        textwrap.dedent(
+            """
+            metrics:
+              - {name: engagement, type: manual, grain: month, over_time: avg}
+            kpis:
+              - name: engaged_staff
+                metric: engagement
+                objective: grow
+                owner: People
+                timeframe: quarter
+                review_cadence: monthly
+                target: {at_least: 70}
+            """
+        ),
+        encoding="utf-8",
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'manual.db'}")
+    try:
+        with store.session() as s:
+            series = obs.get_or_create_series(s, "engagement", "month", "", "manual")
+            obs.write_observations(s, series, [(dt.date(2025, 1, 1), 72.0)])
+        stale = {f.name: f.message for f in lint(load_project(shop), store, today=DAY_AFTER) if f.rule == "stale_data"}
+    finally:
+        store.close()
+    assert "2025-01-31, 75 days ago" in stale["engaged_staff"]

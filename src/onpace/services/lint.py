@@ -182,8 +182,14 @@ def _kpi_rules(
     kpi = instance.kpi
     out: list[Finding] = []
     name = _name(instance)
-    daily = obs.get_series(s, kpi.metric or "", m.Grain.day.value, instance.filter)
-    last_day = daily.data_until if daily is not None else None
+    metric = project.metrics[kpi.metric or ""]
+    if isinstance(metric, m.ManualMetric):  # entered by hand: its own grain; a value covers its period
+        entered = obs.get_series(s, metric.name, metric.grain.value, instance.filter)
+        until = entered.data_until if entered is not None else None
+        last_day = cal.period_end(until, metric.grain) if until is not None else None
+    else:
+        daily = obs.get_series(s, kpi.metric or "", m.Grain.day.value, instance.filter)
+        last_day = daily.data_until if daily is not None else None
     cadence = kpi.review_cadence.value if kpi.review_cadence else "monthly"
     if last_day is not None and (today - last_day).days > CADENCE_DAYS[cadence]:
         out.append(
