@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import platform
+from collections.abc import Iterable
+from importlib import metadata
 from typing import Any
 
 import pyarrow as pa
@@ -52,3 +56,21 @@ def _same(e: Any, g: Any, rel: float) -> bool:
     if isinstance(e, float) or isinstance(g, float):
         return math.isclose(float(e), float(g), rel_tol=rel, abs_tol=0.0)
     return bool(e == g)
+
+
+def machine(packages: Iterable[str]) -> dict[str, Any]:
+    """What the figures were measured on: CPUs, memory, platform, Python and the packages' versions."""
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    versions: dict[str, str | None] = {}
+    for package in packages:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(pages / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }

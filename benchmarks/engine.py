@@ -27,7 +27,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -396,23 +394,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict[str, Any]:
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    versions: dict[str, str | None] = {}
-    for package in ("onpace", "duckdb", "ibis-framework", "pyarrow", "pandas", "polars", "tpchgen-cli"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "cpus": os.cpu_count(),
-        "memory_gb": round(pages / 2**30, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0], help="TPC-H scale factors")
@@ -428,7 +409,13 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child, args.project, args.save)
         return 0
 
-    results: dict[str, Any] = {"date": date.today().isoformat(), "machine": machine(), "repeat": args.repeat}
+    results: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": compare.machine(
+            ("onpace", "duckdb", "ibis-framework", "pyarrow", "pandas", "polars", "tpchgen-cli")
+        ),
+        "repeat": args.repeat,
+    }
     busy = os.getloadavg()[0]
     if busy > 0.5:
         console.print(f"[yellow]the machine is busy (load average {busy:.1f}): timings will be noisy[/]")

@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import pstats
 import shutil
 import statistics
@@ -39,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -395,23 +393,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict[str, Any]:
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    versions: dict[str, str | None] = {}
-    for package in ("onpace", "duckdb", "ibis-framework", "pyarrow", "sqlalchemy", "statsmodels", "tpchgen-cli"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "cpus": os.cpu_count(),
-        "memory_gb": round(pages / 2**30, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor")
@@ -424,7 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    results: dict[str, Any] = {"date": dt.date.today().isoformat(), "machine": machine(), "repeat": args.repeat}
+    results: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "machine": compare.machine(
+            ("onpace", "duckdb", "ibis-framework", "pyarrow", "sqlalchemy", "statsmodels", "tpchgen-cli")
+        ),
+        "repeat": args.repeat,
+    }
     busy = os.getloadavg()[0]
     if busy > 0.5:
         console.print(f"[yellow]the machine is busy (load average {busy:.1f}): timings will be noisy[/]")

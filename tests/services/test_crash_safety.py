@@ -166,7 +166,6 @@ def _states(
     return state
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_refresh_killed_mid_run_leaves_whole_series(shop: Path, tmp_path: Path) -> None:
     extra = EXTRA
     for attempt in range(1, ATTEMPTS + 1):
