@@ -187,3 +187,12 @@ def test_unknown_column_is_found_against_the_data(tmp_path: Path) -> None:
     assert "unknown column or dimension 'amont'" in issue["message"]
     line = models.read_text().splitlines()[issue["line"] - 1]
     assert "amont" in line
+
+
+def test_validate_counts_objectives_and_kpis(tmp_path: Path) -> None:
+    from onpace.examples.tpch_data import copy_project
+
+    copy_project(tmp_path / "tpch", 1.0)  # definitions only: --offline needs no data
+    result = runner.invoke(app, ["validate", "--offline", "--project", str(tmp_path / "tpch")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "5 datasets, 13 metrics, 3 objectives, 8 KPIs" in result.output

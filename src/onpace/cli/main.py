@@ -94,8 +94,8 @@ def validate(
     else:
         assert loaded is not None
         console.print(
-            f"[green]OK[/green]: {len(loaded.datasets)} datasets, {len(loaded.metrics)} metrics"
-            + (" (definitions only)" if offline else "")
+            f"[green]OK[/green]: {len(loaded.datasets)} datasets, {len(loaded.metrics)} metrics, "
+            f"{len(loaded.objectives)} objectives, {len(loaded.kpis)} KPIs" + (" (definitions only)" if offline else "")
         )
     if issues:
         raise typer.Exit(1)
