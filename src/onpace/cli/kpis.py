@@ -69,7 +69,7 @@ def status(
         if objective is not None:
             roots = _subtree(roots, objective, loaded)
     if fmt == Format.json:
-        keep = {r["kpi"] for node in _walk(roots) for r in node.rows}
+        keep = {r["kpi"] for node in scorecard.walk(roots) for r in node.rows}
         chosen = [r for r in rows if objective is None or r["kpi"] in keep]
         sys.stdout.write(json.dumps([scorecard.jsonable(r) for r in chosen], indent=2) + "\n")
         return
@@ -81,18 +81,11 @@ def status(
     _print_tree(roots, loaded)
 
 
-def _walk(nodes: list[Any]) -> list[Any]:
-    out = []
-    for node in nodes:
-        out.append(node)
-        out += _walk(node.children)
-    return out
-
-
 def _subtree(roots: list[Any], name: str, project: Any) -> list[Any]:
     from onpace.errors import QueryError, did_you_mean
+    from onpace.services import scorecard
 
-    for node in _walk(roots):
+    for node in scorecard.walk(roots):
         if node.objective.name == name:
             return [node]
     raise QueryError(f"unknown objective '{name}'", suggestion=did_you_mean(name, project.objectives))

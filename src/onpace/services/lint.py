@@ -148,20 +148,13 @@ def _with_values(project: Project, s: Any, store: Store, today: dt.date) -> list
     out: list[Finding] = []
     rows = scorecard.kpi_rows(project, store)
     roots = scorecard.tree(project, rows)
-    objective_status = {node.objective.name: node.status for node in _walk(roots)}
+    objective_status = {node.objective.name: node.status for node in scorecard.walk(roots)}
+    monthly = _MonthlySeries(s)
     for instance in kpi_instances(project):
         out += _kpi_rules(project, s, instance, today, objective_status)
-        out += _drivers(project, s, instance, _name(instance))
+        out += _drivers(project, monthly, instance, _name(instance))
     out += _stale_metrics(project, s, today)
     return out
-
-
-def _walk(nodes: list[Any]) -> list[Any]:
-    found = []
-    for node in nodes:
-        found.append(node)
-        found += _walk(node.children)
-    return found
 
 
 def _period_values(project: Project, s: Any, instance: KpiInstance) -> dict[dt.date, float]:
@@ -313,13 +306,26 @@ def _correlation(xs: list[float], ys: list[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy)
 
 
-def _drivers(project: Project, s: Any, instance: KpiInstance, name: str) -> list[Finding]:
+class _MonthlySeries:
+    """Each metric's monthly values (whole metric), read from the store once per lint."""
+
+    def __init__(self, s: Any) -> None:
+        self._s = s
+        self._read: dict[str, dict[dt.date, float]] = {}
+
+    def __call__(self, metric: str) -> dict[dt.date, float]:
+        if metric not in self._read:
+            rows = obs.read_series(self._s, metric, m.Grain.month.value, "")
+            self._read[metric] = {d: v for d, v in rows if v is not None}
+        return self._read[metric]
+
+
+def _drivers(project: Project, monthly: _MonthlySeries, instance: KpiInstance, name: str) -> list[Finding]:
     """Metrics whose month-over-month changes lead the KPI metric's by 1 to 3 months."""
     kpi = instance.kpi
     if instance.segment_value is not None or instance.filter:
         return []
-    grain = m.Grain.month.value
-    target_series = {d: v for d, v in obs.read_series(s, kpi.metric or "", grain, "") if v is not None}
+    target_series = monthly(kpi.metric or "")
     if len(target_series) < MIN_POINTS + MAX_LAG:
         return []
     kpi_changes = _changes(target_series)
@@ -329,7 +335,7 @@ def _drivers(project: Project, s: Any, instance: KpiInstance, name: str) -> list
     for other in project.metrics:
         if other == kpi.metric or other in kpi.drivers or other in parts:
             continue
-        series = {d: v for d, v in obs.read_series(s, other, grain, "") if v is not None}
+        series = monthly(other)
         if len(series) < MIN_POINTS + MAX_LAG:
             continue
         changes = _changes(series)

@@ -101,9 +101,10 @@ def refresh(
     try:
         groups: dict[tuple[m.Grain, str, frozenset[str]], list[SeriesSpec]] = defaultdict(list)
         prints: dict[SeriesSpec, str] = {}
+        shared = shared_definitions(project)
         for spec in specs:
             try:
-                prints[spec] = fingerprint(project, spec)
+                prints[spec] = fingerprint(project, spec, shared)
                 groups[(spec.grain, spec.segment, time_dimensions(project, spec.metric))].append(spec)
             except OnpaceError as exc:  # a metric the engine cannot plan: the others go on
                 result.errors[_error_key(spec.metric, spec.grain, spec.segment)] = str(exc)
@@ -165,15 +166,28 @@ def time_dimensions(project: Project, metric: str) -> frozenset[str]:
     return frozenset(times)
 
 
-def fingerprint(project: Project, spec: SeriesSpec) -> str:
-    """A hash of everything the series' values are computed from (see the module's docstring)."""
+def shared_definitions(project: Project) -> str:
+    """What every series depends on: the datasets, the calendar and the sources (as JSON)."""
+    return json.dumps(
+        {
+            "datasets": {name: ds.model_dump(mode="json") for name, ds in sorted(project.datasets.items())},
+            "calendar": project.calendar.model_dump(mode="json"),
+            "sources": {name: src.url for name, src in sorted(project.sources.items())},
+        },
+        sort_keys=True,
+    )
+
+
+def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -> str:
+    """A hash of everything the series' values are computed from (see the module's docstring).
+
+    ``shared``: :func:`shared_definitions` of the project, computed once for many series.
+    """
     from onpace.engine.plan import Planner
 
     parts = {
         "plan": repr(Planner(project).resolve(spec.metric)),
-        "datasets": {name: ds.model_dump(mode="json") for name, ds in sorted(project.datasets.items())},
-        "calendar": project.calendar.model_dump(mode="json"),
-        "sources": {name: src.url for name, src in sorted(project.sources.items())},
+        "shared": shared if shared is not None else shared_definitions(project),
         "grain": spec.grain.value,
         "segment": spec.segment,
     }

@@ -149,6 +149,15 @@ def tree(project: Project, rows: list[dict[str, Any]]) -> list[ObjectiveNode]:
     return roots
 
 
+def walk(nodes: list[ObjectiveNode]) -> list[ObjectiveNode]:
+    """Every objective of the tree, parents before their children."""
+    found: list[ObjectiveNode] = []
+    for node in nodes:
+        found.append(node)
+        found += walk(node.children)
+    return found
+
+
 def rollup_status(score: float | None) -> str:
     if score is None:
         return "no_data"
