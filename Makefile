@@ -15,18 +15,23 @@ EXTRAS := dev,postgres,mysql,spark
 PYTEST_ARGS ?=
 LINT_PATHS = $(wildcard src tests benchmarks)
 DEMO_DIR := demo-project
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
+DEMO_USER := demo
+DEMO_PASSWORD := onpace-demo
 
-.PHONY: help venv install system-deps services test test-unit lint format bench demo clean distclean
+.PHONY: help venv install system-deps services browser test test-unit lint format bench demo clean distclean
 
 help:
 	@echo "make install    create $(VENV) and install onpace[$(EXTRAS)] (re-runs when pyproject.toml changes)"
 	@echo "make services   start PostgreSQL and MariaDB for the integration tests"
+	@echo "make browser    install Debian's Chromium for the browser tests (tests/e2e)"
 	@echo "make test       the whole test suite (needs the services, Java for Spark)"
 	@echo "make test-unit  the tests that need no database server, Spark or browser"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make format     apply ruff's fixes and formatting"
 	@echo "make bench      run benchmarks/engine.py and benchmarks/refresh.py"
-	@echo "make demo       generate a TPC-H demo project, query it, refresh its KPIs and show the scorecard"
+	@echo "make demo       generate a TPC-H demo project, refresh its KPIs, show the scorecard and serve the web app"
 	@echo "make clean      remove caches and generated files; distclean also removes $(VENV)"
 
 venv install: $(STAMP)
@@ -51,8 +56,11 @@ system-deps:
 services:
 	bash scripts/services.sh
 
+browser:
+	bash scripts/browser.sh
+
 # Exit status 5 (no tests collected) fails the target like any other failure.
-test: $(STAMP) services
+test: $(STAMP) services browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
@@ -80,6 +88,10 @@ demo: $(STAMP)
 	$(BIN)/onpace query revenue orders --by region --grain year --project $(DEMO_DIR)
 	$(BIN)/onpace refresh --project $(DEMO_DIR)
 	$(BIN)/onpace status --project $(DEMO_DIR)
+	@# a development login for the demo only (never a default outside it)
+	@printf '%s\n' "$(DEMO_PASSWORD)" | $(BIN)/onpace user add $(DEMO_USER) --role admin --password-stdin --if-missing --project $(DEMO_DIR)
+	@echo "web app: http://$(DEMO_HOST):$(DEMO_PORT)  log in as $(DEMO_USER) / $(DEMO_PASSWORD)"
+	$(BIN)/onpace serve --host $(DEMO_HOST) --port $(DEMO_PORT) --project $(DEMO_DIR)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov

@@ -34,7 +34,7 @@ MYSQL_URL = os.environ.get("ONPACE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306
 CONNECT_TIMEOUT_S = 5
 
 # fixture name -> marker added to every test that uses it
-FIXTURE_MARKERS = {"pg_url": "postgres", "mysql_url": "mysql", "spark_session": "spark"}
+FIXTURE_MARKERS = {"pg_url": "postgres", "mysql_url": "mysql", "spark_session": "spark", "browser": "e2e"}
 
 
 def in_ci() -> bool:

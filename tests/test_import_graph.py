@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "api": 4,
     "web": 4,
     "cli": 4,
+    "server": 5,  # the ASGI app: the API and the web pages together
     "__main__": 5,  # `python -m onpace`: starts the CLI
 }
 INTERFACES = frozenset({"api", "web", "cli"})

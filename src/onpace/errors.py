@@ -29,6 +29,34 @@ class NotFoundError(UserError):
     status = 404
 
 
+class AuthenticationError(UserError):
+    """No valid login: a wrong password, an expired session, an unknown or revoked token."""
+
+    status = 401
+
+
+class PermissionDeniedError(UserError):
+    """Logged in, but the role does not allow this."""
+
+    status = 403
+
+
+class ConflictError(UserError):
+    """The request clashes with the current state (an object managed as code, a name taken)."""
+
+    status = 409
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(message)
+
+
+class TooManyRequestsError(UserError):
+    """Rate limited (too many failed logins)."""
+
+    status = 429
+
+
 class BackendError(OnpaceError):
     """A data source failed (connection refused, SQL error on the backend)."""
 

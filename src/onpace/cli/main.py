@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from onpace import __version__
-from onpace.cli import definitions, kpis, lifecycle, reviews
+from onpace.cli import definitions, kpis, lifecycle, reviews, web
 from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, user_errors
 from onpace.cli.values import values_app
 from onpace.errors import DefinitionError, OnpaceError
@@ -208,6 +208,8 @@ app.command()(reviews.review)
 app.command(name="reviews")(reviews.list_reviews)
 app.command()(lifecycle.promote)
 app.command()(lifecycle.demote)
+app.command()(web.serve)
+app.add_typer(web.user_app, name="user")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -210,13 +210,13 @@ def _write(s: Session, c: DefinitionChange, actor: str) -> None:
         details["keys"] = list(c.keys)
     audit.audit(s, actor, f"apply.{c.change}", d.kind, d.name, details)
     if d.kind == "kpi":
-        old = _targets(c.old)
-        new = _targets(d.body)
+        old = target_keys(c.old)
+        new = target_keys(d.body)
         if new is not None and old != new:
             target_history.record_target_change(s, d.name, actor, "yaml", old, new)
 
 
-def _targets(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def target_keys(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The target keys of a KPI body (None when it has none)."""
     if body is None:
         return None

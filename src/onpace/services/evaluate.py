@@ -65,7 +65,7 @@ def evaluate_all(
     results = []
     with store.session(readonly=True) as s:
         for instance in kpi_instances(project):
-            data = _Data(s, project, instance)
+            data = KpiData(s, project, instance)
             try:
                 results.append(KpiResult(instance, _evaluate(project, instance, data, today or dt.date.today())))
             except OnpaceError as exc:
@@ -130,7 +130,7 @@ def details(e: Evaluation) -> dict[str, Any]:
     }
 
 
-class _Data:
+class KpiData:
     """The stored values one KPI instance reads: by day, and at the timeframe's grain."""
 
     def __init__(self, s: Any, project: Project, instance: KpiInstance) -> None:
@@ -212,7 +212,7 @@ def period_of(project: Project, kpi: g.Kpi, as_of: dt.date) -> tuple[dt.date, dt
     return start, cal.period_end(start, grain), grain
 
 
-def _as_of(project: Project, data: _Data, today: dt.date) -> dt.date | None:
+def _as_of(project: Project, data: KpiData, today: dt.date) -> dt.date | None:
     if project.config.evaluation.as_of == "latest_data":
         return data.last_day
     return today
@@ -223,7 +223,7 @@ def _sum(daily: Mapping[dt.date, float | None], start: dt.date, end: dt.date) ->
     return sum(values) if values else None
 
 
-def _actual(flow: bool, sums: bool, data: _Data, start: dt.date, end: dt.date, as_of: dt.date) -> float | None:
+def _actual(flow: bool, sums: bool, data: KpiData, start: dt.date, end: dt.date, as_of: dt.date) -> float | None:
     """Flows that add up by day sum the days to date; the others (count distinct, levels) take the period's value."""
     if flow and sums:
         return _sum(data.daily, start, min(end, as_of))
@@ -231,7 +231,7 @@ def _actual(flow: bool, sums: bool, data: _Data, start: dt.date, end: dt.date, a
 
 
 def _baseline(
-    sums: bool, data: _Data, spec: TargetSpec, start: dt.date, grain: m.Grain, calendar: m.Calendar
+    sums: bool, data: KpiData, spec: TargetSpec, start: dt.date, grain: m.Grain, calendar: m.Calendar
 ) -> float | None:
     if spec.kind != "change":
         return None
@@ -256,7 +256,9 @@ def target_spec(target: g.Target) -> TargetSpec:
     return TargetSpec.relative(target.change, target.vs)
 
 
-def _phasing(kpi: g.Kpi, data: _Data, start: dt.date, end: dt.date, grain: m.Grain, calendar: m.Calendar) -> Phasing:
+def phasing_of(
+    kpi: g.Kpi, data: KpiData, start: dt.date, end: dt.date, grain: m.Grain, calendar: m.Calendar
+) -> Phasing:
     if kpi.phasing == "seasonal":
         past = []
         for years in range(1, SEASONAL_YEARS + 1):
@@ -300,7 +302,7 @@ def _history(daily: Mapping[dt.date, float | None], until: dt.date, flow: bool) 
     return tuple(values)
 
 
-def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.date) -> Evaluation:
+def _evaluate(project: Project, instance: KpiInstance, data: KpiData, today: dt.date) -> Evaluation:
     kpi = instance.kpi
     flow = accumulation(project, kpi) == "flow"
     sums = additive(project, kpi.metric or "")
@@ -343,7 +345,7 @@ def _evaluate(project: Project, instance: KpiInstance, data: _Data, today: dt.da
             actual=actual,
             history=history,
             target=target,
-            phasing=_phasing(kpi, data, start, end, grain, project.calendar),
+            phasing=phasing_of(kpi, data, start, end, grain, project.calendar),
             bands=Bands(on_track=bands_def.on_track, at_risk=bands_def.at_risk),
         )
     )

@@ -78,6 +78,7 @@ def refresh(
     engine: Engine | None = None,
     progress: Progress | None = None,
     evaluate: bool = True,
+    on_start: Callable[[int], None] | None = None,
 ) -> RefreshResult:
     """Compute and store what the project needs; return what happened (never raises for one metric)."""
     from onpace.services.evaluate import evaluate_and_store
@@ -95,6 +96,8 @@ def refresh(
         resume = _unfinished_full(s)
         run_id = runs.start_run(s, mode, requested_by or actor(), os.getpid(), scope=list(metrics) if metrics else None)
     result = RefreshResult(run_id=run_id, mode=mode, status="running")
+    if on_start is not None:
+        on_start(run_id)
     specs = series_needed(project, list(metrics) if metrics else None)
     own_engine = engine is None
     engine = engine or Engine(project)

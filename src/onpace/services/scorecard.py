@@ -174,3 +174,31 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
         value = row.get(key)
         out[key] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
     return out
+
+
+def recent_periods(project: Project, store: Store, rows: list[dict[str, Any]], count: int = 12) -> None:
+    """Add ``spark`` (the last ``count`` periods' values at the timeframe's grain, up to the current one)
+    and ``previous`` (the value of the period before the current one) to each row, from the store."""
+    from onpace.services.needs import kpi_instances
+    from onpace.store import observations as obs
+
+    filters = {(i.kpi.name, i.key): i.filter for i in kpi_instances(project)}
+    with store.session(readonly=True) as s:
+        for row in rows:
+            kpi = project.kpis[row["kpi"]]
+            grain = timeframe_grain(project, kpi)
+            segment = filters.get((row["kpi"], row["segment"] or ""), "")
+            metric = project.metrics[kpi.metric or ""]
+            stored_grain = getattr(metric, "grain", None)
+            series_grain = grain.value if stored_grain is None else stored_grain.value
+            points = [
+                (p, v)
+                for p, v in obs.read_series(s, kpi.metric or "", series_grain, segment, end=row["period_start"])
+                if v is not None
+            ]
+            if stored_grain is not None and stored_grain != grain:  # manual values: roll up to the timeframe
+                points = []
+            points = points[-count:]
+            row["spark"] = [v for _, v in points]
+            before = [v for p, v in points if p < row["period_start"]]
+            row["previous"] = before[-1] if before else None

@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     Double,
@@ -46,6 +47,8 @@ SeriesOrigin = Literal["engine", "manual"]
 TargetSource = Literal["yaml", "api"]
 LifecycleAction = Literal["promote", "demote"]
 ReviewAssessment = Literal["on_track", "at_risk", "off_track", "achieved", "missed"]
+Role = Literal["admin", "strategist", "editor", "viewer"]
+SubjectKind = Literal["kpi", "metric"]
 
 # JSON that is SQL NULL when the value is None (not the JSON text 'null').
 NullableJSON = JSON(none_as_null=True)
@@ -219,3 +222,92 @@ class Review(Base):
     commentary: Mapped[str] = mapped_column(Text)
     actions: Mapped[list[str]] = mapped_column(JSON, default=list)
     period_start: Mapped[date | None] = mapped_column(Date)
+
+
+class User(Base):
+    """A person who logs in to the web app or the API; the password is kept as an argon2 hash."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("name"), one_of("role", Role))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebSession(Base):
+    """A logged-in browser: the cookie holds a random token, the store only its SHA-256 hash."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A token for scripts and other systems; shown once, kept as its SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(Text)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """A failed login, kept for rate limiting by user name and by client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index(None, "name", "at"), Index(None, "client", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(Base):
+    """Feedback on a KPI or a metric, by a person."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index(None, "subject_kind", "subject", "created_at"), one_of("subject_kind", SubjectKind))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(128))
+    author: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Annotation(Base):
+    """A note on a KPI's or metric's timeline: an external factor, an incident, a campaign."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (Index(None, "subject_kind", "subject", "on_date"), one_of("subject_kind", SubjectKind))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(128))
+    on_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

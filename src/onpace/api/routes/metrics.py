@@ -1,0 +1,190 @@
+"""Metrics: the catalog, values over time, breakdowns, pushed values, comments and annotations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, UploadFile
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed
+from onpace.api.routes.notes import Notes
+from onpace.catalog import models as m
+from onpace.errors import PermissionDeniedError, UserError
+from onpace.services import explore
+from onpace.services import values as values_service
+from onpace.services.auth import CurrentUser
+
+router = APIRouter(prefix="/metrics", tags=["metrics"])
+MAX_UPLOAD_BYTES = 10 << 20
+
+GrainQ = Annotated[m.Grain | None, Query(description="day, week, month, quarter, year, fiscal_quarter, fiscal_year")]
+DateQ = Annotated[dt.date | None, Query(description="YYYY-MM-DD, inclusive")]
+WhereQ = Annotated[
+    str | None, Query(max_length=500, description="a filter in the expression language, e.g. region = 'EUROPE'")
+]
+
+
+@router.get("")
+def list_metrics(
+    project: ProjectDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    department: Annotated[str | None, Query(max_length=128)] = None,
+    owner: Annotated[str | None, Query(max_length=128)] = None,
+    type: Annotated[str | None, Query(max_length=32)] = None,
+    tag: Annotated[str | None, Query(max_length=128)] = None,
+    kpi: bool | None = None,
+) -> list[dict[str, Any]]:
+    """The metric catalog, filtered."""
+    return explore.catalog(project, q=q, department=department, owner=owner, type=type, tag=tag, kpi=kpi)
+
+
+@router.get("/{name}")
+def get_metric(name: str, project: ProjectDep) -> dict[str, Any]:
+    """One metric: its summary, its definition as written, and the dimensions it can be broken down by."""
+    metric = explore.get_metric(project, name)
+    return {
+        **explore.metric_summary(project, metric),
+        "definition": metric.model_dump(mode="json", exclude_defaults=True, exclude_none=True),
+        "dimensions": explore.dimensions_of(project, name),
+    }
+
+
+@router.get("/{name}/sql")
+def get_sql(
+    name: str,
+    ws: WorkspaceDep,
+    user: Annotated[CurrentUser, allowed("read_generated_sql")],
+    grain: GrainQ = None,
+    by: Annotated[str | None, Query(max_length=128)] = None,
+) -> dict[str, str]:
+    """The SQL the engine runs for the metric (editors and above)."""
+    from onpace.engine import Query as EngineQuery
+
+    project = ws.project()
+    metric = explore.get_metric(project, name)
+    with ws.engine() as engine:
+        sql = engine.sql(
+            EngineQuery(metrics=[name], dimensions=[by] if by else [], grain=grain or metric.default_grain or "month")
+        )
+    return {"sql": sql}
+
+
+@router.get("/{name}/observations")
+def observations(
+    name: str,
+    ws: WorkspaceDep,
+    grain: GrainQ = None,
+    start: DateQ = None,
+    end: DateQ = None,
+    by: Annotated[
+        str | None, Query(max_length=128, description="a dimension: one row per value over the range")
+    ] = None,
+    where: WhereQ = None,
+) -> dict[str, Any]:
+    """The metric by period (from the store when refresh keeps it), or by a dimension's values with ``by``."""
+    project = ws.project()
+    metric = explore.get_metric(project, name)
+    with ws.engine() as engine:
+        if by:
+            rows = explore.breakdown(project, engine, name, by, start=start, end=end, where=where)
+            return {"metric": name, "by": by, "start": start, "end": end, "rows": rows}
+        chosen = grain or metric.default_grain or m.Grain.month
+        points = explore.values_over_time(
+            project, ws.store, engine, name, grain=chosen, start=start, end=end, where=where
+        )
+    return {"metric": name, "grain": points.grain, "source": points.source, "rows": points.rows}
+
+
+class PushedValue(BaseModel):
+    period: dt.date = Field(description="the start of the period (or any day in it)")
+    value: float | None
+    segment: str = Field(default="", max_length=500)
+
+
+class Push(BaseModel):
+    observations: list[PushedValue] = Field(min_length=1, max_length=100_000)
+
+
+def _may_enter(user: CurrentUser, project: Any, metrics: set[str]) -> None:
+    user.require("enter_values")
+    if user.role != "editor" or user.department is None:
+        return
+    for name in sorted(metrics):
+        metric = project.metrics.get(name)
+        department = getattr(metric, "department", None)
+        if metric is not None and department is not None and department != user.department:
+            raise PermissionDeniedError(
+                f"metric '{name}' belongs to the department '{department}'; editors enter values of their own "
+                f"('{user.department}')"
+            )
+
+
+@router.post("/{name}/observations", responses={422: {"description": "the rows with problems, each with its line"}})
+def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    """Values a system sends for a metric entered by hand; idempotent by period and segment; all or nothing."""
+    explore.get_metric(project, name)
+    _may_enter(user, project, {name})
+    rows = [
+        {
+            "metric": name,
+            "period": v.period.isoformat(),
+            "value": "" if v.value is None else v.value,
+            "segment": v.segment,
+        }
+        for v in body.observations
+    ]
+    parsed = values_service.parse_values(project, rows, "request body")
+    result = values_service.import_values(project, store, parsed, user.name, f"POST /api/metrics/{name}/observations")
+    return {"rows": result.rows, "metrics": result.metrics, "kpis_evaluated": result.evaluated}
+
+
+router_values = APIRouter(prefix="/values", tags=["metrics"])
+
+
+@router_values.post("/import", responses={422: {"description": "every bad row, with its line; nothing written"}})
+async def import_csv(
+    project: ProjectDep, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """A CSV of values (metric, period, value[, segment]): checked row by row like ``onpace values import``."""
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UserError(f"the file is larger than {MAX_UPLOAD_BYTES >> 20} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{file.filename or 'the file'} is not UTF-8 text (byte {exc.start})") from None
+    source = file.filename or "upload.csv"
+    parsed = await run_in_threadpool(values_service.parse_values, project, text, source)
+    _may_enter(user, project, {row.metric for row in parsed})
+    result = await run_in_threadpool(values_service.import_values, project, store, parsed, user.name, source)
+    return {"rows": result.rows, "metrics": result.metrics, "kpis_evaluated": result.evaluated}
+
+
+class Promotion(BaseModel):
+    """The KPI a metric becomes: what it needs besides the metric (a target, a timeframe, an objective, an owner)."""
+
+    objective: str = Field(min_length=1, max_length=128)
+    owner: str = Field(min_length=1, max_length=128)
+    timeframe: str = Field(min_length=1, max_length=32, description="month, quarter, year, … or one period: 2026-Q3")
+    target: dict[str, Any] = Field(description="at_least, at_most, between [low, high] or change with vs")
+    review_cadence: str = "monthly"
+    name: str | None = Field(default=None, max_length=128)
+    priority: int = Field(default=3, ge=1, le=99)
+    reason: str = Field(default="", max_length=2000)
+
+
+@router.post("/{name}/promote", status_code=201)
+def promote(name: str, body: Promotion, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
+    """Make the metric a KPI (written to models/promoted.yml), recorded with who, when and why."""
+    from onpace.services.lifecycle import promote as run_promote
+
+    user.require("promote")
+    definition = body.model_dump(exclude={"reason"})
+    change = run_promote(ws.project(), ws.store, name, definition, actor=user.name, reason=body.reason)
+    return {"kpi": change.name, "file": change.file.relative_to(ws.root).as_posix()}
+
+
+Notes("metric").add_routes(router)

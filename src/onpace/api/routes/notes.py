@@ -1,0 +1,73 @@
+"""Comments and annotations, the same routes under /kpis/{name} and /metrics/{name}."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from onpace.api.deps import ProjectDep, StoreDep, UserDep
+from onpace.services import notes
+from onpace.store.models import SubjectKind
+
+
+class NewComment(BaseModel):
+    body: str = Field(min_length=1, max_length=notes.MAX_COMMENT)
+
+
+class NewAnnotation(BaseModel):
+    date: dt.date
+    end_date: dt.date | None = None
+    label: str = Field(min_length=1, max_length=notes.MAX_LABEL)
+    body: str = Field(default="", max_length=notes.MAX_COMMENT)
+
+
+class Notes:
+    def __init__(self, kind: SubjectKind) -> None:
+        self.kind: SubjectKind = kind
+
+    def add_routes(self, router: APIRouter) -> None:
+        kind = self.kind
+
+        @router.get("/{name}/comments", name=f"{kind}_comments")
+        def list_comments(name: str, project: ProjectDep, store: StoreDep) -> list[dict[str, Any]]:
+            notes.check_subject(project, kind, name)
+            return notes.list_comments(store, kind, name)
+
+        @router.post("/{name}/comments", status_code=201, name=f"{kind}_add_comment")
+        def add_comment(
+            name: str, body: NewComment, project: ProjectDep, store: StoreDep, user: UserDep
+        ) -> dict[str, Any]:
+            user.require("comment")
+            return notes.comment_dict(notes.add_comment(project, store, kind, name, author=user.name, body=body.body))
+
+        @router.get("/{name}/annotations", name=f"{kind}_annotations")
+        def list_annotations(
+            name: str,
+            project: ProjectDep,
+            store: StoreDep,
+            start: Annotated[dt.date | None, Query()] = None,
+            end: Annotated[dt.date | None, Query()] = None,
+        ) -> list[dict[str, Any]]:
+            notes.check_subject(project, kind, name)
+            return notes.list_annotations(store, kind, name, start, end)
+
+        @router.post("/{name}/annotations", status_code=201, name=f"{kind}_add_annotation")
+        def add_annotation(
+            name: str, body: NewAnnotation, project: ProjectDep, store: StoreDep, user: UserDep
+        ) -> dict[str, Any]:
+            user.require("annotate")
+            row = notes.add_annotation(
+                project,
+                store,
+                kind,
+                name,
+                author=user.name,
+                on_date=body.date,
+                label=body.label,
+                body=body.body,
+                end_date=body.end_date,
+            )
+            return notes.annotation_dict(row)

@@ -1,0 +1,62 @@
+"""Logging in and out through the API (the cookie the web pages use), and who is logged in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from onpace.api.deps import StoreDep, UserDep
+from onpace.services import auth
+
+router = APIRouter(tags=["session"])
+
+
+class Login(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    department: str | None
+    via: str
+    csrf_token: str | None = None
+    permissions: list[str]
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def me_of(user: auth.CurrentUser) -> Me:
+    return Me(
+        name=user.name,
+        role=user.role,
+        department=user.department,
+        via=user.via,
+        csrf_token=user.csrf_token,
+        permissions=[action for action in auth.NEEDS if user.can(action)],
+    )
+
+
+@router.post("/login", responses={401: {"description": "wrong name or password"}, 429: {"description": "rate limited"}})
+def login(body: Login, request: Request, response: Response, store: StoreDep) -> Me:
+    """Open a browser session: sets the HttpOnly session cookie; send ``csrf_token`` as X-CSRF-Token on writes."""
+    session = auth.login(store, body.name, body.password, client_of(request))
+    cookie: dict[str, Any] = request.app.state.cookie
+    response.set_cookie(value=session.token, max_age=int(auth.SESSION_LIFETIME.total_seconds()), **cookie)
+    return me_of(session.user)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, store: StoreDep, user: UserDep) -> None:
+    auth.logout(store, request.cookies.get(request.app.state.cookie["key"]))
+    response.delete_cookie(request.app.state.cookie["key"])
+
+
+@router.get("/me")
+def me(user: UserDep) -> Me:
+    return me_of(user)

@@ -1,0 +1,108 @@
+"""Commands of the web app: serve, and user accounts."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from onpace.cli.common import ProjectOpt, console, err, user_errors
+
+if TYPE_CHECKING:
+    from onpace.store.db import Store
+
+user_app = typer.Typer(help="User accounts of the web app and the API.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Start the web app and the REST API (OpenAPI at /api/docs)."""
+    import uvicorn
+
+    from onpace.catalog.project import load_project
+
+    with user_errors():
+        loaded = load_project(project)  # a broken project fails here, with every problem listed
+    os.environ["ONPACE_PROJECT"] = str(loaded.root)
+    console.print(f"onpace serves [bold]{loaded.config.name}[/bold] on http://{host}:{port} (API docs: /api/docs)")
+    uvicorn.run("onpace.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@user_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The user name (no spaces).")],
+    role: Annotated[str, typer.Option(help="admin, strategist, editor or viewer.")] = "viewer",
+    department: Annotated[str | None, typer.Option(help="The department (editors enter its metrics' values).")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (for scripts).")
+    ] = False,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the user exists already.")] = False,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Add a user; the password is asked for (or read from stdin), never passed as an argument."""
+    import sys
+
+    from onpace.services import auth
+    from onpace.services.refresh import actor
+    from onpace.store import users
+
+    if if_missing:
+        with user_errors():
+            store = _store(project)
+            try:
+                with store.session(readonly=True) as s:
+                    exists = users.get_user(s, name) is not None
+            finally:
+                store.close()
+        if exists:
+            console.print(f"user '{name}' exists already")
+            return
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            err.print("[red]the passwords differ[/red]")
+            raise typer.Exit(1)
+    with user_errors():
+        store = _store(project)
+        try:
+            auth.add_user(store, name, password, role, actor=actor(), department=department)
+        finally:
+            store.close()
+    console.print(f"[green]added[/green] user '{name}' ({role})")
+
+
+@user_app.command("list")
+def list_users(project: ProjectOpt = Path(".")) -> None:
+    """The users, their roles and departments."""
+    from rich.table import Table
+
+    from onpace.store import users
+
+    with user_errors():
+        store = _store(project)
+        try:
+            with store.session(readonly=True) as s:
+                rows = users.list_users(s)
+                table = Table("name", "role", "department", "disabled", header_style="bold")
+                for u in rows:
+                    table.add_row(u.name, u.role, u.department or "", "yes" if u.disabled else "")
+        finally:
+            store.close()
+    console.print(table)
+
+
+def _store(project: Path) -> Store:
+    from onpace.catalog.project import load_project
+    from onpace.store.db import Store
+
+    return Store.for_project(load_project(project).root).ensure_current()

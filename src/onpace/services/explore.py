@@ -1,0 +1,191 @@
+"""Looking at metrics: the catalog, a metric's values over time, and its breakdown by a dimension.
+
+Values over time come from the store when refresh keeps that series (what
+the scorecard saw), else from a live engine query; breakdowns are always live
+queries. Both go through the engine, which parses filters with its own
+expression language: nothing here writes SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from onpace.catalog import models as m
+from onpace.catalog.project import MetricDef, Project
+from onpace.engine import Engine, Query
+from onpace.engine.joins import JoinGraph
+from onpace.engine.plan import Cumulative, Leaf, Planner, Semi, walk
+from onpace.errors import NotFoundError, QueryError, UserError, did_you_mean
+from onpace.services.needs import is_computed
+from onpace.store import observations as obs
+from onpace.store.db import Store
+
+MAX_BREAKDOWN_ROWS = 500
+
+
+def get_metric(project: Project, name: str) -> MetricDef:
+    metric = project.metrics.get(name)
+    if metric is None:
+        suggestion = did_you_mean(name, project.metrics)
+        raise NotFoundError(f"no metric named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+    return metric
+
+
+def kpis_of(project: Project, metric: str) -> list[str]:
+    return sorted(k.name for k in project.kpis.values() if k.metric == metric)
+
+
+def metric_summary(project: Project, metric: MetricDef) -> dict[str, Any]:
+    return {
+        "name": metric.name,
+        "label": metric.label or metric.name,
+        "description": metric.description,
+        "type": metric.type,
+        "unit": metric.unit,
+        "format": metric.format.model_dump(mode="json"),
+        "direction": metric.direction.value,
+        "owner": metric.owner,
+        "department": metric.department,
+        "cadence": metric.cadence.value if metric.cadence else None,
+        "default_grain": (metric.default_grain or m.Grain.month).value,
+        "tags": list(metric.tags),
+        "kpis": kpis_of(project, metric.name),
+        "file": metric._file,
+    }
+
+
+def catalog(
+    project: Project,
+    *,
+    q: str | None = None,
+    department: str | None = None,
+    owner: str | None = None,
+    type: str | None = None,
+    tag: str | None = None,
+    kpi: bool | None = None,
+) -> list[dict[str, Any]]:
+    """The metrics that match every filter given; ``q`` searches names, labels, descriptions and tags."""
+    out = []
+    needle = (q or "").strip().lower()
+    for metric in sorted(project.metrics.values(), key=lambda x: x.name):
+        row = metric_summary(project, metric)
+        text = " ".join([metric.name, metric.label or "", metric.description or "", *metric.tags]).lower()
+        if needle and needle not in text:
+            continue
+        if department and (metric.department or "") != department:
+            continue
+        if owner and (metric.owner or "") != owner:
+            continue
+        if type and metric.type != type:
+            continue
+        if tag and tag not in metric.tags:
+            continue
+        if kpi is not None and bool(row["kpis"]) != kpi:
+            continue
+        out.append(row)
+    return out
+
+
+def dimensions_of(project: Project, metric: str) -> list[str]:
+    """The categorical dimensions every dataset of the metric reaches (what it can be broken down by)."""
+    if not is_computed(project, metric):
+        return []
+    datasets: set[str] = set()
+    for node in walk([Planner(project).resolve(metric)]):
+        if isinstance(node, (Leaf, Semi)):
+            datasets.add(node.dataset)
+        elif isinstance(node, Cumulative):
+            datasets.add(node.leaf.dataset)
+    graph = JoinGraph(project)
+    names = []
+    for _, dim in project.dimensions():
+        if dim.type != "categorical" or dim.name in names:
+            continue
+        try:
+            for ds in datasets:
+                graph.resolve(ds, dim.name)
+        except QueryError:
+            continue
+        names.append(dim.name)
+    return sorted(names)
+
+
+@dataclass(frozen=True)
+class Points:
+    grain: str
+    source: str  # "store" or "engine"
+    rows: list[dict[str, Any]]
+
+
+def values_over_time(
+    project: Project,
+    store: Store,
+    engine: Engine,
+    metric: str,
+    *,
+    grain: m.Grain,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    where: str | None = None,
+) -> Points:
+    """The metric by period: the stored series when there is one (and no filter), else a live query."""
+    get_metric(project, metric)
+    _check_range(start, end)
+    if not where:
+        with store.session(readonly=True) as s:
+            series = obs.get_series(s, metric, grain.value, "")
+            if series is not None and series.data_until is not None:
+                rows = obs.read_series(s, metric, grain.value, "", start, end)
+                return Points(grain.value, "store", [{"period": p.isoformat(), "value": v} for p, v in rows])
+    if not is_computed(project, metric):
+        return Points(grain.value, "store", [])
+    table = engine.query(Query(metrics=[metric], grain=grain, start=start, end=end, where=where or None))
+    periods = table.column("period").to_pylist()
+    values = table.column(metric).to_pylist()
+    return Points(
+        grain.value,
+        "engine",
+        [
+            {"period": p.isoformat(), "value": None if v is None else float(v)}
+            for p, v in zip(periods, values, strict=True)
+        ],
+    )
+
+
+def breakdown(
+    project: Project,
+    engine: Engine,
+    metric: str,
+    dimension: str,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    where: str | None = None,
+) -> list[dict[str, Any]]:
+    """The metric over [start, end] by each value of ``dimension``, largest first (live query)."""
+    get_metric(project, metric)
+    _check_range(start, end)
+    if not is_computed(project, metric):
+        raise UserError(f"metric '{metric}' is entered by hand: it has no dimensions to break it down by")
+    allowed = dimensions_of(project, metric)
+    if dimension not in allowed:
+        suggestion = did_you_mean(dimension, allowed)
+        raise QueryError(
+            f"metric '{metric}' cannot be broken down by '{dimension}' (it can by: {', '.join(allowed) or 'nothing'})",
+            suggestion=suggestion,
+        )
+    table = engine.query(Query(metrics=[metric], dimensions=[dimension], start=start, end=end, where=where or None))
+    keys = table.column(dimension).to_pylist()
+    values = table.column(metric).to_pylist()
+    pairs = [
+        (None if k is None else str(k), None if v is None else float(v)) for k, v in zip(keys, values, strict=True)
+    ]
+    pairs.sort(key=lambda p: (p[1] is None, -(p[1] or 0.0)))
+    return [{"value_of": k, "value": v} for k, v in pairs[:MAX_BREAKDOWN_ROWS]]
+
+
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and start > end:
+        raise UserError(f"start {start} is after end {end}")

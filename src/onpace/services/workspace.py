@@ -1,0 +1,118 @@
+"""What a long-running process (the web app, the API) holds: a project, its store, an engine.
+
+The project is loaded once and reloaded when one of its YAML files changes
+(``onpace apply``, a ``git pull``, a promotion from the web), so the app never
+serves definitions older than the files. The engine is shared and used under
+a lock: a DuckDB connection is not safe to use from two threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from onpace.catalog.project import PROJECT_FILE, Project, load_project
+from onpace.config import Settings
+from onpace.engine import Engine
+from onpace.errors import ConflictError
+from onpace.store.db import Store
+
+
+class Workspace:
+    def __init__(self, root: Path, settings: Settings | None = None, store: Store | None = None) -> None:
+        self.root = root.resolve()
+        self.settings = settings or Settings()
+        self.store = store or Store.for_project(self.root, self.settings).ensure_current()
+        self._lock = threading.RLock()
+        self._engine_lock = threading.Lock()
+        self._project: Project | None = None
+        self._signature: tuple[tuple[str, int], ...] = ()
+        self._engine: Engine | None = None
+        self._refresh_lock = threading.Lock()
+        self._refresh_thread: threading.Thread | None = None
+
+    def project(self) -> Project:
+        """The project as its files are now (reloaded when one changed; DefinitionError when broken)."""
+        with self._lock:
+            if self._project is None or self._signature != self._files_signature(self._project):
+                project = load_project(self.root)
+                self._signature = self._files_signature(project)
+                with self._engine_lock:
+                    if self._engine is not None:
+                        self._engine.close()
+                    self._engine = None
+                self._project = project
+            return self._project
+
+    @contextmanager
+    def engine(self) -> Iterator[Engine]:
+        """The engine of the current project, for one caller at a time."""
+        project = self.project()
+        with self._engine_lock:
+            if self._engine is None or self._engine.project is not project:
+                if self._engine is not None:
+                    self._engine.close()
+                self._engine = Engine(project)
+            yield self._engine
+
+    def start_refresh(self, *, full: bool, metrics: list[str] | None, requested_by: str) -> int:
+        """Start a refresh in a background thread; the id of its run (ConflictError while one runs here)."""
+        from onpace.services.refresh import refresh
+
+        if not self._refresh_lock.acquire(blocking=False):
+            raise ConflictError("a refresh started from this server is still running; wait for it to finish")
+        project = self.project()
+        started = threading.Event()
+        run: list[int] = []
+        failure: list[BaseException] = []
+
+        def note(run_id: int) -> None:
+            run.append(run_id)
+            started.set()
+
+        def work() -> None:
+            try:
+                refresh(project, self.store, full=full, metrics=metrics, requested_by=requested_by, on_start=note)
+            except BaseException as exc:  # noqa: BLE001 - recorded in the run by refresh; kept for the caller
+                failure.append(exc)
+            finally:
+                started.set()
+                self._refresh_lock.release()
+
+        self._refresh_thread = threading.Thread(target=work, name="onpace-refresh", daemon=True)
+        self._refresh_thread.start()
+        started.wait()
+        if not run:
+            raise failure[0] if failure else RuntimeError("the refresh did not start")
+        return run[0]
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        thread = self._refresh_thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def close(self) -> None:
+        self.wait_for_refresh(timeout=60)
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+        self.store.close()
+
+    def _files_signature(self, project: Project | None) -> tuple[tuple[str, int], ...]:
+        paths = {self.root / PROJECT_FILE}
+        if project is not None:
+            paths |= {self.root / name for name in project.positions}
+            for entry in project.config.models:
+                folder = self.root / entry
+                if folder.is_dir():
+                    paths |= {folder, *(p for p in folder.rglob("*") if p.is_dir())}
+        out = []
+        for path in sorted(paths):
+            try:
+                out.append((str(path), path.stat().st_mtime_ns))
+            except FileNotFoundError:
+                out.append((str(path), -1))
+        return tuple(out)

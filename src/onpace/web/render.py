@@ -1,0 +1,76 @@
+"""Rendering pages: one Jinja2 environment, the filters the templates use, and error fragments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from onpace import __version__
+from onpace.catalog import models as m
+from onpace.catalog.display import compact_value, format_value
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+STATUS_LABELS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "achieved": "Achieved",
+    "missed": "Missed",
+    "no_data": "No data",
+}
+
+
+def _fmt(value: Any, fmt: m.Format | None = None, compact: bool = True) -> str:
+    return compact_value(value, fmt) if compact else format_value(value, fmt)
+
+
+def _pct(value: Any, decimals: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:.{decimals}f}%"
+
+
+def _spark(values: list[float], width: int = 120, height: int = 28) -> str:
+    """An SVG polyline's points for a sparkline (empty with fewer than two values)."""
+    if len(values) < 2:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    step = width / (len(values) - 1)
+    return " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values))
+
+
+TEMPLATES.env.filters["fmt"] = _fmt
+TEMPLATES.env.filters["pct"] = _pct
+TEMPLATES.env.filters["spark"] = _spark
+TEMPLATES.env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
+TEMPLATES.env.globals["version"] = __version__
+
+
+def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
+    context.setdefault("today", dt.date.today())
+    return TEMPLATES.TemplateResponse(
+        request, template, {"user": user, "csrf": getattr(user, "csrf_token", None) or "", **context}, status_code
+    )
+
+
+def error_page(request: Request, message: str, status: int, *, fragment: bool) -> HTMLResponse:
+    """An error as a page, or for an HTMX request as a fragment shown where the answer would go (app.js swaps 4xx)."""
+    return page(
+        request, "_error.html" if fragment else "error.html", status_code=status, message=message, status=status
+    )
+
+
+def redirect(request: Request, target: str) -> Response:
+    """Go to ``target``: a 303 for a form, an ``HX-Redirect`` for HTMX (which would follow a 303 in place)."""
+    if request.headers.get("hx-request"):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
