@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.project import Project, load_project
-from onpace.errors import ConflictError, NotFoundError
+from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError
 from onpace.services.definitions import target_keys
 from onpace.store import audit
 from onpace.store.db import Store
@@ -54,9 +55,21 @@ def _refuse_code(project: Project, kind: Kind, name: str) -> None:
         )
 
 
+def validated(model: type[BaseModel], definition: Any, what: str) -> Any:
+    """``definition`` as ``model``, or a DefinitionError (422) naming each bad key and why."""
+    try:
+        return model.model_validate(definition)
+    except ValidationError as exc:
+        issues = [
+            Issue(error["msg"], path=".".join(str(p) for p in error["loc"]) or None, file=f"the {what}")
+            for error in exc.errors(include_url=False)
+        ]
+        raise DefinitionError(issues) from None
+
+
 def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
     model = Objective if kind == "objective" else Kpi
-    parsed = model.model_validate(definition)  # the shape first, with pydantic's messages
+    parsed = validated(model, definition, kind)  # the shape first, every problem with where it is
     return parsed.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
 
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from onpace.catalog.goals import Kpi
 from onpace.catalog.project import Project, load_project
 from onpace.errors import QueryError, UserError, did_you_mean
+from onpace.services.app_definitions import validated
 from onpace.store import audit, lifecycle
 from onpace.store.db import Store
 
@@ -55,7 +56,7 @@ def promote(
     }
     if body["name"] in project.kpis:
         raise UserError(f"there is already a KPI named '{body['name']}'; give another with --name")
-    Kpi.model_validate(body)  # the shape, with pydantic's messages, before touching any file
+    validated(Kpi, body, "KPI")  # the shape, every problem named, before touching any file
     path = project.root / PROMOTED_FILE
     before = path.read_text(encoding="utf-8") if path.exists() else None
     if before is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from onpace.api.deps import StoreDep, UserDep
@@ -13,6 +13,7 @@ from onpace.services import auth
 from onpace.store import audit
 from onpace.store import users as store_users
 
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(tags=["admin"])
 
 
@@ -100,7 +101,7 @@ def create_token(body: NewToken, store: StoreDep, user: UserDep) -> dict[str, An
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, store: StoreDep, user: UserDep) -> None:
+def revoke_token(token_id: IdPath, store: StoreDep, user: UserDep) -> None:
     user.require("manage_tokens")
     auth.revoke_token(store, token_id, actor=user.name)
 

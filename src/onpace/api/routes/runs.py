@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep
@@ -14,6 +14,7 @@ from onpace.services import lint as lint_service
 from onpace.services import reviews as review_service
 from onpace.store import runs
 
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(tags=["runs"])
 
 
@@ -40,7 +41,7 @@ def list_runs(store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50)
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: int, store: StoreDep) -> dict[str, Any]:
+def get_run(run_id: IdPath, store: StoreDep) -> dict[str, Any]:
     with store.session(readonly=True) as s:
         return run_dict(runs.get_run(s, run_id))
 

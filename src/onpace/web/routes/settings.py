@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from onpace.catalog.project import Project
@@ -62,7 +62,9 @@ def add_token(
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int, ws: WorkspaceDep, user: UserDep) -> Response:
+def revoke_token(
+    request: Request, token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ws: WorkspaceDep, user: UserDep
+) -> Response:
     user.require("manage_tokens")
     auth.revoke_token(ws.store, token_id, actor=user.name)
     return page(request, "settings.html", notice="token revoked", **_context(ws, ws.project()))
