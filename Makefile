@@ -30,7 +30,7 @@ help:
 	@echo "make test-unit  the tests that need no database server, Spark or browser"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make format     apply ruff's fixes and formatting"
-	@echo "make bench      run benchmarks/engine.py and benchmarks/refresh.py"
+	@echo "make bench      run benchmarks/engine.py, refresh.py and web.py"
 	@echo "make demo       generate a TPC-H demo project, refresh its KPIs, show the scorecard and serve the web app"
 	@echo "make clean      remove caches and generated files; distclean also removes $(VENV)"
 
@@ -78,6 +78,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/refresh.py
+	$(BIN)/python benchmarks/web.py
 
 demo: $(STAMP)
 	@if [ -d $(DEMO_DIR) ]; then \

@@ -9,15 +9,19 @@ a lock: a DuckDB connection is not safe to use from two threads at once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar, cast
 
 from onpace.catalog.project import PROJECT_FILE, Project, load_project
 from onpace.config import Settings
 from onpace.engine import Engine
 from onpace.errors import ConflictError
 from onpace.store.db import Store
+
+T = TypeVar("T")
+CACHE_SIZE = 64
 
 
 class Workspace:
@@ -31,6 +35,8 @@ class Workspace:
         self._signature: tuple[tuple[str, int], ...] = ()
         self._engine: Engine | None = None
         self._refresh_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._cache: dict[tuple[object, ...], object] = {}
         self._refresh_thread: threading.Thread | None = None
 
     def project(self) -> Project:
@@ -56,6 +62,24 @@ class Workspace:
                     self._engine.close()
                 self._engine = Engine(project)
             yield self._engine
+
+    def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, kept while ``key`` stays the same (the newest evaluation id, the filters...).
+
+        For what changes only when the store or the definitions change: the scorecard is read far
+        more often than KPIs are evaluated. The project's identity is part of every key, so a
+        reloaded definition never serves an old answer. Holds at most ``CACHE_SIZE`` answers.
+        """
+        full = (id(self.project()), *key)
+        with self._cache_lock:
+            if full in self._cache:
+                return cast(T, self._cache[full])
+        value = compute()
+        with self._cache_lock:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[full] = value
+        return value
 
     def start_refresh(self, *, full: bool, metrics: list[str] | None, requested_by: str) -> int:
         """Start a refresh in a background thread; the id of its run (ConflictError while one runs here)."""

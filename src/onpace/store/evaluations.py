@@ -64,6 +64,11 @@ def add_evaluation(
     return row.id
 
 
+def newest_id(s: Session) -> int:
+    """The id of the newest evaluation (0 when there is none): it changes whenever anything is evaluated."""
+    return int(s.scalar(select(func.max(KpiEvaluation.id))) or 0)
+
+
 def latest_evaluations(s: Session, kpi: str | None = None) -> list[KpiEvaluation]:
     """The newest evaluation of each (KPI, segment), by KPI and segment."""
     newest = (

@@ -12,8 +12,8 @@ from onpace.catalog.project import Project
 from onpace.services import lint as lint_service
 from onpace.services import reviews as review_service
 from onpace.services import scorecard
+from onpace.store import evaluations, runs
 from onpace.store import observations as obs
-from onpace.store import runs
 from onpace.web.deps import UserDep, WorkspaceDep
 from onpace.web.render import page
 
@@ -22,6 +22,17 @@ FilterQ = Annotated[str | None, Query(max_length=128)]
 
 
 def _board(
+    project: Project, ws: Any, department: str | None, owner: str | None, status: str | None
+) -> tuple[list[scorecard.ObjectiveNode], list[dict[str, Any]]]:
+    """The objective tree and every KPI row; recomputed only after something was evaluated."""
+    with ws.store.session(readonly=True) as s:
+        newest = evaluations.newest_id(s)
+    return ws.cached(
+        ("board", newest, department, owner, status), lambda: _compute_board(project, ws, department, owner, status)
+    )
+
+
+def _compute_board(
     project: Project, ws: Any, department: str | None, owner: str | None, status: str | None
 ) -> tuple[list[scorecard.ObjectiveNode], list[dict[str, Any]]]:
     rows = scorecard.kpi_rows(project, ws.store)
