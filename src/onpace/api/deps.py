@@ -13,12 +13,12 @@ from onpace.services.workspace import Workspace
 from onpace.store.db import Store
 
 
-def workspace(request: Request) -> Workspace:
+async def workspace(request: Request) -> Workspace:
     ws: Workspace = request.app.state.workspace
     return ws
 
 
-def current_user(request: Request) -> CurrentUser:
+async def current_user(request: Request) -> CurrentUser:
     user: CurrentUser | None = getattr(request.state, "user", None)
     if user is None:  # the gate lets no such request through; a second guard costs nothing
         raise AuthenticationError("login required")
@@ -33,7 +33,7 @@ def project(ws: WorkspaceDep) -> Project:
     return ws.project()
 
 
-def store(ws: WorkspaceDep) -> Store:
+async def store(ws: WorkspaceDep) -> Store:
     return ws.store
 
 
@@ -44,7 +44,7 @@ StoreDep = Annotated[Store, Depends(store)]
 def allowed(action: Action) -> object:
     """A dependency that refuses (403) a user whose role may not do ``action``; returns the user."""
 
-    def check(user: UserDep) -> CurrentUser:
+    async def check(user: UserDep) -> CurrentUser:
         user.require(action)
         return user
 

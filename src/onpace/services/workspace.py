@@ -33,6 +33,7 @@ class Workspace:
         self._engine_lock = threading.Lock()
         self._project: Project | None = None
         self._signature: tuple[tuple[str, int], ...] = ()
+        self._watched: tuple[Path, ...] = ()  # the project's files and folders, listed when it was loaded
         self._engine: Engine | None = None
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -42,9 +43,10 @@ class Workspace:
     def project(self) -> Project:
         """The project as its files are now (reloaded when one changed; DefinitionError when broken)."""
         with self._lock:
-            if self._project is None or self._signature != self._files_signature(self._project):
+            if self._project is None or self._signature != self._files_signature():
                 project = load_project(self.root)
-                self._signature = self._files_signature(project)
+                self._watched = self._watched_paths(project)
+                self._signature = self._files_signature()
                 with self._engine_lock:
                     if self._engine is not None:
                         self._engine.close()
@@ -125,16 +127,19 @@ class Workspace:
                 self._engine = None
         self.store.close()
 
-    def _files_signature(self, project: Project | None) -> tuple[tuple[str, int], ...]:
-        paths = {self.root / PROJECT_FILE}
-        if project is not None:
-            paths |= {self.root / name for name in project.positions}
-            for entry in project.config.models:
-                folder = self.root / entry
-                if folder.is_dir():
-                    paths |= {folder, *(p for p in folder.rglob("*") if p.is_dir())}
+    def _watched_paths(self, project: Project) -> tuple[Path, ...]:
+        """The files a change of the project shows in: its files, and its folders (a file added or
+        removed changes its folder's time, a new sub-folder its parent's)."""
+        paths = {self.root / PROJECT_FILE, *(self.root / name for name in project.positions)}
+        for entry in project.config.models:
+            folder = self.root / entry
+            if folder.is_dir():
+                paths |= {folder, *(p for p in folder.rglob("*") if p.is_dir())}
+        return tuple(sorted(paths))
+
+    def _files_signature(self) -> tuple[tuple[str, int], ...]:
         out = []
-        for path in sorted(paths):
+        for path in self._watched or (self.root / PROJECT_FILE,):
             try:
                 out.append((str(path), path.stat().st_mtime_ns))
             except FileNotFoundError:

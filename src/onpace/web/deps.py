@@ -11,12 +11,12 @@ from onpace.services.auth import CurrentUser
 from onpace.services.workspace import Workspace
 
 
-def workspace(request: Request) -> Workspace:
+async def workspace(request: Request) -> Workspace:
     ws: Workspace = request.app.state.workspace
     return ws
 
 
-def current_user(request: Request) -> CurrentUser:
+async def current_user(request: Request) -> CurrentUser:
     user: CurrentUser | None = getattr(request.state, "user", None)
     if user is None:
         raise AuthenticationError("login required")

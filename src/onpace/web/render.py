@@ -62,6 +62,11 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
     )
 
 
+def render_fragment(template: str, **context: Any) -> str:
+    """A template rendered on its own, without a request (for HTML that many requests share)."""
+    return TEMPLATES.get_template(template).render(**context)
+
+
 def error_page(request: Request, message: str, status: int, *, fragment: bool) -> HTMLResponse:
     """An error as a page, or for an HTMX request as a fragment shown where the answer would go (app.js swaps 4xx)."""
     return page(

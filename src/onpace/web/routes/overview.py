@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from onpace.catalog.project import Project
 from onpace.services import lint as lint_service
@@ -15,21 +17,45 @@ from onpace.services import scorecard
 from onpace.store import evaluations, runs
 from onpace.store import observations as obs
 from onpace.web.deps import UserDep, WorkspaceDep
-from onpace.web.render import page
+from onpace.web.render import page, render_fragment
 
 router = APIRouter()
 FilterQ = Annotated[str | None, Query(max_length=128)]
 
 
+@dataclass(frozen=True)
+class Board:
+    """What the scorecard shows, for one set of filters: the tree, every row, and the tree as HTML."""
+
+    nodes: list[scorecard.ObjectiveNode]
+    everything: list[dict[str, Any]]
+    html: Markup
+
+
 def _board(
-    project: Project, ws: Any, department: str | None, owner: str | None, status: str | None
-) -> tuple[list[scorecard.ObjectiveNode], list[dict[str, Any]]]:
-    """The objective tree and every KPI row; recomputed only after something was evaluated."""
+    project: Project, ws: Any, newest: int, department: str | None, owner: str | None, status: str | None
+) -> Board:
+    """The scorecard for these filters; computed and rendered again only after something was evaluated.
+
+    The board does not depend on who asks (the page around it does), so every user shares it.
+    """
+
+    def compute() -> Board:
+        nodes, everything = _compute_board(project, ws, department, owner, status)
+        html = Markup(render_fragment("_board.html", nodes=nodes, total=len(everything)))
+        return Board(nodes, everything, html)
+
+    return ws.cached(("board", newest, department, owner, status), compute)
+
+
+def _newest(ws: Any) -> tuple[int, Any]:
+    """The newest evaluation's id and the last refresh run, in one read of the store."""
     with ws.store.session(readonly=True) as s:
         newest = evaluations.newest_id(s)
-    return ws.cached(
-        ("board", newest, department, owner, status), lambda: _compute_board(project, ws, department, owner, status)
-    )
+        last = runs.last_run(s)
+        if last is not None:
+            s.expunge(last)
+        return newest, last
 
 
 def _compute_board(
@@ -74,14 +100,16 @@ def home(
     status: FilterQ = None,
 ) -> Response:
     project = ws.project()
-    nodes, everything = _board(project, ws, department, owner, status)
+    newest, last = _newest(ws)
+    board = _board(project, ws, newest, department, owner, status)
+    everything = board.everything
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "board":
+        return HTMLResponse(board.html)
     counts: dict[str, int] = {}
     for row in everything:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    with ws.store.session(readonly=True) as s:
-        last = runs.last_run(s)
     context: dict[str, Any] = {
-        "nodes": nodes,
+        "board": board.html,
         "counts": counts,
         "total": len(everything),
         "departments": sorted({r["department"] for r in everything if r["department"]}),
@@ -90,12 +118,7 @@ def home(
         "last_run": last,
         "project": project,
     }
-    template = (
-        "_board.html"
-        if request.headers.get("hx-request") and request.headers.get("hx-target") == "board"
-        else "scorecard.html"
-    )
-    return page(request, template, **context)
+    return page(request, "scorecard.html", **context)
 
 
 @router.get("/tv")
@@ -103,8 +126,8 @@ def tv(
     request: Request, ws: WorkspaceDep, user: UserDep, refresh: Annotated[int, Query(ge=10, le=3600)] = 60
 ) -> Response:
     project = ws.project()
-    nodes, everything = _board(project, ws, None, None, None)
-    return page(request, "tv.html", nodes=nodes, total=len(everything), refresh=refresh, project=project)
+    board = _board(project, ws, _newest(ws)[0], None, None, None)
+    return page(request, "tv.html", board=board.html, total=len(board.everything), refresh=refresh, project=project)
 
 
 @router.get("/reviews")
