@@ -25,9 +25,8 @@ FilterQ = Annotated[str | None, Query(max_length=128)]
 
 @dataclass(frozen=True)
 class Board:
-    """What the scorecard shows, for one set of filters: the tree, every row, and the tree as HTML."""
+    """What the scorecard shows, for one set of filters: every KPI row, and the (filtered) tree as HTML."""
 
-    nodes: list[scorecard.ObjectiveNode]
     everything: list[dict[str, Any]]
     html: Markup
 
@@ -43,7 +42,7 @@ def _board(
     def compute() -> Board:
         nodes, everything = _compute_board(project, ws, department, owner, status)
         html = Markup(render_fragment("_board.html", nodes=nodes, total=len(everything)))
-        return Board(nodes, everything, html)
+        return Board(everything, html)
 
     return ws.cached(("board", newest, department, owner, status), compute)
 
