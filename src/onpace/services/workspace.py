@@ -8,6 +8,7 @@ a lock: a DuckDB connection is not safe to use from two threads at once.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,9 +32,9 @@ class Workspace:
         self.store = store or Store.for_project(self.root, self.settings).ensure_current()
         self._lock = threading.RLock()
         self._engine_lock = threading.Lock()
-        self._project: Project | None = None
-        self._signature: tuple[tuple[str, int], ...] = ()
-        self._watched: tuple[Path, ...] = ()  # the project's files and folders, listed when it was loaded
+        # the loaded project, the files a change of it shows in, and their times then: one tuple,
+        # replaced as a whole, so a reader without the lock never mixes two loads
+        self._loaded: tuple[Project, tuple[str, ...], tuple[tuple[str, int], ...]] | None = None
         self._engine: Engine | None = None
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -42,17 +43,21 @@ class Workspace:
 
     def project(self) -> Project:
         """The project as its files are now (reloaded when one changed; DefinitionError when broken)."""
+        loaded = self._loaded
+        if loaded is not None and loaded[2] == _signature(loaded[1]):
+            return loaded[0]  # the common case, without taking the lock
         with self._lock:
-            if self._project is None or self._signature != self._files_signature():
+            loaded = self._loaded
+            if loaded is None or loaded[2] != _signature(loaded[1]):
                 project = load_project(self.root)
-                self._watched = self._watched_paths(project)
-                self._signature = self._files_signature()
+                watched = self._watched_paths(project)
                 with self._engine_lock:
                     if self._engine is not None:
                         self._engine.close()
                     self._engine = None
-                self._project = project
-            return self._project
+                loaded = (project, watched, _signature(watched))
+                self._loaded = loaded
+            return loaded[0]
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
@@ -127,7 +132,7 @@ class Workspace:
                 self._engine = None
         self.store.close()
 
-    def _watched_paths(self, project: Project) -> tuple[Path, ...]:
+    def _watched_paths(self, project: Project) -> tuple[str, ...]:
         """The files a change of the project shows in: its files, and its folders (a file added or
         removed changes its folder's time, a new sub-folder its parent's)."""
         paths = {self.root / PROJECT_FILE, *(self.root / name for name in project.positions)}
@@ -135,13 +140,15 @@ class Workspace:
             folder = self.root / entry
             if folder.is_dir():
                 paths |= {folder, *(p for p in folder.rglob("*") if p.is_dir())}
-        return tuple(sorted(paths))
+        return tuple(sorted(str(p) for p in paths))
 
-    def _files_signature(self) -> tuple[tuple[str, int], ...]:
-        out = []
-        for path in self._watched or (self.root / PROJECT_FILE,):
-            try:
-                out.append((str(path), path.stat().st_mtime_ns))
-            except FileNotFoundError:
-                out.append((str(path), -1))
-        return tuple(out)
+
+def _signature(paths: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The modification times of ``paths`` (-1 for one that is gone)."""
+    out = []
+    for path in paths:
+        try:
+            out.append((path, os.stat(path).st_mtime_ns))
+        except FileNotFoundError:
+            out.append((path, -1))
+    return tuple(out)

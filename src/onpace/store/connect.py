@@ -24,6 +24,7 @@ from onpace.errors import MissingDependencyError, UserError
 SUPPORTED = ("sqlite", "postgresql")
 READONLY = "onpace_readonly"  # execution option: a session that promises not to write
 CONNECT_TIMEOUT_S = 10
+SQLITE_POOL_SIZE = 40  # anyio's default worker-thread limit, which runs the web server's sync routes
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout = 30000",  # first: switching to WAL may itself wait for a lock
     "PRAGMA foreign_keys = ON",
@@ -62,6 +63,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             f"the store cannot use {redact(url)!r}: onpace's store runs on SQLite (sqlite:///path/store.db) "
             "or PostgreSQL (postgresql://user@host/db)"
         )
+    if backend == "sqlite":
+        # a connection to a file is cheap to keep and costs a connect plus the pragmas to open:
+        # keep as many as the web server's worker threads may use at once, so that none is
+        # closed and reopened under load (the default keeps 5).
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         if "connect_timeout" not in parsed.query:
