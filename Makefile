@@ -17,8 +17,6 @@ LINT_PATHS = $(wildcard src tests benchmarks)
 DEMO_DIR := demo-project
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
-DEMO_USER := demo
-DEMO_PASSWORD := onpace-demo
 
 .PHONY: help venv install system-deps services browser test test-unit lint format bench demo clean distclean
 
@@ -31,7 +29,7 @@ help:
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make format     apply ruff's fixes and formatting"
 	@echo "make bench      run benchmarks/engine.py, refresh.py and web.py"
-	@echo "make demo       generate a TPC-H demo project, refresh its KPIs, show the scorecard and serve the web app"
+	@echo "make demo       the demo company: generate its data and KPIs, refresh, and serve the web app on $(DEMO_HOST):$(DEMO_PORT)"
 	@echo "make clean      remove caches and generated files; distclean also removes $(VENV)"
 
 venv install: $(STAMP)
@@ -80,19 +78,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/refresh.py
 	$(BIN)/python benchmarks/web.py
 
+# the demo company (Fernhill Outdoor Co.): data, KPIs, refresh, notes, a demo login, the web app
 demo: $(STAMP)
-	@if [ -d $(DEMO_DIR) ]; then \
-		echo "$(DEMO_DIR) exists; not generating it again (make clean to start over)"; \
-	else \
-		$(BIN)/onpace example tpch $(DEMO_DIR) --scale 0.1 || { rm -rf $(DEMO_DIR); exit 1; }; \
-	fi
-	$(BIN)/onpace query revenue orders --by region --grain year --project $(DEMO_DIR)
-	$(BIN)/onpace refresh --project $(DEMO_DIR)
-	$(BIN)/onpace status --project $(DEMO_DIR)
-	@# a development login for the demo only (never a default outside it)
-	@printf '%s\n' "$(DEMO_PASSWORD)" | $(BIN)/onpace user add $(DEMO_USER) --role admin --password-stdin --if-missing --project $(DEMO_DIR)
-	@echo "web app: http://$(DEMO_HOST):$(DEMO_PORT)  log in as $(DEMO_USER) / $(DEMO_PASSWORD)"
-	$(BIN)/onpace serve --host $(DEMO_HOST) --port $(DEMO_PORT) --project $(DEMO_DIR)
+	$(BIN)/onpace demo $(DEMO_DIR) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov

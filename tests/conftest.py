@@ -185,3 +185,14 @@ def _redact(url: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+from pathlib import Path  # noqa: E402 - appended with the demo_db fixture below
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company's data (onpace.examples.demo_data), generated once per test session. Read-only: copy it before writing."""
+    from onpace.examples.demo_data import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "demo.duckdb")

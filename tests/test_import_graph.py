@@ -3,7 +3,7 @@
 Top-level packages sit in layers and import only downward::
 
     4  api  web  cli          interfaces: they never import one another
-    3  services  notify  examples
+    3  services  notify  examples  library
     2  engine  store
     1  catalog  kpi           kpi is pure math: errors and config only
     0  errors  config         errors imports nothing from onpace; config may import errors
@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "services": 3,
     "notify": 3,
     "examples": 3,
+    "library": 3,  # the built-in KPI library (onpace library, onpace init --template)
     "api": 4,
     "web": 4,
     "cli": 4,
@@ -57,6 +58,8 @@ SAME_LAYER_ALLOWED = frozenset(
     {
         ("config", "errors"),
         ("services", "notify"),  # alerts and reports are sent through the channels
+        ("library", "examples"),  # `onpace init --template` generates the demo company's data
+        ("examples", "services"),  # `onpace demo` refreshes its project and adds the team's notes
     }
 )
 ROOT = "<root>"  # onpace/__init__.py

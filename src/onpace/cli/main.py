@@ -12,8 +12,10 @@ import typer
 from onpace import __version__
 from onpace.cli import definitions, kpis, lifecycle, reviews, web
 from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, user_errors
+from onpace.cli.library import init_from_template, library_app
 from onpace.cli.values import values_app
 from onpace.errors import DefinitionError, OnpaceError
+from onpace.library.industries import Industry
 
 app = typer.Typer(
     name="onpace",
@@ -52,8 +54,15 @@ def _split(values: list[str] | None) -> list[str]:
 def init(
     directory: Annotated[Path, typer.Argument(help="Directory to create the project in.")],
     force: Annotated[bool, typer.Option(help="Write into a directory that is not empty.")] = False,
+    template: Annotated[
+        Industry | None,
+        typer.Option(help="Build it from the KPI library: the demo company's data and this industry's entries."),
+    ] = None,
 ) -> None:
-    """Scaffold a project: onpace.yml, models/ and a small sample database."""
+    """Scaffold a project: onpace.yml, models/ and a small sample database (or, with --template, the demo data and KPIs)."""
+    if template is not None:
+        init_from_template(directory, template, force)
+        return
     from onpace.examples.starter import create_project
 
     with user_errors():
@@ -201,6 +210,7 @@ def example_tpch(
 app.command()(kpis.refresh)
 app.command()(kpis.status)
 app.add_typer(values_app, name="values")
+app.add_typer(library_app, name="library")
 app.command()(definitions.apply)
 app.command()(definitions.export)
 app.command()(kpis.lint)
@@ -209,6 +219,7 @@ app.command(name="reviews")(reviews.list_reviews)
 app.command()(lifecycle.promote)
 app.command()(lifecycle.demote)
 app.command()(web.serve)
+app.command()(web.demo)
 app.add_typer(web.user_app, name="user")
 
 

@@ -24,15 +24,49 @@ def serve(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Start the web app and the REST API (OpenAPI at /api/docs)."""
-    import uvicorn
-
     from onpace.catalog.project import load_project
 
     with user_errors():
         loaded = load_project(project)  # a broken project fails here, with every problem listed
-    os.environ["ONPACE_PROJECT"] = str(loaded.root)
-    console.print(f"onpace serves [bold]{loaded.config.name}[/bold] on http://{host}:{port} (API docs: /api/docs)")
+    _serve(loaded.root, loaded.config.name, host, port, workers)
+
+
+def _serve(root: Path, name: str, host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    os.environ["ONPACE_PROJECT"] = str(root)
+    console.print(f"onpace serves [bold]{name}[/bold] on http://{host}:{port} (API docs: /api/docs)")
     uvicorn.run("onpace.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Directory of the demo project.")] = Path("onpace-demo"),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web app when ready.")] = True,
+    fresh: Annotated[bool, typer.Option(help="Start over: generate the demo again (deletes DIRECTORY).")] = False,
+) -> None:
+    """The demo company: generate its data, define its KPIs, refresh, add notes, and open the web app."""
+    import time
+
+    from onpace.examples import demo as demo_project
+
+    started = time.perf_counter()
+    with user_errors():
+        result = demo_project.prepare(directory, fresh=fresh, progress=lambda step: console.print(f"- {step}"))
+    counts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(result.statuses.items()))
+    console.print(
+        f"[green]Ready[/green] in {time.perf_counter() - started:.0f} s: {result.refresh.evaluated} KPI evaluations "
+        f"({counts})"
+    )
+    console.print(
+        f"Log in at [bold]http://{host}:{port}[/bold] as [bold]{demo_project.DEMO_USER}[/bold] "
+        f"with the password [bold]{demo_project.DEMO_PASSWORD}[/bold] (a demo login: only `onpace demo` creates it)"
+    )
+    if serve:
+        _serve(result.root, demo_project.PROJECT_NAME, host, port)
+    else:
+        console.print(f"Start it with: [bold]onpace serve --project {directory} --host {host} --port {port}[/bold]")
 
 
 @user_app.command("add")

@@ -19,15 +19,21 @@ def create_project(directory: Path, *, force: bool = False, sample: bool = True)
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()) and not force:
         raise UserError(f"{directory} is not empty; choose a new directory or pass --force")
-    directory.mkdir(parents=True, exist_ok=True)
-    template = resources.files("onpace.examples") / "starter"
-    with resources.as_file(template) as source:
-        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-    (directory / ".gitignore").write_text("data/\n", encoding="utf-8")
-    write_schemas(directory / "schema")
+    copy_template("starter", directory)
     if sample:
         write_sample(directory / "data" / "warehouse.duckdb")
     return directory.resolve()
+
+
+def copy_template(name: str, directory: Path) -> None:
+    """Copy the example project ``name`` (a folder of ``onpace.examples``) into ``directory``, with the
+    JSON Schemas of the definitions and a .gitignore that leaves the data and the store out."""
+    directory.mkdir(parents=True, exist_ok=True)
+    template = resources.files("onpace.examples") / name
+    with resources.as_file(template) as source:
+        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    (directory / ".gitignore").write_text("data/\n.onpace/\n", encoding="utf-8")
+    write_schemas(directory / "schema")
 
 
 def write_schemas(directory: Path) -> None:

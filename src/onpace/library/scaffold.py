@@ -1,0 +1,143 @@
+"""Write library entries into a project, and create a project from an industry's entries.
+
+``add_entries`` writes ``<models>/library/<name>.yml`` for each entry, never over an
+existing file unless ``force``, then loads the whole project; when that fails, every
+file it wrote is taken back (a file it overwrote gets its old text again) and the
+:class:`~onpace.errors.DefinitionError` is raised, so no broken file stays behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from onpace.catalog.project import PROJECT_FILE, Project, load_project
+from onpace.errors import DefinitionError, UserError, did_you_mean
+from onpace.library.entries import Entry, Library, load_library
+from onpace.library.industries import Industry
+from onpace.library.render import render_yaml
+
+LIBRARY_FOLDER = "library"
+DEMO_DATABASE = "data/demo.duckdb"
+
+
+def library_folder(project: Project) -> Path:
+    """Where entries go: ``library/`` in the project's first models folder."""
+    for entry in project.config.models:
+        path = project.root / entry
+        if path.is_dir() or not path.exists():
+            return path / LIBRARY_FOLDER
+    raise UserError(
+        f"none of the models paths in {PROJECT_FILE} ({', '.join(project.config.models)}) is a folder; "
+        "add one (e.g. 'models') to add library entries"
+    )
+
+
+def split_mapping(library: Library, entries: Sequence[Entry], mapping: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The mapping of each entry: the inputs it has. An input that no entry has is an error."""
+    known = {spec.name for entry in entries for spec in library.inputs_of(entry)}
+    unknown = sorted(set(mapping) - known)
+    if unknown:
+        names = ", ".join(e.name for e in entries)
+        suggestion = did_you_mean(unknown[0], known)
+        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        raise UserError(f"--map {unknown[0]}: no input of that name in {names}{hint}")
+    return {
+        entry.name: {k: v for k, v in mapping.items() if k in {s.name for s in library.inputs_of(entry)}}
+        for entry in entries
+    }
+
+
+def add_entries(
+    project_dir: str | Path,
+    names: Sequence[str],
+    mapping: Mapping[str, str] | None = None,
+    *,
+    force: bool = False,
+    library: Library | None = None,
+) -> list[Path]:
+    """Write the named entries into the project and check it; return the files written."""
+    library = library or load_library()
+    if not names:
+        raise UserError("name at least one library entry ('onpace library list' lists them)")
+    entries = [library.get(name) for name in dict.fromkeys(names)]
+    per_entry = split_mapping(library, entries, mapping or {})
+    project = load_project(project_dir)
+    folder = library_folder(project)
+    schema = project.root / "schema" / "onpace.schema.json"
+    schema_ref = Path(os.path.relpath(schema, folder)).as_posix() if schema.is_file() else None
+    texts = {folder / f"{e.name}.yml": render_yaml(library, e, per_entry[e.name], schema=schema_ref) for e in entries}
+    existing = [path for path in texts if path.exists()]
+    if existing and not force:
+        shown = ", ".join(_shown(project, p) for p in existing)
+        raise UserError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite")
+    before = {path: path.read_text(encoding="utf-8") if path.exists() else None for path in texts}
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for path, text in texts.items():
+            path.write_text(text, encoding="utf-8")
+        load_project(project.root)
+    except (DefinitionError, OSError):
+        _restore(before)
+        raise
+    return list(texts)
+
+
+def _restore(before: Mapping[Path, str | None]) -> None:
+    for path, text in before.items():
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+
+def _shown(project: Project, path: Path) -> str:
+    return path.relative_to(project.root).as_posix()
+
+
+PROJECT_TEMPLATE = """\
+# yaml-language-server: $schema=schema/onpace-project.schema.json
+# Made by `onpace init --template {industry}`: the demo company's data (data/demo.duckdb,
+# generated; docs/design/demo-data.md in the onpace repository) and the {label} entries
+# of the KPI library in models/library/, one file per entry (docs/library.md).
+name: {name}
+description: Fernhill Outdoor Co. (a fictional company) with the {label} KPIs of the onpace library.
+sources:
+  warehouse:
+    url: duckdb:///{database}
+calendar:
+  week_start: monday
+  fiscal_year_start: 1
+evaluation:
+  as_of: latest_data    # the demo data ends on its last day, not today
+models:
+  - models
+"""
+
+
+def create_from_template(directory: str | Path, industry: Industry | str, *, force: bool = False) -> Path:
+    """A project with the demo data and the library entries of ``industry``, checked against the data."""
+    from onpace.engine.check import check_sources
+    from onpace.examples.demo_data import generate
+    from onpace.examples.starter import write_schemas
+
+    industry = Industry(industry)
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise UserError(f"{directory} is not empty; choose a new directory or pass --force")
+    directory.mkdir(parents=True, exist_ok=True)
+    text = PROJECT_TEMPLATE.format(
+        industry=industry.value, label=industry.label, name=f"{industry.value}_demo", database=DEMO_DATABASE
+    )
+    (directory / PROJECT_FILE).write_text(text, encoding="utf-8")
+    (directory / ".gitignore").write_text("data/\n.onpace/\n", encoding="utf-8")
+    (directory / "models").mkdir(exist_ok=True)
+    write_schemas(directory / "schema")
+    generate(directory / DEMO_DATABASE)
+    library = load_library()
+    add_entries(directory, [e.name for e in library.select(industry=industry)], force=force, library=library)
+    issues = check_sources(load_project(directory))
+    if issues:
+        raise DefinitionError(issues)
+    return directory.resolve()
