@@ -85,6 +85,7 @@ def test_make_demo_reaches_the_scorecard(browser: Any, demo_site: tuple[str, str
     statuses = {cards.nth(i).get_attribute("data-status") for i in range(cards.count())}
     assert statuses >= STATUSES, f"the demo should show every status, it shows {sorted(statuses - {None})}"
     page.screenshot(path=str(ARTIFACTS / "demo-scorecard.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-scorecard-top.png"))  # the README's picture
 
     # the KPI that is behind: its drivers, the team's review, comments and annotations
     page.click("[data-testid=kpi-card][data-kpi=quarterly_revenue]")
@@ -95,6 +96,7 @@ def test_make_demo_reaches_the_scorecard(browser: Any, demo_site: tuple[str, str
     assert page.locator("[data-testid=comment]").count() >= 2
     assert page.locator("[data-testid=annotation] >> text=New checkout launched").count() == 1
     page.screenshot(path=str(ARTIFACTS / "demo-kpi.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-kpi-top.png"))
 
     # a KPI whose period ended: missed, with its review
     page.goto(f"{base}/kpis/checkout_uptime_2025")

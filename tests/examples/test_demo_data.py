@@ -1,4 +1,4 @@
-"""The demo company's data against its contract, docs/design/demo-data.md.
+"""The demo company's data against its contract, docs/demo-data.md.
 
 The expected tables, columns and types below are copied from the contract, not from the
 generator. Every invariant of the contract is a query that returns the rows breaking it (there
@@ -22,7 +22,7 @@ from onpace.examples.demo_data import DEMO_END, DEMO_START, SEED, TABLES
 MONEY = "DECIMAL(12,2)"
 PRICE = "DECIMAL(10,2)"
 
-# docs/design/demo-data.md, table by table (DECIMAL without a size is DECIMAL(12,2))
+# docs/demo-data.md, table by table (DECIMAL without a size is DECIMAL(12,2))
 CONTRACT: dict[str, list[tuple[str, str]]] = {
     "products": [
         ("product_id", "BIGINT"),

@@ -2,7 +2,7 @@
 
 All entries are added at once to one project (which also shows that their names never
 collide), each main metric is computed by month, and compared with a query written
-here from the entry's description and the table contract (docs/design/demo-data.md),
+here from the entry's description and the table contract (docs/demo-data.md),
 not from its template: every month of the data, relative tolerance 1e-9.
 
 Each reference returns (month, value) for the months that have rows; the test puts

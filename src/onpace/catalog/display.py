@@ -25,6 +25,9 @@ def compact_value(value: Any, fmt: m.Format | None) -> str:
     return f"{value / size:,.1f}{suffix}{code}"
 
 
+_DURATION_UNITS = {"seconds": "s", "minutes": "min", "hours": "h", "days": "days"}
+
+
 def format_value(value: Any, fmt: m.Format | None) -> str:
     if value is None:
         return "–"
@@ -41,6 +44,7 @@ def format_value(value: Any, fmt: m.Format | None) -> str:
     if kind == "currency":
         code = fmt.currency if fmt else ""
         return f"{value:,.{2 if decimals is None else decimals}f} {code}".strip()
+    unit = f" {_DURATION_UNITS[fmt.duration_unit]}" if kind == "duration" and fmt and fmt.duration_unit else ""
     if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.{2 if decimals is None else decimals}f}"
+        return f"{value:,}{unit}"
+    return f"{value:,.{2 if decimals is None else decimals}f}{unit}"

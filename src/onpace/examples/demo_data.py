@@ -1,6 +1,6 @@
 """The demo company's data: Fernhill Outdoor Co., 2023-11-01 to 2026-11-18, in one DuckDB file.
 
-:func:`generate` writes the tables of the contract in docs/design/demo-data.md (the table and
+:func:`generate` writes the tables of the contract in docs/demo-data.md (the table and
 column names, types, invariants and the story the KPIs tell) into a DuckDB file: sales (products,
 customers, orders, order items, deliveries), marketing (web traffic, marketing spend, social
 posts, wholesale leads), the Fernhill Club (memberships and member months), support tickets,

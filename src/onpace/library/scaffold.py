@@ -99,7 +99,7 @@ def _shown(project: Project, path: Path) -> str:
 PROJECT_TEMPLATE = """\
 # yaml-language-server: $schema=schema/onpace-project.schema.json
 # Made by `onpace init --template {industry}`: the demo company's data (data/demo.duckdb,
-# generated; docs/design/demo-data.md in the onpace repository) and the {label} entries
+# generated; docs/demo-data.md in the onpace repository) and the {label} entries
 # of the KPI library in models/library/, one file per entry (docs/library.md).
 name: {name}
 description: Fernhill Outdoor Co. (a fictional company) with the {label} KPIs of the onpace library.
