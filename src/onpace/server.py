@@ -30,7 +30,7 @@ from onpace import __version__
 from onpace.api import build_router as api_router
 from onpace.config import Settings
 from onpace.errors import OnpaceError
-from onpace.services import auth
+from onpace.services import auth, scorecard
 from onpace.services.workspace import Workspace
 from onpace.web import STATIC_DIR
 from onpace.web import build_router as web_router
@@ -42,6 +42,7 @@ CSRF_FIELD = "csrf_token"
 # paths open without a login: health checks, logging in, the first-admin setup, static files
 PUBLIC = frozenset({"/healthz", "/api/health", "/login", "/api/login", "/setup"})
 PUBLIC_PREFIXES = ("/static/",)
+SCORECARD_PAGES = frozenset({"/", "/tv"})  # pages that show the cached board of the newest evaluation
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 1 << 20
 
@@ -83,8 +84,14 @@ class AuthGate:
     def _user(self, request: Request) -> auth.CurrentUser | None:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            return auth.token_user(self.workspace.store, header[7:].strip())
-        return auth.session_user(self.workspace.store, request.cookies.get(SESSION_COOKIE))
+            user = auth.token_user(self.workspace.store, header[7:].strip())
+        else:
+            user = auth.session_user(self.workspace.store, request.cookies.get(SESSION_COOKIE))
+        if user is not None and request.method == "GET" and request.url.path in SCORECARD_PAGES:
+            # read here, in the thread the login check already runs in: the page itself then
+            # needs no thread of its own when its board is cached (the common case)
+            request.scope.setdefault("state", {})["scorecard_newest"] = scorecard.newest(self.workspace.store)
+        return user
 
     async def _refuse(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]

@@ -19,7 +19,9 @@ from onpace.catalog.periods import period_label
 from onpace.catalog.project import Project
 from onpace.services.needs import kpi_instances, timeframe_grain
 from onpace.store import evaluations as ev
+from onpace.store import runs
 from onpace.store.db import Store
+from onpace.store.models import RefreshRun
 
 SCORES = {"on_track": 1.0, "achieved": 1.0, "at_risk": 0.5, "off_track": 0.0, "missed": 0.0}
 ON_TRACK_SCORE = 0.8
@@ -202,3 +204,14 @@ def recent_periods(project: Project, store: Store, rows: list[dict[str, Any]], c
             row["spark"] = [v for _, v in points]
             before = [v for p, v in points if p < row["period_start"]]
             row["previous"] = before[-1] if before else None
+
+
+def newest(store: Store) -> tuple[int, RefreshRun | None]:
+    """The newest evaluation's id (what cached scorecards are keyed by) and the last refresh run, in
+    one read of the store."""
+    with store.session(readonly=True) as s:
+        newest_id = ev.newest_id(s)
+        last = runs.last_run(s)
+        if last is not None:
+            s.expunge(last)
+        return newest_id, last

@@ -43,9 +43,9 @@ class Workspace:
 
     def project(self) -> Project:
         """The project as its files are now (reloaded when one changed; DefinitionError when broken)."""
-        loaded = self._loaded
-        if loaded is not None and loaded[2] == _signature(loaded[1]):
-            return loaded[0]  # the common case, without taking the lock
+        fresh = self.fresh_project()
+        if fresh is not None:
+            return fresh  # the common case, without taking the lock
         with self._lock:
             loaded = self._loaded
             if loaded is None or loaded[2] != _signature(loaded[1]):
@@ -58,6 +58,13 @@ class Workspace:
                 loaded = (project, watched, _signature(watched))
                 self._loaded = loaded
             return loaded[0]
+
+    def fresh_project(self) -> Project | None:
+        """The loaded project if none of its files changed since (a few stats, no reading), else None."""
+        loaded = self._loaded
+        if loaded is not None and loaded[2] == _signature(loaded[1]):
+            return loaded[0]
+        return None
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
@@ -87,6 +94,11 @@ class Workspace:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[full] = value
         return value
+
+    def peek(self, project: Project, key: tuple[object, ...]) -> object | None:
+        """What :meth:`cached` holds for ``key`` and ``project``, without computing it (None when nothing)."""
+        with self._cache_lock:
+            return self._cache.get((id(project), *key))
 
     def start_refresh(self, *, full: bool, metrics: list[str] | None, requested_by: str) -> int:
         """Start a refresh in a background thread; the id of its run (ConflictError while one runs here)."""

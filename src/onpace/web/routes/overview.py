@@ -9,13 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from onpace.catalog.project import Project
 from onpace.services import lint as lint_service
 from onpace.services import reviews as review_service
 from onpace.services import scorecard
-from onpace.store import evaluations, runs
+from onpace.services.workspace import Workspace
 from onpace.store import observations as obs
+from onpace.store import runs
 from onpace.web.deps import UserDep, WorkspaceDep
 from onpace.web.render import page, render_fragment
 
@@ -31,8 +33,12 @@ class Board:
     html: Markup
 
 
+def _board_key(newest: int, department: str | None, owner: str | None, status: str | None) -> tuple[object, ...]:
+    return ("board", newest, department, owner, status)
+
+
 def _board(
-    project: Project, ws: Any, newest: int, department: str | None, owner: str | None, status: str | None
+    project: Project, ws: Workspace, newest: int, department: str | None, owner: str | None, status: str | None
 ) -> Board:
     """The scorecard for these filters; computed and rendered again only after something was evaluated.
 
@@ -44,21 +50,32 @@ def _board(
         html = Markup(render_fragment("_board.html", nodes=nodes, total=len(everything)))
         return Board(everything, html)
 
-    return ws.cached(("board", newest, department, owner, status), compute)
+    return ws.cached(_board_key(newest, department, owner, status), compute)
 
 
-def _newest(ws: Any) -> tuple[int, Any]:
-    """The newest evaluation's id and the last refresh run, in one read of the store."""
-    with ws.store.session(readonly=True) as s:
-        newest = evaluations.newest_id(s)
-        last = runs.last_run(s)
-        if last is not None:
-            s.expunge(last)
-        return newest, last
+async def _current_board(
+    request: Request, ws: Workspace, department: str | None, owner: str | None, status: str | None
+) -> tuple[Project, Board, Any]:
+    """The project, the board and the last run, without leaving the event loop when nothing changed.
+
+    The login check (server.AuthGate) read the newest evaluation and the last run for this page in
+    the same worker thread as the session; the project is checked by its files' times and the board
+    comes from the cache. Only what is not at hand (a changed project, a new evaluation) runs in a
+    thread of its own.
+    """
+    fresh = ws.fresh_project()
+    project: Project = fresh if fresh is not None else await run_in_threadpool(ws.project)
+    found = getattr(request.state, "scorecard_newest", None)
+    newest, last = found if found is not None else await run_in_threadpool(scorecard.newest, ws.store)
+    cached = ws.peek(project, _board_key(newest, department, owner, status))
+    if isinstance(cached, Board):
+        return project, cached, last
+    board = await run_in_threadpool(_board, project, ws, newest, department, owner, status)
+    return project, board, last
 
 
 def _compute_board(
-    project: Project, ws: Any, department: str | None, owner: str | None, status: str | None
+    project: Project, ws: Workspace, department: str | None, owner: str | None, status: str | None
 ) -> tuple[list[scorecard.ObjectiveNode], list[dict[str, Any]]]:
     rows = scorecard.kpi_rows(project, ws.store)
     for row in rows:
@@ -90,7 +107,7 @@ def _prune(nodes: list[scorecard.ObjectiveNode]) -> list[scorecard.ObjectiveNode
 
 
 @router.get("/")
-def home(
+async def home(
     request: Request,
     ws: WorkspaceDep,
     user: UserDep,
@@ -98,9 +115,7 @@ def home(
     owner: FilterQ = None,
     status: FilterQ = None,
 ) -> Response:
-    project = ws.project()
-    newest, last = _newest(ws)
-    board = _board(project, ws, newest, department, owner, status)
+    project, board, last = await _current_board(request, ws, department, owner, status)
     everything = board.everything
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "board":
         return HTMLResponse(board.html)
@@ -121,11 +136,10 @@ def home(
 
 
 @router.get("/tv")
-def tv(
+async def tv(
     request: Request, ws: WorkspaceDep, user: UserDep, refresh: Annotated[int, Query(ge=10, le=3600)] = 60
 ) -> Response:
-    project = ws.project()
-    board = _board(project, ws, _newest(ws)[0], None, None, None)
+    project, board, _ = await _current_board(request, ws, None, None, None)
     return page(request, "tv.html", board=board.html, total=len(board.everything), refresh=refresh, project=project)
 
 
