@@ -30,7 +30,7 @@ def demo_site(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The base URL of `onpace demo` serving a new demo folder, and what the command printed."""
     port = _free_port()
     log = tmp_path / "demo.log"
-    env = {**os.environ, "COLUMNS": "200", "ONPACE_ENV": "development"}
+    env = {**os.environ, "COLUMNS": "200", "ONPACE_ENVIRONMENT": "development"}
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "onpace", "demo", str(tmp_path / "demo"), "--port", str(port)],

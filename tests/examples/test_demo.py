@@ -218,8 +218,31 @@ def test_running_it_again_reuses_the_demo(demo_dir: Path) -> None:
         store.close()
 
 
-def test_a_folder_that_is_not_a_demo_is_left_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_folder_that_is_not_a_demo_is_left_alone(tmp_path: Path, fresh: bool) -> None:
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    # a project of the user's that happens to be named like the demo is not a demo either
+    (tmp_path / "onpace.yml").write_text(f"name: {demo.PROJECT_NAME}\n", encoding="utf-8")
     with pytest.raises(UserError, match="not empty and not an onpace demo"):
-        demo.prepare(tmp_path)
-    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+        demo.prepare(tmp_path, fresh=fresh)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "onpace.yml"]
+
+
+def test_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(app, ["demo", str(tmp_path / "file"), "--no-serve"])
+    assert result.exit_code != 0 and "is a file" in result.output
+
+
+def test_outside_development_it_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONPACE_ENVIRONMENT", "production")
+    with pytest.raises(UserError, match="ONPACE_ENVIRONMENT=development"):
+        demo.prepare(tmp_path / "demo")
+    assert not (tmp_path / "demo").exists()
+
+
+def test_the_store_stays_in_the_demo_folder(demo_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "shared.db"
+    monkeypatch.setenv("ONPACE_DATABASE_URL", f"sqlite:///{elsewhere.as_posix()}")
+    demo.prepare(demo_dir)
+    assert not elsewhere.exists()

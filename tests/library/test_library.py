@@ -190,6 +190,15 @@ def test_render_rejects_values_that_are_not_names(name: str, value: str) -> None
         render_definitions(LIBRARY, LIBRARY.get("total_sales_revenue"), {name: value})
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("order_date", "true"), ("order_date", "NULL"), ("order_date", "end"), ("orders_table", "shop.select")],
+)
+def test_render_rejects_keywords(name: str, value: str) -> None:
+    with pytest.raises(UserError, match=rf"input '{name}' of library entry 'total_sales_revenue': .* is a keyword"):
+        render_definitions(LIBRARY, LIBRARY.get("total_sales_revenue"), {name: value})
+
+
 @pytest.mark.parametrize("value", ["shop.orders", "warehouse.shop.orders", "Orders_2024", "_orders"])
 def test_render_accepts_plain_and_dotted_table_names(value: str) -> None:
     rendered = render_definitions(LIBRARY, LIBRARY.get("total_sales_revenue"), {"orders_table": value})
@@ -254,7 +263,7 @@ def test_a_failing_add_leaves_no_file(tmp_path: Path) -> None:
     root = project(tmp_path, {"mine.yml": "metrics:\n  - {name: conversion_rate, type: manual}\n"})
     with pytest.raises(DefinitionError, match="duplicate metric name 'conversion_rate'"):
         scaffold.add_entries(root, ["bounce_rate", "conversion_rate"])
-    assert not list((root / "models" / "library").glob("*.yml"))
+    assert not (root / "models" / "library").exists(), "not even the folder it made"
     load_project(root)  # the project is as it was
 
 
@@ -262,9 +271,13 @@ def test_a_failing_forced_add_gives_the_old_file_back(tmp_path: Path) -> None:
     root = project(tmp_path)
     [path] = scaffold.add_entries(root, ["website_traffic"])
     before = path.read_text(encoding="utf-8")
-    # 'case' is a name but a keyword of the expression language: the project no longer loads
-    with pytest.raises(DefinitionError, match=r"models/library/website_traffic\.yml:\d+: datasets\[0\]\.measures"):
-        scaffold.add_entries(root, ["website_traffic"], {"sessions": "case"}, force=True)
+    # a dimension of the user's own now has the name the entry's would get: the project no longer loads
+    (root / "models" / "mine.yml").write_text(
+        "datasets:\n  - name: mine\n    table: orders\n    dimensions:\n      - {name: website_traffic_date, column: order_date}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError, match="duplicate dimension name 'website_traffic_date'"):
+        scaffold.add_entries(root, ["website_traffic"], {"sessions": "visits"}, force=True)
     assert path.read_text(encoding="utf-8") == before
 
 
@@ -397,3 +410,19 @@ def test_docs_list_every_entry() -> None:
     doc = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
     missing = [e.name for e in ENTRIES if f"`{e.name}`" not in doc]
     assert not missing, f"docs/library.md does not list {missing}"
+
+
+def test_init_template_never_replaces_a_project(tmp_path: Path) -> None:
+    (tmp_path / "onpace.yml").write_text("name: mine\n", encoding="utf-8")
+    with pytest.raises(UserError, match="holds a project already"):
+        scaffold.create_from_template(tmp_path, "retail", force=True)
+    assert (tmp_path / "onpace.yml").read_text(encoding="utf-8") == "name: mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["onpace.yml"]
+
+
+def test_cli_list_search() -> None:
+    result = runner.invoke(app, ["library", "list", "--search", "CHURN", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    names = {e["name"] for e in json.loads(result.output)}
+    assert "churn_rate" in names and "headcount" not in names
+    assert all("churn" in f"{e.name} {e.label} {e.what_it_tells}".lower() for e in map(LIBRARY.get, names))

@@ -109,7 +109,9 @@ REFERENCES: dict[str, Ref] = {
         per_month("orders", "order_date", "AVG(CASE WHEN is_first_order THEN 0 ELSE 1 END)", "status <> 'cancelled'"),
         ORDERS,
     ),
-    "new_customers": Ref(per_month("orders", "order_date", "COUNT(*)", "is_first_order"), ORDERS, additive=True),
+    "new_customers": Ref(
+        per_month("orders", "order_date", "COUNT(*)", "is_first_order AND status <> 'cancelled'"), ORDERS, additive=True
+    ),
     "sales_conversion_rate": Ref(per_month("leads", "created_on", "COUNT(won_on) / COUNT(*)"), ("leads.created_on",)),
     "lead_qualification_rate": Ref(
         per_month("leads", "created_on", "COUNT(qualified_on) / COUNT(*)"), ("leads.created_on",)
@@ -142,7 +144,8 @@ REFERENCES: dict[str, Ref] = {
         f"""
         SELECT s.month, s.spend / n.first_orders
         FROM ({SPEND}) AS s
-        JOIN ({per_month("orders", "order_date", "COUNT(*)", "is_first_order")}) AS n (month, first_orders) USING (month)
+        JOIN ({per_month("orders", "order_date", "COUNT(*)", "is_first_order AND status <> 'cancelled'")})
+            AS n (month, first_orders) USING (month)
         """,
         (*ADS, *ORDERS),
     ),
@@ -368,3 +371,39 @@ def _same(got: float | None, want: float | None) -> bool:
     if got is None or want is None:
         return got is None and want is None
     return math.isclose(got, want, rel_tol=REL, abs_tol=0.0)
+
+
+# Balances and rates over balances at a grain coarser than their rows (one row per month): by
+# quarter, a "last" balance is the quarter's last month and an average is the mean of its months.
+# By month those readings all give the same number, so only a coarser grain tells them apart.
+def _last_of_quarter(monthly: str) -> str:
+    return f"""
+        WITH m AS ({monthly})
+        SELECT CAST(date_trunc('quarter', month) AS DATE), arg_max(v, month) FROM m GROUP BY 1
+    """
+
+
+QUARTERLY = {
+    "headcount": _last_of_quarter("SELECT month, SUM(headcount_end) AS v FROM headcount_monthly GROUP BY 1"),
+    "mrr": _last_of_quarter("SELECT month, SUM(mrr) AS v FROM club_member_months GROUP BY 1"),
+    "active_subscribers": _last_of_quarter(
+        "SELECT month, COUNT(*) FILTER (WHERE active_at_end) AS v FROM club_member_months GROUP BY 1"
+    ),
+    "employee_turnover_rate": """
+        WITH m AS (
+            SELECT month, SUM(leavers) AS leavers, SUM(headcount_start + headcount_end) / 2.0 AS avg_headcount
+            FROM headcount_monthly GROUP BY 1
+        )
+        SELECT CAST(date_trunc('quarter', month) AS DATE), SUM(leavers) / AVG(avg_headcount) FROM m GROUP BY 1
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUARTERLY))
+def test_balances_by_quarter_match_hand_written_sql(name: str, engine: Engine, con: duckdb.DuckDBPyConnection) -> None:
+    expected = {quarter: _float(value) for quarter, value in con.sql(QUARTERLY[name]).fetchall()}
+    rows = engine.query(Query(metrics=[name], grain="quarter")).to_pylist()
+    got = {row["period"]: _float(row[name]) for row in rows}
+    assert len(expected) >= 12 and sorted(got) == sorted(expected)
+    wrong = {q: (got[q], want) for q, want in expected.items() if not _same(got[q], want)}
+    assert not wrong, f"{name}: onpace, reference by quarter: {wrong}"

@@ -55,24 +55,41 @@ def parse_mapping(values: list[str] | None) -> dict[str, str]:
 def list_entries(
     industry: Annotated[Industry | None, typer.Option(help="Only the entries of this industry.")] = None,
     category: Annotated[Category | None, typer.Option(help="Only the entries of this category.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only the entries whose name, label or description has this text.")
+    ] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
-    """List the library's entries (name, category, industries, metric type, unit, direction, cadence)."""
+    """List the library's entries (name, label, category, metric type, unit, direction, cadence, industries)."""
     from onpace.library.entries import load_library
     from onpace.library.render import summary
 
     with user_errors():
         entries = load_library().select(industry=industry, category=category)
+    if search:
+        needle = search.strip().lower()
+        entries = [e for e in entries if needle in f"{e.name} {e.label} {e.what_it_tells}".lower()]
     if fmt == ListFormat.json:
         sys.stdout.write(json.dumps([summary(e) for e in entries], indent=2, ensure_ascii=False) + "\n")
         return
     view = Table(header_style="bold")
-    for column in ("name", "category", "type", "cadence"):
+    view.add_column("name", no_wrap=True)
+    view.add_column("label")
+    for column in ("category", "type", "unit", "better", "cadence"):
         view.add_column(column, no_wrap=True)
     view.add_column("industries")
     for e in entries:
-        industries = ", ".join(i.value for i in e.industries)
-        view.add_row(e.name, e.category.value, e.metric_type, e.cadence.value, industries)
+        row = summary(e)
+        view.add_row(
+            e.name,
+            e.label,
+            e.category.value,
+            e.metric_type,
+            row["unit"] or "",
+            f"{e.direction}",
+            e.cadence.value,
+            ", ".join(i.value for i in e.industries),
+        )
     console.print(view)
     console.print(f"{len(entries)} entries; [bold]onpace library show NAME[/bold] for one, with its inputs and YAML")
 

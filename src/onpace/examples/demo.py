@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from onpace.catalog.project import PROJECT_FILE, Project, load_project
+from onpace.catalog.project import Project, load_project
+from onpace.config import Settings, store_url
 from onpace.errors import UserError
 from onpace.examples import demo_data
 from onpace.examples.starter import copy_template
@@ -34,6 +35,9 @@ from onpace.store import users as store_users
 from onpace.store.db import Store
 
 PROJECT_NAME = "fernhill"
+# written into every demo folder: only a folder with it is reused, or deleted by --fresh
+MARKER = ".onpace-demo"
+MARKER_TEXT = "made by onpace demo"
 DATA_FILE = Path("data") / "demo.duckdb"
 # a login for the demo only: `onpace demo` prints it; no other command creates it
 DEMO_USER = "demo"
@@ -53,7 +57,16 @@ class DemoResult:
 
 
 def prepare(directory: Path, *, fresh: bool = False, progress: Progress = lambda _: None) -> DemoResult:
-    """Make the demo project in ``directory`` (or reuse the one there), refresh it, add notes and the login."""
+    """Make the demo project in ``directory`` (or reuse the one there), refresh it, add notes and the login.
+
+    The demo's store is always the SQLite file in the demo folder, and the command refuses to run
+    outside development: its admin login has a published password.
+    """
+    settings = Settings()
+    if settings.environment != "development":
+        raise UserError(
+            "onpace demo adds an admin with a published password: it runs only with ONPACE_ENVIRONMENT=development"
+        )
     root = _create(Path(directory), fresh=fresh, progress=progress)
     generated = False
     if not (root / DATA_FILE).exists():
@@ -61,7 +74,8 @@ def prepare(directory: Path, *, fresh: bool = False, progress: Progress = lambda
         demo_data.generate(root / DATA_FILE)
         generated = True
     project = load_project(root)
-    store = Store.for_project(root).ensure_current()
+    # never ONPACE_DATABASE_URL: the demo's login and notes stay in the demo folder
+    store = Store(store_url(root, Settings(database_url=None))).ensure_current()
     try:
         seeded = _seed_values(project, store)
         progress("computing the metrics and evaluating the KPIs")
@@ -78,9 +92,10 @@ def prepare(directory: Path, *, fresh: bool = False, progress: Progress = lambda
 
 
 def _create(directory: Path, *, fresh: bool, progress: Progress) -> Path:
-    project_file = directory / PROJECT_FILE
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} is a file; give a directory for the demo")
     if directory.exists() and any(directory.iterdir()):
-        if not _is_demo(project_file):
+        if not _is_demo(directory):
             raise UserError(f"{directory} is not empty and not an onpace demo; choose a new directory")
         if not fresh:
             progress(f"reusing the demo in {directory}")
@@ -88,15 +103,16 @@ def _create(directory: Path, *, fresh: bool, progress: Progress) -> Path:
         shutil.rmtree(directory)
     progress(f"writing the demo project to {directory}")
     copy_template("demo", directory)
+    (directory / MARKER).write_text(MARKER_TEXT + "\n", encoding="utf-8")
     return directory.resolve()
 
 
-def _is_demo(project_file: Path) -> bool:
+def _is_demo(directory: Path) -> bool:
+    """Whether ``directory`` was made by ``onpace demo`` (it leaves a marker file that says so)."""
     try:
-        text = project_file.read_text(encoding="utf-8")
+        return (directory / MARKER).read_text(encoding="utf-8").startswith(MARKER_TEXT)
     except OSError:
         return False
-    return any(line.strip() == f"name: {PROJECT_NAME}" for line in text.splitlines())
 
 
 def _add_login(store: Store) -> None:

@@ -41,7 +41,52 @@ GRAIN_OF_CADENCE = {
 }
 
 
+# words of onpace's expression language, and the SQL keywords of the few entries that are SQL
+# datasets: a name that is one of them would be read as the word, not as a column
+RESERVED = frozenset(
+    [
+        "and",
+        "or",
+        "not",
+        "is",
+        "null",
+        "true",
+        "false",
+        "in",
+        "between",
+        "like",
+        "case",
+        "when",
+        "then",
+        "else",
+        "end",
+        "select",
+        "from",
+        "where",
+        "group",
+        "by",
+        "order",
+        "having",
+        "limit",
+        "offset",
+        "join",
+        "on",
+        "as",
+        "union",
+        "all",
+        "distinct",
+        "interval",
+        "cast",
+    ]
+)
+
+
 def check_value(entry: Entry, spec: Input, value: str) -> str:
+    if spec.kind in ("column", "table") and any(part.lower() in RESERVED for part in value.split(".")):
+        raise UserError(
+            f"input '{spec.name}' of library entry '{entry.name}': {value!r} is a keyword of the expression "
+            "language or of SQL, not a name; rename the column or map a view that renames it"
+        )
     if not PATTERNS[spec.kind].match(value):
         raise UserError(
             f"input '{spec.name}' of library entry '{entry.name}': {value!r} is not allowed (expected {EXPECTED[spec.kind]})"
@@ -163,15 +208,15 @@ def dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=WIDTH)
 
 
-def summary(entry: Entry) -> dict[str, Any]:
-    """What ``onpace library list`` shows of an entry."""
+def summary(entry: Entry, currency: str = "EUR") -> dict[str, Any]:
+    """What ``onpace library list`` shows of an entry (money in ``currency``)."""
     return {
         "name": entry.name,
         "label": entry.label,
         "category": entry.category.value,
         "industries": [i.value for i in entry.industries],
         "metric_type": entry.metric_type,
-        "unit": entry.unit,
+        "unit": string.Template(entry.unit).safe_substitute(currency=currency) if entry.unit else entry.unit,
         "direction": entry.direction,
         "cadence": entry.cadence.value,
         "benchmarks": len(entry.benchmarks),
@@ -182,7 +227,7 @@ def describe(library: Library, entry: Entry, mapping: Mapping[str, str] | None =
     """Everything about an entry, and its definitions rendered with ``mapping`` (else the defaults)."""
     values = resolve_inputs(library, entry, mapping)
     return {
-        **summary(entry),
+        **summary(entry, values.get("currency", "EUR")),
         "department": entry.department,
         "what_it_tells": entry.what_it_tells.strip(),
         "formula": entry.formula.strip(),

@@ -73,6 +73,7 @@ def add_entries(
         shown = ", ".join(_shown(project, p) for p in existing)
         raise UserError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite")
     before = {path: path.read_text(encoding="utf-8") if path.exists() else None for path in texts}
+    made_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
         for path, text in texts.items():
@@ -80,6 +81,8 @@ def add_entries(
         load_project(project.root)
     except (DefinitionError, OSError):
         _restore(before)
+        if made_folder and not any(folder.iterdir()):
+            folder.rmdir()
         raise
     return list(texts)
 
@@ -126,6 +129,10 @@ def create_from_template(directory: str | Path, industry: Industry | str, *, for
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()) and not force:
         raise UserError(f"{directory} is not empty; choose a new directory or pass --force")
+    if (directory / PROJECT_FILE).exists():
+        raise UserError(
+            f"{directory} holds a project already ({PROJECT_FILE}); add entries to it with 'onpace library add'"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     text = PROJECT_TEMPLATE.format(
         industry=industry.value, label=industry.label, name=f"{industry.value}_demo", database=DEMO_DATABASE
