@@ -32,6 +32,12 @@ def copy_template(name: str, directory: Path) -> None:
     template = resources.files("onpace.examples") / name
     with resources.as_file(template) as source:
         shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    write_project_support(directory)
+
+
+def write_project_support(directory: Path) -> None:
+    """What every new project gets besides its definitions: the JSON Schemas (for editor
+    completion) and a .gitignore that leaves the data and the store out of version control."""
     (directory / ".gitignore").write_text("data/\n.onpace/\n", encoding="utf-8")
     write_schemas(directory / "schema")
 

@@ -123,7 +123,7 @@ def create_from_template(directory: str | Path, industry: Industry | str, *, for
     """A project with the demo data and the library entries of ``industry``, checked against the data."""
     from onpace.engine.check import check_sources
     from onpace.examples.demo_data import generate
-    from onpace.examples.starter import write_schemas
+    from onpace.examples.starter import write_project_support
 
     industry = Industry(industry)
     directory = Path(directory)
@@ -138,9 +138,8 @@ def create_from_template(directory: str | Path, industry: Industry | str, *, for
         industry=industry.value, label=industry.label, name=f"{industry.value}_demo", database=DEMO_DATABASE
     )
     (directory / PROJECT_FILE).write_text(text, encoding="utf-8")
-    (directory / ".gitignore").write_text("data/\n.onpace/\n", encoding="utf-8")
     (directory / "models").mkdir(exist_ok=True)
-    write_schemas(directory / "schema")
+    write_project_support(directory)
     generate(directory / DEMO_DATABASE)
     library = load_library()
     add_entries(directory, [e.name for e in library.select(industry=industry)], force=force, library=library)

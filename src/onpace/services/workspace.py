@@ -84,7 +84,7 @@ class Workspace:
         more often than KPIs are evaluated. The project's identity is part of every key, so a
         reloaded definition never serves an old answer. Holds at most ``CACHE_SIZE`` answers.
         """
-        full = (id(self.project()), *key)
+        full = _cache_key(self.project(), key)
         with self._cache_lock:
             if full in self._cache:
                 return cast(T, self._cache[full])
@@ -98,7 +98,7 @@ class Workspace:
     def peek(self, project: Project, key: tuple[object, ...]) -> object | None:
         """What :meth:`cached` holds for ``key`` and ``project``, without computing it (None when nothing)."""
         with self._cache_lock:
-            return self._cache.get((id(project), *key))
+            return self._cache.get(_cache_key(project, key))
 
     def start_refresh(self, *, full: bool, metrics: list[str] | None, requested_by: str) -> int:
         """Start a refresh in a background thread; the id of its run (ConflictError while one runs here)."""
@@ -164,3 +164,8 @@ def _signature(paths: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
         except FileNotFoundError:
             out.append((path, -1))
     return tuple(out)
+
+
+def _cache_key(project: Project, key: tuple[object, ...]) -> tuple[object, ...]:
+    """The project's identity is part of every key: a reloaded definition never serves an old answer."""
+    return (id(project), *key)
