@@ -7,34 +7,48 @@ protected without anyone remembering to: only the paths in ``PUBLIC`` are
 open. Unsafe requests of a browser session carry the session's CSRF token
 (header ``X-CSRF-Token``, or a ``csrf_token`` form field).
 
+Every unsafe route declares the action it needs (``allowed(...)``); the gate refuses a role that
+may not before the body is read (:class:`RouteRules`). :class:`BodyLimit` refuses (413) a body over
+the limit before anything parses it, and :class:`SecurityHeaders` puts the Content-Security-Policy
+and the other security headers on every answer (docs/web.md, "Limits and headers").
+
 ``onpace serve`` runs it with uvicorn (``uvicorn onpace.server:create_app --factory``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onpace import __version__
 from onpace.api import build_router as api_router
+from onpace.api import deps as api_deps
 from onpace.config import Settings
-from onpace.errors import OnpaceError
+from onpace.errors import OnpaceError, PermissionDeniedError
 from onpace.services import auth, scorecard
 from onpace.services.workspace import Workspace
 from onpace.web import STATIC_DIR
 from onpace.web import build_router as web_router
-from onpace.web.render import error_page
+from onpace.web import deps as web_deps
+from onpace.web.render import error_page, render_fragment
 
 SESSION_COOKIE = "onpace_session"
 CSRF_HEADER = "x-csrf-token"
@@ -64,10 +78,19 @@ class AuthGate:
             return
         request = Request(scope)
         path = scope["path"]
-        user = await run_in_threadpool(self._user, request)
-        scope.setdefault("state", {})["user"] = user
+        scope.setdefault("state", {})["user"] = None
+        try:
+            user = await run_in_threadpool(self._user, request)
+        except OnpaceError as exc:  # a StoreError (503): the store is unreachable, locked or failing
+            await self._failed(request, exc, scope, receive, send)
+            return
+        scope["state"]["user"] = user
         if user is None and not is_public(path):
             await self._refuse(request, scope, receive, send)
+            return
+        refused = _role_refusal(request, scope.get(ROUTE_RULE_KEY), user)
+        if refused is not None:  # before anything reads the body: a role that may not is not worth reading
+            await refused(scope, receive, send)
             return
         if user is not None and scope["method"] in UNSAFE and user.via == "session" and not is_public(path):
             presented = request.headers.get(CSRF_HEADER)
@@ -93,6 +116,18 @@ class AuthGate:
             request.scope.setdefault("state", {})["scorecard_newest"] = scorecard.newest(self.workspace.store)
         return user
 
+    async def _failed(self, request: Request, exc: OnpaceError, scope: Scope, receive: Receive, send: Send) -> None:
+        """The login could not be checked: the error's status (503 for the store) as JSON, or a page."""
+        path = scope["path"]
+        response: Response
+        if path.startswith("/api/") or path == "/api" or request.headers.get("authorization"):
+            response = JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        else:
+            response = error_page(request, str(exc), exc.status, fragment=bool(request.headers.get("hx-request")))
+        if exc.status == 503:
+            response.headers["Retry-After"] = "5"
+        await response(scope, receive, send)
+
     async def _refuse(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         response: Response
@@ -110,6 +145,196 @@ class AuthGate:
             else:
                 response = RedirectResponse(login, status_code=303)
         await response(scope, receive, send)
+
+
+ROUTE_RULE_KEY = "onpace.route_rule"  # the scope key BodyLimit leaves the matched route's rule under
+# no inline script or handler anywhere (HTMX runs with allowEval false); style attributes stay
+# (templates' bars, ECharts' SVG); no framing; forms and requests only to this site
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """What a route declares (``allowed(...)`` in api/deps.py and web/deps.py): who may call it, how big a body."""
+
+    path: str
+    methods: frozenset[str]
+    regex: re.Pattern[str]
+    declared: bool  # the route names its action (or that anyone may call it)
+    action: auth.Action | None  # None: no role is needed
+    bulk: bool  # takes values in bulk: up to max_upload_bytes
+
+
+def route_rules(routes: Sequence[BaseRoute], prefix: str = "") -> list[RouteRule]:
+    """The rule of every API route under ``routes``, in the order the router tries them."""
+    rules: list[RouteRule] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:  # FastAPI includes routers lazily: walk the included one under its prefix
+            context = getattr(route, "include_context", None)
+            rules += route_rules(included.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif isinstance(route, APIRoute):
+            marker = _declared(route.dependant)
+            rules.append(
+                RouteRule(
+                    path=prefix + route.path,
+                    methods=frozenset(route.methods or ()),
+                    regex=compile_path(prefix + route.path)[0],
+                    declared=marker is not None,
+                    action=marker.action if marker is not None else None,
+                    bulk=bool(getattr(marker, "bulk", False)),
+                )
+            )
+    return rules
+
+
+def _declared(dependant: Dependant) -> api_deps.Allowed | web_deps.Allowed | None:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, (api_deps.Allowed, web_deps.Allowed)):
+            return dependency.call
+        found = _declared(dependency)
+        if found is not None:
+            return found
+    return None
+
+
+class RouteRules:
+    """The rules of an app's routes (read on the first request, when every route is there)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._rules: list[RouteRule] | None = None
+
+    def match(self, scope: Scope) -> RouteRule | None:
+        if self._rules is None:
+            self._rules = route_rules(self.app.routes)
+        method, path, root = scope["method"], scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root + "/"):  # served under a prefix (uvicorn --root-path)
+            path = path[len(root) :]
+        return next((r for r in self._rules if method in r.methods and r.regex.match(path)), None)
+
+
+def _role_refusal(request: Request, rule: RouteRule | None, user: auth.CurrentUser | None) -> Response | None:
+    """The 403 for a user whose role may not do what the matched route declares (None: go on)."""
+    if rule is None or rule.action is None or user is None:
+        return None
+    try:
+        user.require(rule.action)
+    except PermissionDeniedError as exc:
+        if request.url.path.startswith("/api/") or request.headers.get("authorization"):
+            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        return error_page(request, str(exc), exc.status, fragment=bool(request.headers.get("hx-request")))
+    return None
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: the security headers on every answer; ``no-store`` on all but static files.
+
+    Pages and API answers carry secrets (CSRF tokens, a new API token, the settings): no cache keeps them.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith(PUBLIC_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(HTTPException):
+    """A request body over the limit: raised while it is received, answered 413 (a short message, no echo)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"the request body is larger than {limit} bytes")
+
+
+class BodyLimit:
+    """Pure ASGI middleware: refuse (413) a body over the route's limit before anything parses it.
+
+    By ``Content-Length`` before a byte is read, and by counting the chunks of a body sent without
+    one. The limit is ``max_body_bytes``, or ``max_upload_bytes`` for the routes declared ``bulk``.
+    It also leaves the matched route's rule in the scope for the gate's role check.
+    """
+
+    def __init__(self, app: ASGIApp, rules: RouteRules, settings: Settings) -> None:
+        self.app = app
+        self.rules = rules
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rule = self.rules.match(scope)
+        scope[ROUTE_RULE_KEY] = rule
+        limit = self.settings.max_upload_bytes if rule is not None and rule.bulk else self.settings.max_body_bytes
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await _too_large(limit)(scope, receive, send)
+
+
+def _too_large(limit: int) -> Response:
+    return JSONResponse(
+        {"detail": f"the request body is larger than {limit} bytes"}, status_code=413, headers={"Connection": "close"}
+    )
+
+
+MAX_PROBLEMS = 20
+MAX_MESSAGE = 300
+
+
+def _problem(error: Any) -> dict[str, Any]:
+    """One problem of a 422 without the rejected input (FastAPI's default answer repeats it verbatim)."""
+    loc = [part if isinstance(part, int) else str(part)[:MAX_MESSAGE] for part in error.get("loc", ())]
+    return {"type": str(error.get("type", ""))[:64], "loc": loc, "msg": str(error.get("msg", ""))[:MAX_MESSAGE]}
 
 
 async def _form_field(scope: Scope, receive: Receive, name: str) -> tuple[str | None, Receive]:
@@ -188,15 +413,19 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
             return error_page(request, str(exc), exc.status, fragment=bool(request.headers.get("hx-request")))
         return JSONResponse(body, status_code=exc.status)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """A 422 that names what is wrong and never repeats the input (it may be huge, or HTML)."""
+        problems = [_problem(error) for error in exc.errors()[:MAX_PROBLEMS]]
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": problems}, status_code=422)
+        message = "; ".join(f"{'.'.join(str(part) for part in p['loc'])}: {p['msg']}" for p in problems)
+        return error_page(request, message, 422, fragment=bool(request.headers.get("hx-request")))
+
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="onpace API",
-            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        # Swagger UI (vendored, so it works offline), started by a script file: the CSP allows no inline one
+        return HTMLResponse(render_fragment("api_docs.html", openapi_url="/api/openapi.json"))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -206,4 +435,6 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
     app.include_router(web_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(AuthGate, workspace=ws)
+    app.add_middleware(BodyLimit, rules=RouteRules(app), settings=settings)  # before the gate reads a form
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, refusals too
     return app

@@ -202,7 +202,7 @@ def test_metric_grain_and_segment_are_unique(store: Store) -> None:
 
 
 def test_100k_rows_are_written_and_read_quickly(store: Store, backend: Backend) -> None:
-    periods = days(date(1800, 1, 1), 100_000)
+    periods = days(date(1900, 1, 1), 100_000)
     with store.session() as s:
         series_id = get_or_create_series(s, "big", "day")
     started = time.perf_counter()

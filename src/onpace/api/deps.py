@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -41,11 +41,34 @@ ProjectDep = Annotated[Project, Depends(project)]
 StoreDep = Annotated[Store, Depends(store)]
 
 
-def allowed(action: Action) -> object:
-    """A dependency that refuses (403) a user whose role may not do ``action``; returns the user."""
+class Allowed:
+    """A route's declaration of what its caller must be allowed to do, and the dependency that checks it.
 
-    async def check(user: UserDep) -> CurrentUser:
-        user.require(action)
+    The server's gate finds this on the route a request matches and refuses (403) a role that may
+    not, before the request's body is read (FastAPI reads the body before dependencies run). As a
+    dependency it checks again and returns the user. ``action=None``: anyone may call the route
+    (logging in); ``bulk``: the route takes values in bulk, up to ``max_upload_bytes``.
+    """
+
+    def __init__(self, action: Action | None, *, bulk: bool = False) -> None:
+        self.action = action
+        self.bulk = bulk
+
+    async def __call__(self, request: Request) -> CurrentUser | None:
+        user: CurrentUser | None = getattr(request.state, "user", None)
+        if self.action is None:
+            return user
+        if user is None:
+            raise AuthenticationError("login required")
+        user.require(self.action)
         return user
 
-    return Depends(check)
+
+def allowed(action: Action, *, bulk: bool = False) -> Any:
+    """A dependency that refuses (403) a user whose role may not do ``action``; returns the user."""
+    return Depends(Allowed(action, bulk=bulk))
+
+
+def open_to_anyone() -> Any:
+    """The declaration of an unsafe route anyone may call (logging in): no role is checked."""
+    return Depends(Allowed(None))

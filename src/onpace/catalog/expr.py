@@ -13,6 +13,7 @@ import builtins
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -201,7 +202,7 @@ class ExpressionError(UserError):
         self.suggestion = suggestion
         where = f" at column {column}" if column else ""
         hint = f"; did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"{message}{where} in expression {text!r}{hint}")
+        super().__init__(f"{message}{where} in expression {shorten(text)!r}{hint}")
 
 
 def _unquote(token: str) -> str:
@@ -320,19 +321,37 @@ class _Bad(Exception):
         self.suggestion = suggestion
 
 
+#: The longest expression accepted, in characters (a definition's or a query's filter).
+MAX_LENGTH = 20_000
+#: The deepest nesting accepted: operands inside operators inside ... (``- - x`` is 3 deep).
+#: Compiling and running an expression recurses once or more per level, in onpace, ibis and
+#: the SQL generator; this keeps the deepest expression well within Python's recursion limit.
+MAX_DEPTH = 64
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=True)
+    # the tree is built while parsing (LALR with a transformer): no recursion, however deep the input
+    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=True, transformer=_ToTree())
 
 
 @lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
-    """Parse ``text`` into a tree; raise :class:`ExpressionError` if it is not valid."""
+    """Parse ``text`` into a tree; raise :class:`ExpressionError` if it is not valid.
+
+    Longer than :data:`MAX_LENGTH` or nested deeper than :data:`MAX_DEPTH` is not valid.
+    """
     if not text.strip():
         raise ExpressionError(str(text), "empty expression")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(text, f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
     try:
-        tree = _parser().parse(text)
-        node: Node = _ToTree().transform(tree)
+        node = cast(Node, _parser().parse(text))  # the transformer's tree, not lark's
+        levels = depth(node)
+        if levels > MAX_DEPTH:
+            raise _Bad(f"the expression is nested {levels} levels deep; at most {MAX_DEPTH} are accepted", None)
+    except RecursionError:  # pragma: no cover - parsing does not recurse; kept as a located error all the same
+        raise ExpressionError(text, f"the expression is nested too deeply (at most {MAX_DEPTH} levels)") from None
     except UnexpectedToken as exc:
         if exc.token.type == "$END":
             raise ExpressionError(text, "unexpected end of expression") from None
@@ -349,11 +368,86 @@ def parse(text: str) -> Node:
         raise ExpressionError(text, "unexpected end of expression") from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark errors
         raise ExpressionError(text, "syntax error", getattr(exc, "column", None)) from None
-    except Exception as exc:  # lark wraps transformer errors
+    except Exception as exc:  # lark may wrap transformer errors
         inner = getattr(exc, "orig_exc", exc)
         if isinstance(inner, _Bad):
             raise ExpressionError(text, inner.message, inner.column, inner.suggestion) from None
         raise
+    return node
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` as an error message quotes it: long input is cut (an error never echoes it all)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The operands of ``node``, in order."""
+    if isinstance(node, BinOp | Compare):
+        return (node.left, node.right)
+    if isinstance(node, Neg | Not | IsNull | Like):
+        return (node.operand,)
+    if isinstance(node, BoolOp):
+        return node.operands
+    if isinstance(node, InList):
+        return (node.operand, *node.values)
+    if isinstance(node, Between):
+        return (node.operand, node.low, node.high)
+    if isinstance(node, Func):
+        return node.args
+    if isinstance(node, Case):
+        parts = [part for when in node.whens for part in when]
+        return (*parts, node.default) if node.default is not None else tuple(parts)
+    return ()
+
+
+def depth(node: Node) -> int:
+    """How deeply ``node`` nests (1 for a name or a literal); computed without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(current))
+    return deepest
+
+
+#: Nodes whose value is never true or false: a number, a text, a date, arithmetic.
+_NEVER_CONDITIONS = (BinOp, Neg)
+#: Functions whose value is never true or false.
+_VALUE_FUNCTIONS = frozenset(FUNCTIONS) - {"coalesce", "nullif", "if", "greatest", "least"}
+CONDITION_EXAMPLE = "a condition such as region = 'EU' or amount > 100"
+
+
+def check_condition(node: Node, text: str) -> None:
+    """Refuse an expression that can never be a condition (true or false) as a filter.
+
+    ``region`` (a bare name) may be a boolean column and is checked by the engine, once its
+    type is known; ``1``, ``'EU'``, ``amount * 2`` or ``lower(name)`` never are.
+    """
+    what: str | None = None
+    if isinstance(node, Literal) and not isinstance(node.value, bool):
+        what = "null" if node.value is None else f"a {_kind(node.value)}"
+    elif isinstance(node, _NEVER_CONDITIONS):
+        what = "a calculation"
+    elif isinstance(node, Func) and node.name in _VALUE_FUNCTIONS:
+        what = f"the value of {node.name}()"
+    if what is not None:
+        raise ExpressionError(text, f"{what} is not a condition; expected {CONDITION_EXAMPLE}")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dt.date):
+        return "date"
+    return "number"
+
+
+def parse_condition(text: str) -> Node:
+    """Parse a filter: :func:`parse`, then :func:`check_condition`."""
+    node = parse(text)
+    check_condition(node, text)
     return node
 
 
@@ -381,43 +475,10 @@ def _describe(terminal: str) -> str:
 def names(node: Node) -> list[Name]:
     """Every name the expression refers to, in order of appearance."""
     found: list[Name] = []
-
-    def walk(n: Node | None) -> None:
-        if n is None:
-            return
-        if isinstance(n, Name):
-            found.append(n)
-        elif isinstance(n, BinOp):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, (Neg, Not)):
-            walk(n.operand)
-        elif isinstance(n, BoolOp):
-            for o in n.operands:
-                walk(o)
-        elif isinstance(n, Compare):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, IsNull):
-            walk(n.operand)
-        elif isinstance(n, InList):
-            walk(n.operand)
-            for v in n.values:
-                walk(v)
-        elif isinstance(n, Between):
-            walk(n.operand)
-            walk(n.low)
-            walk(n.high)
-        elif isinstance(n, Like):
-            walk(n.operand)
-        elif isinstance(n, Func):
-            for a in n.args:
-                walk(a)
-        elif isinstance(n, Case):
-            for c, v in n.whens:
-                walk(c)
-                walk(v)
-            walk(n.default)
-
-    walk(node)
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Name):
+            found.append(current)
+        stack.extend(reversed(children(current)))
     return found

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
-from onpace.catalog.models import Cadence, Direction, Identifier, Model, StatusBands
+from onpace.catalog.models import Cadence, Direction, Identifier, Model, NameText, SegmentValue, StatusBands
 
 RECURRING = ("month", "quarter", "year", "fiscal_quarter", "fiscal_year")
 _CHANGE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
@@ -87,7 +87,7 @@ class Target(Model):
     ] = None
     vs: Literal["same_period_last_year", "previous_period"] | None = None
     effective_from: dt.date | None = Field(default=None, alias="from")
-    segment: str | None = None
+    segment: SegmentValue | None = None
     note: str | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, json_schema_extra=_target_schema)
@@ -159,11 +159,11 @@ class Objective(Model):
     name: Identifier
     label: str | None = None
     description: str | None = None
-    owner: str | None = None
+    owner: NameText | None = None
     priority: int | None = Field(default=None, ge=1)
     timeframe: Timeframe | None = None
     parent: Identifier | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[NameText] = Field(default_factory=list)
 
 
 class Kpi(Model):
@@ -174,7 +174,7 @@ class Kpi(Model):
     segment: str | None = None
     segment_by: Identifier | None = None
     objective: Identifier | None = None
-    owner: str | None = None
+    owner: NameText | None = None
     priority: int = Field(default=3, ge=1)
     weight: float = Field(default=1.0, gt=0)
     timeframe: Timeframe | None = None
@@ -186,7 +186,7 @@ class Kpi(Model):
     phasing: Literal["linear", "seasonal"] | MilestonePhasing = "linear"
     status_bands: StatusBands | None = None
     drivers: list[Identifier] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[NameText] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _targets(self) -> Kpi:

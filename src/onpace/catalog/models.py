@@ -15,6 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
+# The longest text a definition may hold where the app later takes the same text back as a query
+# parameter (the scorecard's and the catalog's filters, a KPI page's segment): one limit for both,
+# so nothing accepted here is refused (422) when a page asks for it.
+MAX_NAME_TEXT = 128  # owners, departments, tags
+MAX_SEGMENT = 500  # a segment value (of segment_by; a target's segment)
+NameText = Annotated[str, Field(max_length=MAX_NAME_TEXT)]
+SegmentValue = Annotated[str, Field(max_length=MAX_SEGMENT)]
 
 
 class Grain(StrEnum):
@@ -242,11 +249,11 @@ class MetricBase(Model):
     unit: str | None = None
     format: Format = Field(default_factory=Format)
     direction: Direction = Direction.higher
-    owner: str | None = None
-    department: str | None = None
+    owner: NameText | None = None
+    department: NameText | None = None
     cadence: Cadence | None = None
     default_grain: Grain | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[NameText] = Field(default_factory=list)
 
 
 class SimpleMetric(MetricBase):

@@ -18,6 +18,27 @@ _LABEL = re.compile(r"^(?P<fy>FY)?(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<
 
 FORMS = "YYYY, YYYY-QN, YYYY-MM, FYYYYY or FYYYYY-QN (e.g. 2025, 2025-Q3, 2025-07, FY2026, FY2026-Q1)"
 
+#: The dates onpace works with, the same for every value, period and backend: far enough from
+#: Python's ``date.min``/``date.max`` that every period, shift and look-back of the calendar
+#: (years, fiscal years, three seasonal years back, forecasts ahead) stays a valid date.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+DATE_RANGE = f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+
+
+def in_range(day: dt.date) -> bool:
+    """Whether ``day`` is within the dates onpace supports (:data:`FIRST_DATE` to :data:`LAST_DATE`)."""
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def out_of_range(day: dt.date) -> str | None:
+    """Why ``day`` cannot be used (a message naming the supported range), or None when it can."""
+    if in_range(day):
+        return None
+    return (
+        f"{day.isoformat()} is outside the dates onpace supports ({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})"
+    )
+
 
 def fiscal_year_start(year: int, cal: Calendar) -> dt.date:
     """First day of the fiscal year named ``year``."""
@@ -32,6 +53,17 @@ def parse_period(text: str, cal: Calendar) -> tuple[dt.date, Grain]:
     match = _LABEL.match(text.strip())
     if not match or (match["month"] and not 1 <= int(match["month"]) <= 12) or (match["fy"] and match["month"]):
         raise ValueError(f"invalid period {text!r}; expected {FORMS}")
+    try:
+        start, grain = _named(match, cal)
+        inside = in_range(start) and in_range(period_end(start, grain))
+    except ValueError:  # year 0
+        inside = False
+    if not inside:
+        raise ValueError(f"invalid period {text!r}: it is outside the dates onpace supports; expected {DATE_RANGE}")
+    return start, grain
+
+
+def _named(match: re.Match[str], cal: Calendar) -> tuple[dt.date, Grain]:
     year = int(match["year"])
     if match["fy"]:
         start = fiscal_year_start(year, cal)

@@ -10,7 +10,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,9 +280,20 @@ def _validate(model: type[BaseModel], data: Any, file: str, positions: dict[Path
     return obj, []
 
 
-def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *, check: bool = True) -> Project:
-    """Load and check the project in ``root``; raise DefinitionError listing every problem."""
+def load_project(
+    root: str | Path = ".",
+    env: Mapping[str, str] | None = None,
+    *,
+    check: bool = True,
+    overlay: Mapping[Path, str] | None = None,
+) -> Project:
+    """Load and check the project in ``root``; raise DefinitionError listing every problem.
+
+    ``overlay``: model files (absolute paths) read as these texts instead of what is on disk, new
+    ones included: how a change is checked before its files are written (:mod:`onpace.catalog.edit`).
+    """
     root = Path(root).resolve()
+    overlay = {Path(path).resolve(): text for path, text in (overlay or {}).items()}
     env = dict(os.environ) if env is None else dict(env)
     cfg_path = root / PROJECT_FILE
     if not cfg_path.exists():
@@ -301,9 +312,9 @@ def load_project(root: str | Path = ".", env: Mapping[str, str] | None = None, *
     _attach(config, PROJECT_FILE, ())
     project = Project(root=root, config=config, positions={PROJECT_FILE: positions}, env=env)
 
-    for file in _model_files(root, config, issues):
+    for file in _model_files(root, config, issues, extra=overlay):
         display = file.relative_to(root).as_posix()
-        data, positions, found = load_yaml(file, display)
+        data, positions, found = load_yaml(file, display, overlay.get(file))
         issues += found
         if found:
             continue
@@ -347,8 +358,10 @@ def _collect(project: Project, kind: str, items: list[Any], into: dict[str, Any]
             into[item.name] = item
 
 
-def _model_files(root: Path, config: m.ProjectConfig, issues: list[Issue]) -> list[Path]:
+def _model_files(root: Path, config: m.ProjectConfig, issues: list[Issue], extra: Iterable[Path] = ()) -> list[Path]:
+    """The model files, in order; ``extra`` (absolute paths): files about to be written, counted as if they were."""
     files: list[Path] = []
+    extra = list(extra)
     for i, entry in enumerate(config.models):
         path = (root / entry).resolve()
         if root not in path.parents and path != root:
@@ -356,9 +369,15 @@ def _model_files(root: Path, config: m.ProjectConfig, issues: list[Issue]) -> li
                 Issue(f"models path {entry!r} is outside the project", file=PROJECT_FILE, path=f"models[{i}]")
             )
             continue
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file())
-        elif path.is_file():
+        new = {p for p in extra if path in p.parents and p.suffix in {".yml", ".yaml"}}
+        if path.is_dir() or (new and not path.exists()):
+            found = (
+                {p for p in path.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file()}
+                if path.is_dir()
+                else set()
+            )
+            files += sorted(found | new)
+        elif path.is_file() or path in extra:
             files.append(path)
         elif entry != "models":
             issues.append(Issue(f"models path {entry!r} does not exist", file=PROJECT_FILE, path=f"models[{i}]"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from onpace.catalog import models as m
-from onpace.catalog.expr import ExpressionError, Name, names, parse
+from onpace.catalog.expr import ExpressionError, Name, names, parse, parse_condition
 from onpace.catalog.project import MetricDef, Project, interpolate
 from onpace.catalog.validate_goals import check_goals
 from onpace.errors import Issue, did_you_mean
@@ -32,7 +32,8 @@ def check_expression(project: Project, obj: m.Model, field: str, text: str | Non
     if text is None:
         return []
     try:
-        parse(text)
+        # a filter must be a condition: `filter: 1` or `filter: amount * 2` is refused here, located
+        parse_condition(text) if field == "filter" else parse(text)
     except ExpressionError as exc:
         where = f" at column {exc.column}" if exc.column else ""
         reason, _, expected = exc.reason.partition("; expected ")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
-from onpace.catalog.expr import ExpressionError, names, parse
+from onpace.catalog.expr import ExpressionError, names, parse_condition
 from onpace.catalog.periods import parse_period, period_end
 from onpace.catalog.project import Project
 from onpace.errors import Issue, did_you_mean
@@ -171,7 +171,7 @@ def _check_segment(project: Project, kpi: g.Kpi) -> list[Issue]:
     dims = _dimension_names(project)
     if kpi.segment is not None:
         try:
-            tree = parse(kpi.segment)
+            tree = parse_condition(kpi.segment)
         except ExpressionError as exc:
             reason, _, expected = exc.reason.partition("; expected ")
             where = f" at column {exc.column}" if exc.column else ""

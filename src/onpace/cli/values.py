@@ -57,6 +57,8 @@ def import_(
     console.print(
         f"[green]Imported[/green] {_values(result.rows)} for {listed}; KPIs evaluated again ({result.evaluated})"
     )
+    for kpi, reason in result.kpi_errors.items():  # the values are in; these KPIs could not be evaluated
+        err.print(f"  warning: {kpi}: {reason}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _values(count: int) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from onpace.cli.common import ProjectOpt, console, err, user_errors
 
 if TYPE_CHECKING:
+    from onpace.config import Settings
     from onpace.store.db import Store
 
 user_app = typer.Typer(help="User accounts of the web app and the API.", no_args_is_help=True)
@@ -20,7 +21,10 @@ user_app = typer.Typer(help="User accounts of the web app and the API.", no_args
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Worker processes (they, and `onpace refresh`, read a DuckDB source at once)."),
+    ] = 1,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Start the web app and the REST API (OpenAPI at /api/docs)."""
@@ -28,15 +32,59 @@ def serve(
 
     with user_errors():
         loaded = load_project(project)  # a broken project fails here, with every problem listed
+        _check_store(loaded.root)
     _serve(loaded.root, loaded.config.name, host, port, workers)
+
+
+def _check_store(root: Path) -> None:
+    """Refuse to serve (a message, exit status 1) a store that cannot be written, or one unfit for production."""
+    from onpace.config import Settings
+    from onpace.errors import UserError
+    from onpace.examples import demo as demo_project
+    from onpace.services import auth
+    from onpace.store import users
+    from onpace.store.db import Store
+
+    settings = Settings()
+    store = Store.for_project(root, settings).ensure_current()
+    try:
+        users.check_writable(store)
+        if settings.environment == "production":
+            problems = auth.production_problems(store)
+            if (root / demo_project.MARKER).exists():
+                problems.append(f"{root} is a folder made by 'onpace demo' (it holds {demo_project.MARKER})")
+            if problems:
+                raise UserError(
+                    "refusing to serve in production (ONPACE_ENVIRONMENT=production): " + "; ".join(problems)
+                )
+    finally:
+        store.close()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn treats forwarded headers: believed only from ``ONPACE_TRUSTED_PROXIES``, else ignored."""
+    proxies = (settings.trusted_proxies or "").strip()
+    if not proxies:  # uvicorn's default would believe any X-Forwarded-For sent from 127.0.0.1
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
 
 def _serve(root: Path, name: str, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    from onpace.config import Settings
+
     os.environ["ONPACE_PROJECT"] = str(root)
     console.print(f"onpace serves [bold]{name}[/bold] on http://{host}:{port} (API docs: /api/docs)")
-    uvicorn.run("onpace.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "onpace.server:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        **uvicorn_options(Settings()),
+    )
 
 
 def demo(
@@ -81,8 +129,6 @@ def add(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Add a user; the password is asked for (or read from stdin), never passed as an argument."""
-    import sys
-
     from onpace.services import auth
     from onpace.services.refresh import actor
     from onpace.store import users
@@ -99,13 +145,7 @@ def add(
             console.print(f"user '{name}' exists already")
             return
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"password for {name}: ")
-        if getpass.getpass("again: ") != password:
-            err.print("[red]the passwords differ[/red]")
-            raise typer.Exit(1)
+    password = _read_password(name, password_stdin)
     with user_errors():
         store = _store(project)
         try:
@@ -133,6 +173,64 @@ def list_users(project: ProjectOpt = Path(".")) -> None:
         finally:
             store.close()
     console.print(table)
+
+
+def _read_password(name: str, from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"password for {name}: ")
+    if getpass.getpass("again: ") != password:
+        err.print("[red]the passwords differ[/red]")
+        raise typer.Exit(1)
+    return password
+
+
+def _update(project: Path, name: str, **change: Any) -> None:
+    from onpace.services import auth
+    from onpace.services.refresh import actor
+
+    with user_errors():
+        store = _store(project)
+        try:
+            auth.update_user(store, name, actor=actor(), **change)
+        finally:
+            store.close()
+
+
+@user_app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Disable a user: their browser sessions end and their API tokens are revoked (the last admin stays)."""
+    _update(project, name, disabled=True)
+    console.print(f"[green]disabled[/green] user '{name}' (sessions ended, API tokens revoked)")
+
+
+@user_app.command("enable")
+def enable(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Enable a disabled user again (their old API tokens stay revoked)."""
+    _update(project, name, disabled=False)
+    console.print(f"[green]enabled[/green] user '{name}'")
+
+
+@user_app.command("password")
+def password(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from standard input (for scripts).")
+    ] = False,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Set a new password: the user's browser sessions end and their API tokens are revoked."""
+    new = _read_password(name, password_stdin)
+    _update(project, name, password=new)
+    console.print(f"[green]changed[/green] the password of '{name}' (sessions ended, API tokens revoked)")
 
 
 def _store(project: Path) -> Store:

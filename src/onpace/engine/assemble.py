@@ -264,7 +264,7 @@ class Assembler:
         table = scan.table()
         table = table.mutate(**{TIME: as_date(table[dim_col(time)])})
         if self.query.where:
-            table = table.filter(scan.compile(table, self.query.where, dimensions_first=True))
+            table = table.filter(scan.compile(table, self.query.where, dimensions_first=True, condition="where"))
         return scan, table
 
     def _period(self, table: Any) -> Any:
@@ -297,7 +297,7 @@ class Assembler:
     def _condition(self, scan: Scan, table: Any, filters: tuple[str, ...]) -> Any:
         cond = None
         for text in filters:
-            part = scan.compile(table, text)
+            part = scan.compile(table, text, condition="filter")
             cond = part if cond is None else cond & part
         return cond
 
@@ -504,7 +504,7 @@ class Assembler:
         def resolve(name: Name) -> Any:
             return table[names[refs[name.text]]]
 
-        return compile_expr(parse(node.expr), resolve).cast("float64")
+        return compile_expr(parse(node.expr), resolve, node.expr).cast("float64")
 
     def _offset(self, table: Any, batch: list[p.Offset], names: dict[p.Node, str]) -> Any:
         """Values of earlier periods (same shift for the whole batch), by a self-join on the prior period."""

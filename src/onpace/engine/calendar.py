@@ -8,13 +8,17 @@ period). Property tests keep the two in agreement.
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections.abc import Iterator
 from typing import Any
 
 import ibis
 
 from onpace.catalog.models import WEEKDAYS, Calendar, Grain
+from onpace.catalog.periods import DATE_RANGE
+from onpace.errors import UserError
 
+_RANGE_HINT = f"onpace works with {DATE_RANGE}"
 _MONTHS = {Grain.month: 1, Grain.quarter: 3, Grain.year: 12, Grain.fiscal_quarter: 3, Grain.fiscal_year: 12}
 
 
@@ -22,13 +26,17 @@ def _add_months(d: dt.date, months: int) -> dt.date:
     total = d.year * 12 + (d.month - 1) + months
     year, month = divmod(total, 12)
     month += 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise UserError(f"{d.isoformat()} moved by {months} months is not a date; {_RANGE_HINT}")
     # clamp the day to the end of the month (Jan 31 + 1 month = Feb 28/29)
-    for day in (d.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(d.day, day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return dt.date(year, month, min(d.day, monthrange(year, month)[1]))
+
+
+def _add_days(d: dt.date, days: int) -> dt.date:
+    try:
+        return d + dt.timedelta(days=days)
+    except OverflowError:
+        raise UserError(f"{d.isoformat()} moved by {days} days is not a date; {_RANGE_HINT}") from None
 
 
 def fiscal_shift(cal: Calendar) -> int:
@@ -42,7 +50,7 @@ def period_start(d: dt.date, grain: Grain, cal: Calendar) -> dt.date:
         return d
     if grain == Grain.week:
         start = WEEKDAYS.index(cal.week_start)
-        return d - dt.timedelta(days=(d.weekday() - start) % 7)
+        return _add_days(d, -((d.weekday() - start) % 7))
     if grain == Grain.month:
         return d.replace(day=1)
     if grain == Grain.quarter:
@@ -58,24 +66,24 @@ def period_start(d: dt.date, grain: Grain, cal: Calendar) -> dt.date:
 def shift_period(p: dt.date, n: int, grain: Grain) -> dt.date:
     """The start of the period ``n`` periods after the one starting on ``p`` (n may be negative)."""
     if grain == Grain.day:
-        return p + dt.timedelta(days=n)
+        return _add_days(p, n)
     if grain == Grain.week:
-        return p + dt.timedelta(days=7 * n)
+        return _add_days(p, 7 * n)
     return _add_months(p, _MONTHS[grain] * n)
 
 
 def shift_date(d: dt.date, n: int, unit: str) -> dt.date:
     """``d`` moved by ``n`` calendar units (day, week, month, quarter, year)."""
     if unit == "day":
-        return d + dt.timedelta(days=n)
+        return _add_days(d, n)
     if unit == "week":
-        return d + dt.timedelta(days=7 * n)
+        return _add_days(d, 7 * n)
     return _add_months(d, {"month": 1, "quarter": 3, "year": 12}[unit] * n)
 
 
 def period_end(p: dt.date, grain: Grain) -> dt.date:
     """Last day of the period starting on ``p``."""
-    return shift_period(p, 1, grain) - dt.timedelta(days=1)
+    return _add_days(shift_period(p, 1, grain), -1)
 
 
 def periods(first: dt.date, last: dt.date, grain: Grain, cal: Calendar) -> Iterator[dt.date]:

@@ -9,20 +9,101 @@ each backend: user text is never pasted into a query.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+from ibis.common.annotations import ValidationError
+from ibis.common.exceptions import IbisError
 
 from onpace.catalog import expr as ast
-from onpace.errors import QueryError
+from onpace.errors import OnpaceError, QueryError
 
 Resolver = Callable[[ast.Name], Any]
 
 
-def compile_expr(node: ast.Node, resolve: Resolver) -> Any:
-    return _Compiler(resolve).visit(node)
+def compile_expr(node: ast.Node, resolve: Resolver, text: str | None = None) -> Any:
+    """The ibis expression of ``node``; a type error (``lower(amount)``, ``region - 1``) is a QueryError.
+
+    ``text``: the expression as written, named in the error.
+    """
+    try:
+        return _Compiler(resolve).visit(node)
+    except _NodeError as exc:
+        where = f" in expression {ast.shorten(text)!r}" if text is not None else ""
+        raise QueryError(f"{exc}{where}") from None
+    except RecursionError:
+        where = f" {ast.shorten(text)!r}" if text is not None else ""
+        raise QueryError(f"the expression{where} is nested too deeply to compile") from None
+
+
+def compile_condition(node: ast.Node, resolve: Resolver, text: str, what: str = "filter") -> Any:
+    """Like :func:`compile_expr`, for a filter: its value must be true or false (a boolean).
+
+    ``what`` names it in the error ("filter", "where").
+    """
+    ast.check_condition(node, text)
+    value = compile_expr(node, resolve, text)
+    dtype = value.type() if isinstance(value, ir.Value) else None
+    if dtype is None or not dtype.is_boolean():
+        raise QueryError(
+            f"{what} {ast.shorten(text)!r} is {_type_name(dtype)}, not a condition; expected {ast.CONDITION_EXAMPLE}"
+        )
+    return value
+
+
+class _NodeError(Exception):
+    """A node the backend types refuse; its message says which operation and why."""
+
+
+_OPERATIONS: dict[type, str] = {
+    ast.BinOp: "operator",
+    ast.Compare: "comparison",
+    ast.Neg: "unary '-'",
+    ast.Not: "'not'",
+    ast.BoolOp: "",
+    ast.IsNull: "'is null'",
+    ast.InList: "'in'",
+    ast.Between: "'between'",
+    ast.Like: "'like'",
+    ast.Case: "'case'",
+}
+
+
+def _operation(node: ast.Node) -> str:
+    if isinstance(node, ast.Func):
+        return f"function {node.name}()"
+    if isinstance(node, (ast.BinOp, ast.Compare)):
+        return f"{_OPERATIONS[type(node)]} '{node.op}'"
+    if isinstance(node, ast.BoolOp):
+        return f"'{node.op}'"
+    return _OPERATIONS.get(type(node), "expression")
+
+
+def _type_name(dtype: Any) -> str:
+    if dtype is None:
+        return "not a value"
+    return f"of type {dtype}"
+
+
+_NOT_COMPARABLE = re.compile(r"Arguments .*?:(\w+) and .*?:(\w+) are not comparable")
+_IBIS_CLASS = re.compile(r"'?\b([A-Z][a-z]+)(?:Column|Scalar|Value)\b'?")
+
+
+def _reason(exc: Exception) -> str:
+    """Why ibis refused an operation, in words (never a dump of its expression tree)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, AttributeError):
+        found = _IBIS_CLASS.search(text)
+        return f"it does not apply to {found.group(1).lower() + ' values' if found else 'these values'}"
+    compared = _NOT_COMPARABLE.search(text)
+    if compared:
+        return f"a value of type {compared.group(1)} cannot be compared with one of type {compared.group(2)}"
+    if "<ibis." in text or ":=" in text or "__" in text or len(text) > 200 or not text:
+        return "it does not accept the types of its operands"
+    return _IBIS_CLASS.sub(lambda m: m.group(1).lower(), text)
 
 
 class _Compiler:
@@ -31,7 +112,13 @@ class _Compiler:
 
     def visit(self, node: ast.Node) -> Any:
         method = getattr(self, "_" + type(node).__name__.lower())
-        return method(node)
+        try:
+            return method(node)
+        except (_NodeError, OnpaceError, RecursionError):
+            raise
+        except (IbisError, ValidationError, TypeError, AttributeError, ValueError) as exc:
+            # a type the operation does not take (ibis checks them while building)
+            raise _NodeError(f"{_operation(node)}: {_reason(exc)}") from None
 
     def _name(self, node: ast.Name) -> Any:
         return self.resolve(node)

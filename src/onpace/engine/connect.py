@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 import ibis
 
 from onpace.errors import BackendError, MissingDependencyError, UserError
 
 _EXTRAS = {"postgres": "postgres", "mysql": "mysql", "pyspark": "spark"}
+log = logging.getLogger(__name__)
+
+# onpace only reads its sources, so it opens them read-only: a DuckDB file with read_only=True (many
+# processes may then read it at once: the web app's workers and a refresh), PostgreSQL and MySQL
+# sessions whose transactions are read-only unless onpace itself asks otherwise (see _ReadOnlySession).
+LOCK_WAIT_SECONDS = 1.0
+"""How long opening a DuckDB file that another program writes to is retried before giving up."""
+_DUCKDB_MEMORY = ("", "//", "///", "///:memory:", ":memory:")
+_PG_READ_ONLY = "-c default_transaction_read_only=on"
+_LOCK_HOLDER = re.compile(r"\s*Conflicting lock is held in .*?\(PID \d+\)\.?", re.IGNORECASE)
+
+
+class SourceBusyError(BackendError):
+    """A source cannot be opened now because another program holds it (a DuckDB file being written to).
+
+    Worth retrying: it answers 503 (Service Unavailable), not 502.
+    """
+
+    status = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.hint = "another program is writing to the source's DuckDB file; try again in a moment"
 
 
 def dialect_of(url: str) -> str:
@@ -26,22 +54,30 @@ def dialect_of(url: str) -> str:
     }.get(scheme, scheme)
 
 
-def connect(url: str, root: Path) -> Any:
-    """An ibis backend for ``url``; relative DuckDB paths are relative to the project ``root``."""
+def is_duckdb_file(url: str) -> bool:
+    """Whether ``url`` names a DuckDB file (which other processes may need), not an in-memory database."""
+    return dialect_of(url) == "duckdb" and url.split(":", 1)[1] not in _DUCKDB_MEMORY
+
+
+def connect(url: str, root: Path, *, lock_wait: float = LOCK_WAIT_SECONDS) -> Any:
+    """An ibis backend for ``url``, read-only; relative DuckDB paths are relative to the project ``root``.
+
+    ``lock_wait``: how long to retry a DuckDB file another program writes to (then SourceBusyError).
+    """
     dialect = dialect_of(url)
     try:
         if dialect == "duckdb":
-            return _duckdb(url, root)
+            return _duckdb(url, root, lock_wait)
         if dialect == "postgres":
             _require("ibis.backends.postgres", "postgres")
-            return ibis.connect("postgres://" + url.split("://", 1)[1])
+            return _postgres(url)
         if dialect == "mysql":
             _require("ibis.backends.mysql", "mysql")
             return _mysql(url)
         if dialect == "pyspark":
             _require("pyspark", "spark")
             return _spark(url)
-    except (UserError, MissingDependencyError):
+    except (UserError, MissingDependencyError, BackendError):
         raise
     except Exception as exc:
         raise BackendError(f"cannot connect to {redact(url)}: {exc}") from exc
@@ -67,30 +103,175 @@ def _require(module: str, extra: str) -> None:
         ) from exc
 
 
-def _duckdb(url: str, root: Path) -> Any:
+def duckdb_path(url: str, root: Path) -> Path | None:
+    """The file of a DuckDB source URL (None for an in-memory database).
+
+    ``duckdb:///relative/file.duckdb`` is relative to the project ``root``,
+    ``duckdb:////absolute/file.duckdb`` absolute.
+    """
     rest = url.split(":", 1)[1]
-    if rest in ("", "//", "///", "///:memory:", ":memory:"):
-        return ibis.duckdb.connect()
-    # duckdb:///relative/file.duckdb (to the project) or duckdb:////absolute/file.duckdb
+    if rest in _DUCKDB_MEMORY:
+        return None
     path = Path(rest[3:] if rest.startswith("///") else rest.lstrip("/"))
-    if not path.is_absolute():
-        path = root / path
+    return path if path.is_absolute() else root / path
+
+
+def file_signature(path: Path) -> tuple[int, ...]:
+    """What changes when a DuckDB file (or its write-ahead log) is written to: times and sizes."""
+    out: list[int] = []
+    for each in (path, path.with_name(path.name + ".wal")):
+        try:
+            stat = each.stat()
+            out += [stat.st_mtime_ns, stat.st_size, stat.st_ino]
+        except OSError:
+            out += [-1, -1, -1]
+    return tuple(out)
+
+
+def _duckdb(url: str, root: Path, lock_wait: float) -> Any:
+    path = duckdb_path(url, root)
+    if path is None:
+        return ibis.duckdb.connect()
+    shown = _shown(path, root)  # messages reach API clients: never the server's absolute paths
     if not path.exists():
-        raise UserError(f"DuckDB file {path} does not exist (source URL {url!r})")
-    # onpace sorts every result itself, so DuckDB need not keep rows in insertion order,
-    # which lets its aggregations and joins stream with less memory.
-    return ibis.duckdb.connect(str(path), preserve_insertion_order=False)
+        raise UserError(f"DuckDB file '{shown}' does not exist (check the source's URL in onpace.yml)")
+    import duckdb
+
+    deadline = time.monotonic() + lock_wait
+    pause = 0.05
+    while True:
+        try:
+            # read_only: many processes may read the file at once (a writer still excludes everyone).
+            # onpace sorts every result itself, so DuckDB need not keep rows in insertion order,
+            # which lets its aggregations and joins stream with less memory.
+            return ibis.duckdb.connect(str(path), read_only=True, preserve_insertion_order=False)
+        except duckdb.Error as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if "could not set lock" not in detail.lower():
+                raise BackendError(f"cannot open DuckDB file '{shown}': {_scrub(detail, path, shown)}") from exc
+            if time.monotonic() + pause > deadline:
+                log.warning("DuckDB file %s is locked by another process: %s", path, detail)
+                raise SourceBusyError(
+                    f"DuckDB file '{shown}' is locked by another program that writes to it; try again in a moment"
+                ) from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.4)
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``path`` as a message may show it: relative to the project, else only its name."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _scrub(text: str, path: Path, shown: str) -> str:
+    """A driver's message without the file's absolute path or the process holding its lock."""
+    text = _LOCK_HOLDER.sub("", text)
+    for full in {str(path), str(path.resolve()), str(path.absolute())}:
+        text = text.replace(full, shown)
+    return text
+
+
+def _postgres(url: str) -> Any:
+    """A PostgreSQL session whose transactions are read-only by default."""
+    from ibis.backends.postgres import Backend
+
+    class ReadOnlyPostgres(_ReadOnlySession, Backend):
+        _read_write = "SET default_transaction_read_only = off"
+        _read_only = "SET default_transaction_read_only = on"
+
+        def _get_schema_using_query(self, query: str) -> Any:
+            # the columns of a dataset's SQL, from a temporary view of it (a view cannot hold a
+            # data-modifying statement, so its SQL still cannot write). ibis 12's own version
+            # drops the view with "DROP VIEW IF EXISTS" and no name (a syntax error).
+            import uuid
+
+            name = f"onpace_schema_{uuid.uuid4().hex}"
+            with self._writable():
+                with self.con.cursor() as cursor, self.con.transaction():
+                    cursor.execute(f'CREATE TEMPORARY VIEW "{name}" AS {query}')
+                try:
+                    return self.get_schema(name)
+                finally:
+                    with self.con.cursor() as cursor, self.con.transaction():
+                        cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+    parsed = urlparse("postgres://" + url.split("://", 1)[1])
+    extra = dict(parse_qsl(parsed.query))
+    options = " ".join(o for o in (extra.get("options"), _PG_READ_ONLY) if o)
+    return ReadOnlyPostgres()._from_url(parsed._replace(query=""), **{**extra, "options": options})
 
 
 def _mysql(url: str) -> Any:
+    """A MySQL/MariaDB session whose transactions are read-only by default."""
+    from ibis.backends.mysql import Backend
+
+    class ReadOnlyMySQL(_ReadOnlySession, Backend):
+        _read_write = "SET SESSION TRANSACTION READ WRITE"
+        _read_only = "SET SESSION TRANSACTION READ ONLY"
+
     parsed = urlparse(url)
-    return ibis.mysql.connect(
+    backend = ReadOnlyMySQL().connect(
         host=parsed.hostname or "localhost",
         port=parsed.port or 3306,
         user=unquote(parsed.username or "root"),
         password=unquote(parsed.password or ""),
         database=(parsed.path or "/").lstrip("/") or None,
     )
+    with backend.con.cursor() as cursor:
+        cursor.execute(ReadOnlyMySQL._read_only)
+    return backend
+
+
+class _ReadOnlySession:
+    """An ibis SQL backend whose session only reads, except for ibis's own temporary tables.
+
+    To run a query ibis first creates temporary tables (the periods and days onpace joins to).
+    A read-only transaction may not (PostgreSQL refuses every CREATE and DROP, MariaDB every
+    write), so that one step runs with the session's default switched to read-write and back;
+    the statements that carry a definition's SQL run read-only, and a write in them fails.
+    Temporary tables ibis no longer needs are dropped in the next such step (ibis drops them
+    when they are garbage-collected, at any moment and from any thread, which a read-only
+    session refuses).
+    """
+
+    _read_write: str
+    _read_only: str
+    con: Any
+    dialect: Any
+    compiler: Any
+
+    @contextlib.contextmanager
+    def _writable(self) -> Iterator[None]:
+        with self.con.cursor() as cursor:
+            cursor.execute(self._read_write)
+        try:
+            yield
+        finally:
+            with self.con.cursor() as cursor:
+                cursor.execute(self._read_only)
+
+    def _register_in_memory_table(self, op: Any) -> None:
+        with self._writable():
+            self._drop_unused()
+            super()._register_in_memory_table(op)  # type: ignore[misc]
+
+    def _make_memtable_finalizer(self, name: str) -> Any:
+        unused = self.__dict__.setdefault("_unused_memtables", [])
+        return lambda: unused.append(name)
+
+    def _drop_unused(self) -> None:
+        import sqlglot as sg
+        import sqlglot.expressions as sge
+
+        unused: list[str] = self.__dict__.setdefault("_unused_memtables", [])
+        while unused:
+            name = unused.pop()
+            drop = sge.Drop(kind="TABLE", this=sg.table(name, quoted=self.compiler.quoted), exists=True)
+            with self.con.cursor() as cursor:
+                cursor.execute(drop.sql(self.dialect))
 
 
 def _spark(url: str) -> Any:

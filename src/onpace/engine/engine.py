@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from typing import Any
 
 import ibis
@@ -12,12 +13,24 @@ import pyarrow as pa
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.engine.assemble import Assembler, Built
-from onpace.engine.connect import connect, dialect_of
+from onpace.engine.connect import (
+    LOCK_WAIT_SECONDS,
+    SourceBusyError,
+    connect,
+    dialect_of,
+    duckdb_path,
+    file_signature,
+    is_duckdb_file,
+)
 from onpace.engine.joins import JoinGraph
 from onpace.engine.plan import Cumulative, Leaf, Semi, walk
 from onpace.engine.query import Query
 from onpace.engine.scan import _own_expr, as_date
 from onpace.errors import BackendError, OnpaceError, QueryError, UserError
+
+BUSY_SECONDS = 5.0
+"""After a source was found busy (another program writes to its DuckDB file), how long the engine
+tries it only once per query instead of waiting for the lock again."""
 
 
 class Engine:
@@ -34,14 +47,27 @@ class Engine:
         self._owned: set[str] = set()  # sources this engine connected itself (and so closes)
         self._tables: dict[str, Any] = {}
         self._bounds: dict[str, tuple[dt.date | None, dt.date | None]] = {}
+        self._released: dict[str, tuple[int, ...]] = {}  # DuckDB files closed by release(), as they were then
+        self._busy_until: dict[str, float] = {}  # sources found busy (another program writes to them)
 
     # -- connections ----------------------------------------------------------
     def backend(self, source: str) -> Any:
         if source not in self._backends:
             if source not in self.project.sources:
                 raise UserError(f"unknown source '{source}'")
-            self._backends[source] = connect(self.project.source_url(source), self.project.root)
+            # found busy a moment ago: try once, without waiting for the lock again (a refresh has many series)
+            recent = time.monotonic() < self._busy_until.get(source, 0.0)
+            url = self.project.source_url(source)
+            try:
+                self._backends[source] = connect(url, self.project.root, lock_wait=0.0 if recent else LOCK_WAIT_SECONDS)
+            except SourceBusyError:
+                if not recent:
+                    self._busy_until[source] = time.monotonic() + BUSY_SECONDS
+                raise
+            self._busy_until.pop(source, None)
             self._owned.add(source)
+            if source in self._released and self._released.pop(source) != self._signature(source):
+                self._forget(source)  # written to while closed: its tables and dates may have changed
         return self._backends[source]
 
     def dialect(self, source: str) -> str:
@@ -86,12 +112,46 @@ class Engine:
     def clear_cache(self) -> None:
         self._bounds.clear()
 
+    def release(self) -> None:
+        """Close the connections that hold a file other processes may need (DuckDB files).
+
+        DuckDB lets many processes read a file, or one write it: while onpace keeps a DuckDB file
+        open, the program that loads it cannot write. The next query opens it again; what the
+        engine learnt of the file (its tables' columns, the time bounds) is kept unless the file
+        changed in between.
+        """
+        for source in [s for s in self._owned if self._holds_file(s)]:
+            self._released[source] = self._signature(source)  # before closing: no one can write it yet
+            self._disconnect(source)
+            del self._backends[source]
+            self._owned.discard(source)
+
+    def _signature(self, source: str) -> tuple[int, ...]:
+        path = duckdb_path(self.project.source_url(source), self.project.root)
+        return file_signature(path) if path is not None else ()
+
+    def _forget(self, source: str) -> None:
+        for dataset, ds in self.project.datasets.items():
+            if self.project.source_of(ds) == source:
+                self._tables.pop(dataset, None)
+        self._bounds.clear()
+
+    def holds_files(self) -> bool:
+        """Whether :meth:`release` has something to close."""
+        return any(self._holds_file(source) for source in self._owned)
+
+    def _holds_file(self, source: str) -> bool:
+        return source in self._owned and is_duckdb_file(self.project.source_url(source))
+
+    def _disconnect(self, source: str) -> None:
+        disconnect = getattr(self._backends[source], "disconnect", None)
+        if disconnect is not None:
+            with contextlib.suppress(Exception):  # closing is best effort
+                disconnect()
+
     def close(self) -> None:
         for source in self._owned:
-            disconnect = getattr(self._backends[source], "disconnect", None)
-            if disconnect is not None:
-                with contextlib.suppress(Exception):  # closing is best effort
-                    disconnect()
+            self._disconnect(source)
         for source in self._owned:
             del self._backends[source]
         self._owned.clear()

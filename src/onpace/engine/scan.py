@@ -15,7 +15,7 @@ import ibis
 from onpace.catalog import models as m
 from onpace.catalog.expr import Name, Node, names, parse
 from onpace.catalog.project import Project
-from onpace.engine.compile_expr import compile_expr
+from onpace.engine.compile_expr import compile_condition, compile_expr
 from onpace.engine.joins import JoinGraph, Path
 from onpace.errors import QueryError, did_you_mean
 
@@ -69,14 +69,20 @@ class Scan:
             suggestion=did_you_mean(text, options),
         )
 
-    def compile(self, table: Any, text: str, *, dimensions_first: bool = False) -> Any:
-        """Compile ``text`` against the joined ``table``."""
+    def compile(self, table: Any, text: str, *, dimensions_first: bool = False, condition: str | None = None) -> Any:
+        """Compile ``text`` against the joined ``table``.
+
+        ``condition``: the expression is a filter, named so in errors ("where", "filter"); its
+        value must be true or false.
+        """
 
         def resolve(name: Name) -> Any:
             kind = self._classify(name, dimensions_first)
             return table[dim_col(name.text)] if kind == "dim" else table[name.text]
 
-        return compile_expr(parse(text), resolve)
+        if condition is not None:
+            return compile_condition(parse(text), resolve, text, condition)
+        return compile_expr(parse(text), resolve, text)
 
     # -- the joined table ---------------------------------------------------
     def table(self) -> Any:
@@ -140,7 +146,7 @@ def _own_expr(table: Any, ds: m.Dataset, text: str, what: str) -> Any:
         )
 
     node: Node = parse(text)
-    return compile_expr(node, resolve)
+    return compile_expr(node, resolve, text)
 
 
 def as_date(value: Any) -> Any:

@@ -40,8 +40,8 @@ MARKER = ".onpace-demo"
 MARKER_TEXT = "made by onpace demo"
 DATA_FILE = Path("data") / "demo.duckdb"
 # a login for the demo only: `onpace demo` prints it; no other command creates it
-DEMO_USER = "demo"
-DEMO_PASSWORD = "onpace-demo"
+DEMO_USER = auth.DEMO_USER  # refused in production: see auth.login and auth.production_problems
+DEMO_PASSWORD = auth.DEMO_PASSWORD
 ACTOR = "onpace demo"
 
 Progress = Callable[[str], None]

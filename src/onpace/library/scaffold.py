@@ -1,9 +1,9 @@
 """Write library entries into a project, and create a project from an industry's entries.
 
 ``add_entries`` writes ``<models>/library/<name>.yml`` for each entry, never over an
-existing file unless ``force``, then loads the whole project; when that fails, every
-file it wrote is taken back (a file it overwrote gets its old text again) and the
-:class:`~onpace.errors.DefinitionError` is raised, so no broken file stays behind.
+existing file unless ``force``, under the project's lock and only once the whole
+project loads with them (:mod:`onpace.catalog.edit`); when it does not, no file is
+written and the :class:`~onpace.errors.DefinitionError` is raised.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from onpace.catalog.edit import edit_project
 from onpace.catalog.project import PROJECT_FILE, Project, load_project
 from onpace.errors import DefinitionError, UserError, did_you_mean
+from onpace.fileio import replace_text
 from onpace.library.entries import Entry, Library, load_library
 from onpace.library.industries import Industry
 from onpace.library.render import render_yaml
@@ -63,36 +65,24 @@ def add_entries(
         raise UserError("name at least one library entry ('onpace library list' lists them)")
     entries = [library.get(name) for name in dict.fromkeys(names)]
     per_entry = split_mapping(library, entries, mapping or {})
-    project = load_project(project_dir)
-    folder = library_folder(project)
-    schema = project.root / "schema" / "onpace.schema.json"
-    schema_ref = Path(os.path.relpath(schema, folder)).as_posix() if schema.is_file() else None
-    texts = {folder / f"{e.name}.yml": render_yaml(library, e, per_entry[e.name], schema=schema_ref) for e in entries}
-    existing = [path for path in texts if path.exists()]
-    if existing and not force:
-        shown = ", ".join(_shown(project, p) for p in existing)
-        raise UserError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite")
-    before = {path: path.read_text(encoding="utf-8") if path.exists() else None for path in texts}
-    made_folder = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        for path, text in texts.items():
-            path.write_text(text, encoding="utf-8")
-        load_project(project.root)
-    except (DefinitionError, OSError):
-        _restore(before)
-        if made_folder and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
-    return list(texts)
+    written: list[Path] = []
 
+    def change(project: Project) -> dict[Path, str]:
+        folder = library_folder(project)
+        schema = project.root / "schema" / "onpace.schema.json"
+        schema_ref = Path(os.path.relpath(schema, folder)).as_posix() if schema.is_file() else None
+        texts = {
+            folder / f"{e.name}.yml": render_yaml(library, e, per_entry[e.name], schema=schema_ref) for e in entries
+        }
+        existing = [path for path in texts if path.exists()]
+        if existing and not force:
+            shown = ", ".join(_shown(project, p) for p in existing)
+            raise UserError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite")
+        written.extend(texts)
+        return texts
 
-def _restore(before: Mapping[Path, str | None]) -> None:
-    for path, text in before.items():
-        if text is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_text(text, encoding="utf-8")
+    edit_project(Path(project_dir), change)  # checked with the entries before any file is written
+    return written
 
 
 def _shown(project: Project, path: Path) -> str:
@@ -137,7 +127,7 @@ def create_from_template(directory: str | Path, industry: Industry | str, *, for
     text = PROJECT_TEMPLATE.format(
         industry=industry.value, label=industry.label, name=f"{industry.value}_demo", database=DEMO_DATABASE
     )
-    (directory / PROJECT_FILE).write_text(text, encoding="utf-8")
+    replace_text(directory / PROJECT_FILE, text)
     (directory / "models").mkdir(exist_ok=True)
     write_project_support(directory)
     generate(directory / DEMO_DATABASE)

@@ -7,22 +7,29 @@ change; commit it like any other definition). Objects defined in any other
 file are managed by hand: changing them here is refused with ``ConflictError``
 (HTTP 409) and a hint to edit the file and run ``onpace apply``.
 
-Every change is checked by loading the whole project with it: when it does not
-load, the file is restored and the error lists every problem. A change is
-audited; a KPI's targets are also kept in the target history.
+Every change is made under the project's lock (across processes), decided on
+the files as they are then, and checked by loading the whole project with it
+before the file is replaced (atomically: a reader sees the old file or the new
+one): when it does not load, nothing is written and the error lists every
+problem. A change is audited once it landed; a KPI's targets are also kept in
+the target history (:mod:`onpace.catalog.edit`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi, Objective
-from onpace.catalog.project import Project, load_project
+from onpace.catalog.project import Project
+from onpace.catalog.yamlpos import parse_yaml
 from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError
+from onpace.fileio import read_text
 from onpace.services.definitions import target_keys
 from onpace.store import audit
 from onpace.store.db import Store
@@ -40,8 +47,8 @@ def managed_by_app(project: Project, kind: Kind, name: str) -> bool:
 
 
 def _read(project: Project) -> dict[str, list[dict[str, Any]]]:
-    path = project.root / APP_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    text = read_text(project.root / APP_FILE)
+    data = parse_yaml(text, APP_FILE.as_posix()) if text is not None else None
     data = data if isinstance(data, dict) else {}
     return {"objectives": list(data.get("objectives") or []), "kpis": list(data.get("kpis") or [])}
 
@@ -78,79 +85,70 @@ def save(
 ) -> Project:
     """Create (``create``) or replace an objective or KPI in models/app.yml; the reloaded project."""
     body = _body(kind, definition)
-    name = body["name"]
-    existing = project.objectives if kind == "objective" else project.kpis
-    if create and name in existing:
-        where = existing[name]._file
-        raise ConflictError(f"a {kind} named '{name}' exists already (in {where})")
-    if not create:
-        if name not in existing:
-            raise NotFoundError(f"no {kind} named '{name}'")
-        _refuse_code(project, kind, name)
-    data = _read(project)
-    items = [item for item in data[_SECTION[kind]] if item.get("name") != name]
-    items.append(body)
-    data[_SECTION[kind]] = items
-    old = existing[name].model_dump(mode="json", by_alias=True) if name in existing else None
-    return _write(project, store, data, kind, name, "create" if create else "update", actor, old, body)
+    return _edit(project, store, kind, body["name"], "create" if create else "update", actor, lambda current: body)
 
 
 def delete(project: Project, store: Store, kind: Kind, name: str, *, actor: str) -> Project:
-    existing = project.objectives if kind == "objective" else project.kpis
-    if name not in existing:
-        raise NotFoundError(f"no {kind} named '{name}'")
-    _refuse_code(project, kind, name)
-    data = _read(project)
-    data[_SECTION[kind]] = [item for item in data[_SECTION[kind]] if item.get("name") != name]
-    old = existing[name].model_dump(mode="json", by_alias=True)
-    return _write(project, store, data, kind, name, "delete", actor, old, None)
+    return _edit(project, store, kind, name, "delete", actor, lambda current: None)
 
 
 def set_targets(project: Project, store: Store, kpi: str, targets: list[dict[str, Any]], *, actor: str) -> Project:
     """Replace a KPI's targets (one, or a schedule with dates and segments)."""
-    if kpi not in project.kpis:
-        raise NotFoundError(f"no KPI named '{kpi}'")
-    _refuse_code(project, "kpi", kpi)
-    body = project.kpis[kpi].model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
-    body.pop("target", None)
-    body.pop("targets", None)
-    if len(targets) == 1 and not targets[0].get("from") and not targets[0].get("segment"):
-        body["target"] = targets[0]
-    else:
-        body["targets"] = targets
-    return save(project, store, "kpi", body, actor=actor, create=False)
+
+    def with_targets(current: Project) -> dict[str, Any]:
+        body = current.kpis[kpi].model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
+        body.pop("target", None)
+        body.pop("targets", None)
+        if len(targets) == 1 and not targets[0].get("from") and not targets[0].get("segment"):
+            body["target"] = targets[0]
+        else:
+            body["targets"] = targets
+        return _body("kpi", body)
+
+    return _edit(project, store, "kpi", kpi, "update", actor, with_targets)
 
 
-def _write(
+def _edit(
     project: Project,
     store: Store,
-    data: dict[str, list[dict[str, Any]]],
     kind: Kind,
     name: str,
     action: str,
     actor: str,
-    old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
+    new_body: Callable[[Project], dict[str, Any] | None],
 ) -> Project:
+    """Change one objective or KPI in models/app.yml, decided on the files as they are under the lock
+    (:func:`onpace.catalog.edit.edit_project`); audited, with the KPI's target history, once it landed."""
     path = project.root / APP_FILE
-    before = path.read_text(encoding="utf-8") if path.exists() else None
-    kept = {key: value for key, value in data.items() if value}
-    text = _HEADER + (yaml.safe_dump(kept, sort_keys=False, allow_unicode=True) if kept else "{}\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    try:
-        reloaded = load_project(project.root, env=project.env)
-        with store.session() as s:
+    seen: dict[str, dict[str, Any] | None] = {}
+
+    def change(current: Project) -> dict[Path, str]:
+        existing = current.objectives if kind == "objective" else current.kpis
+        if action == "create" and name in existing:
+            raise ConflictError(f"a {kind} named '{name}' exists already (in {existing[name]._file})")
+        if action != "create":
+            if name not in existing:
+                raise NotFoundError(f"no {kind} named '{name}'")
+            _refuse_code(current, kind, name)
+        body = new_body(current)
+        data = _read(current)
+        items = [item for item in data[_SECTION[kind]] if item.get("name") != name]
+        if body is not None:
+            items.append(body)
+        data[_SECTION[kind]] = items
+        seen["old"] = existing[name].model_dump(mode="json", by_alias=True) if name in existing else None
+        seen["new"] = body
+        kept = {key: value for key, value in data.items() if value}
+        return {path: _HEADER + (yaml.safe_dump(kept, sort_keys=False, allow_unicode=True) if kept else "{}\n")}
+
+    def record(changed: Project) -> None:
+        old, new = seen["old"], seen["new"]
+        with store.session() as s:  # the audit and the target history: one transaction
             audit.audit(s, actor, f"{kind}.{action}", kind, name, {"file": APP_FILE.as_posix(), "old": old, "new": new})
             if kind == "kpi":
                 old_targets = target_keys(old)
                 new_targets = target_keys(new)
                 if new_targets is not None and old_targets != new_targets:
                     record_target_change(s, name, actor, "api", old_targets, new_targets)
-    except BaseException:
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_text(before, encoding="utf-8")
-        raise
-    return reloaded
+
+    return edit_project(project.root, change, env=project.env, record=record)

@@ -6,9 +6,17 @@
 - A browser session is a random token in an HttpOnly cookie; the store keeps
   its SHA-256 hash, an expiry and the session's CSRF token. API tokens are
   random too, shown once and kept as hashes.
-- Failed logins are counted in the store: more than ``MAX_FAILURES_PER_NAME``
-  for one name, or ``MAX_FAILURES_PER_CLIENT`` from one address, within
-  ``FAILURE_WINDOW`` refuses further attempts until the window passes.
+- Every login attempt is written (and committed) to the store before its
+  password is checked, then counted: with ``MAX_FAILURES_PER_NAME`` attempts
+  for one name from one address, or ``MAX_FAILURES_PER_CLIENT`` from one
+  address, within ``FAILURE_WINDOW``, further ones are refused (429) without
+  checking the password. Counting committed rows makes the limit hold for
+  requests that arrive at once, on SQLite and PostgreSQL alike; counting per
+  name *and* address means nobody can lock someone else out from elsewhere.
+  An IPv6 client counts by its /64 network. A successful login clears the
+  attempts of its name and address; attempts older than the window are purged.
+- Disabling a user or changing their password ends their browser sessions and
+  revokes their API tokens. In production the published demo login is refused.
 - The first admin can be created from the web only while there is no user at
   all; afterwards that door is closed for good.
 
@@ -23,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -81,9 +90,13 @@ assert set(NEEDS) == set(get_args(Action))
 MIN_PASSWORD_LENGTH = 10
 SESSION_LIFETIME = dt.timedelta(hours=12)
 FAILURE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_NAME = 5
-MAX_FAILURES_PER_CLIENT = 20
+MAX_FAILURES_PER_NAME = 5  # for one name from one address (an IPv6 /64)
+MAX_FAILURES_PER_CLIENT = 20  # from one address, whatever the names
 TOKEN_PREFIX = "onp_"
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+# the login `onpace demo` adds and prints: published, so refused in production
+DEMO_USER = "demo"
+DEMO_PASSWORD = "onpace-demo"
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
@@ -182,14 +195,8 @@ def needs_setup(store: Store) -> bool:
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
-    check_password(password)
-    with store.session() as s:
-        row = u.get_user(s, name)
-        if row is None:
-            raise NotFoundError(f"no user named '{name}'")
-        row.password_hash = _hasher.hash(password)
-        u.delete_sessions_of(s, row.id)  # every browser logs in again
-        audit(s, actor, "set_password", "user", name)
+    """A new password: the user's browser sessions end and their API tokens are revoked."""
+    update_user(store, name, actor=actor, password=password)
 
 
 def update_user(
@@ -200,57 +207,113 @@ def update_user(
     role: str | None = None,
     department: str | None = None,
     disabled: bool | None = None,
+    password: str | None = None,
 ) -> None:
+    """Change a user, all or nothing: every value is checked before anything is written, in one transaction.
+
+    A change that would leave no active admin is refused (ConflictError). Changes are serialised
+    (SQLite's write lock; on PostgreSQL the users table is locked for the transaction), so two
+    admins who disable each other at once cannot both succeed. Disabling a user or changing their
+    password ends their browser sessions and revokes their API tokens (re-enabling revives
+    neither); a new role ends the sessions (a token always acts with its user's current role).
+    """
+    checked_role = check_role(role) if role is not None else None
+    new_department = department.strip() or None if department is not None else None  # "": no department
+    if new_department is not None and len(new_department) > 128:
+        raise UserError("a department is at most 128 characters")
+    if password is not None:
+        check_password(password)
+    hashed = _hasher.hash(password) if password is not None else None  # slow: before the lock
     with store.session() as s:
+        u.lock_users(s)
         row = u.get_user(s, name)
         if row is None:
             raise NotFoundError(f"no user named '{name}'")
         changes: dict[str, object] = {}
-        if role is not None and role != row.role:
-            changes["role"] = row.role = check_role(role)
-        if department is not None and (department or None) != row.department:
-            changes["department"] = row.department = department or None
+        if checked_role is not None and checked_role != row.role:
+            changes["role"] = row.role = checked_role
+        if department is not None and new_department != row.department:
+            changes["department"] = row.department = new_department
         if disabled is not None and disabled != row.disabled:
             changes["disabled"] = row.disabled = disabled
-        if row.role != "admin" or row.disabled:
-            admins = [x for x in u.list_users(s) if x.role == "admin" and not x.disabled]
-            if not admins:
-                raise ConflictError("this would leave no active admin")
-        if changes.get("disabled") or "role" in changes:
-            u.delete_sessions_of(s, row.id)
+        if (row.role != "admin" or row.disabled) and u.count_active_admins(s) == 0:
+            raise ConflictError("this would leave no active admin")
+        if hashed is not None:
+            row.password_hash = hashed
+        if changes.get("disabled") or "role" in changes or hashed is not None:
+            u.delete_sessions_of(s, row.id)  # every browser logs in again
+        if changes.get("disabled") or hashed is not None:
+            reason = "password changed" if hashed is not None else "user disabled"
+            for token in u.revoke_tokens_of(s, row.id, utcnow()):
+                audit(s, actor, "revoke", "token", token.name, {"id": token.id, "user": name, "reason": reason})
         if changes:
             audit(s, actor, "update", "user", name, changes)
+        if hashed is not None:
+            audit(s, actor, "set_password", "user", name)
 
 
 # -- browser sessions -----------------------------------------------------------------------------
-def login(store: Store, name: str, password: str, client: str) -> NewSession:
-    """Check the password and open a session; AuthenticationError or TooManyRequestsError otherwise."""
+def client_key(host: str) -> str:
+    """What failed logins are counted by: the address, or for IPv6 its /64 network (one host's usual share)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def is_demo_login(name: str, password: str) -> bool:
+    return name.strip() == DEMO_USER and hmac.compare_digest(password.encode(), DEMO_PASSWORD.encode())
+
+
+def login(store: Store, name: str, password: str, client: str, *, production: bool = False) -> NewSession:
+    """Check the password and open a session; AuthenticationError or TooManyRequestsError otherwise.
+
+    The attempt is committed to the store first and only then counted, so requests that arrive
+    together all count one another and no more than the limit reach the password check. The
+    password is checked outside any transaction (argon2 takes a while; nobody waits for it).
+    ``production``: refuse the published demo login whatever the store holds.
+    """
+    if production and is_demo_login(name, password):
+        raise AuthenticationError(
+            f"the demo login '{DEMO_USER}' is refused in production (ONPACE_ENVIRONMENT=production)"
+        )
+    client = client_key(client)
     now = utcnow()
     since = now - FAILURE_WINDOW
     with store.session() as s:
-        if (
-            u.failed_logins_since(s, since, name=name) >= MAX_FAILURES_PER_NAME
-            or u.failed_logins_since(s, since, client=client) >= MAX_FAILURES_PER_CLIENT
-        ):
-            minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-            raise TooManyRequestsError(f"too many failed logins: try again in {minutes} minutes")
+        u.purge_failed_logins(s, since)
+        u.add_failed_login(s, name, client)  # a failure until it proves otherwise
+    with store.session(readonly=True) as s:
+        pair = u.failed_logins_since(s, since, name=name, client=client)
+        from_client = u.failed_logins_since(s, since, client=client)
         row = u.get_user(s, name)
-        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
-        if row is None or not ok or row.disabled:
-            u.add_failed_login(s, name, client)
+    if pair > MAX_FAILURES_PER_NAME or from_client > MAX_FAILURES_PER_CLIENT:
+        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        raise TooManyRequestsError(f"too many failed logins: try again in {minutes} minutes")
+    hashed = row.password_hash if row is not None else _DUMMY_HASH
+    if row is None or not _verify(hashed, password) or row.disabled:
+        raise AuthenticationError("wrong user name or password")  # the attempt stays: a failure
+    with store.session() as s:
+        current = u.get_user(s, name)
+        if current is None or current.disabled or current.password_hash != hashed:  # changed meanwhile
             failed = True
         else:
             failed = False
-            if _hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = _hasher.hash(password)
-            u.clear_failed_logins(s, name)
+            if _hasher.check_needs_rehash(current.password_hash):
+                current.password_hash = _hasher.hash(password)
+            u.clear_failed_logins(s, name, client)
             u.delete_expired_sessions(s, now)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             expires = now + SESSION_LIFETIME
-            u.add_session(s, row.id, digest(token), csrf, expires)
+            u.add_session(s, current.id, digest(token), csrf, expires)
             audit(s, name, "login", "user", name, {"client": client})
-            user = _current(row.id, row.name, check_role(row.role), row.department, "session", csrf)
-    if failed:  # the failure is committed before the error leaves
+            user = _current(current.id, current.name, check_role(current.role), current.department, "session", csrf)
+    if failed:
         raise AuthenticationError("wrong user name or password")
     return NewSession(token=token, csrf_token=csrf, user=user, expires_at=expires)
 
@@ -319,17 +382,38 @@ def token_user(store: Store, token: str) -> CurrentUser | None:
     """The user of a bearer token, or None when it is unknown, revoked or its user disabled."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    with store.session() as s:
+    with store.session(readonly=True) as s:  # never waits for a writer
         found = u.token_by_hash(s, digest(token))
         if found is None:
             return None
         row, user = found
         if row.revoked_at is not None or user.disabled:
             return None
-        now = utcnow()
-        if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-            row.last_used_at = now  # at most one write a minute per token
-        return _current(user.id, user.name, check_role(user.role), user.department, "token")
+        current = _current(user.id, user.name, check_role(user.role), user.department, "token")
+        token_id, last_used = row.id, row.last_used_at
+    now = utcnow()
+    if last_used is None or now - last_used > TOKEN_TOUCH_INTERVAL:
+        # at most one write a minute per token, and only if the store is free right now:
+        # a request never waits for a long write (a push, a refresh) to note when a token was used
+        u.touch_token(store, token_id, now)
+    return current
+
+
+# -- production -------------------------------------------------------------------------------------
+def production_problems(store: Store) -> list[str]:
+    """Why this store must not be served in production (empty when nothing is wrong).
+
+    The published demo login works (``onpace demo`` made it). The sessions and tokens are random
+    values kept hashed in the store, so there is no signing secret to check.
+    """
+    with store.session(readonly=True) as s:
+        row = u.get_user(s, DEMO_USER)
+    if row is not None and not row.disabled and _verify(row.password_hash, DEMO_PASSWORD):
+        return [
+            f"the store has the demo login '{DEMO_USER}' with its published password: disable it "
+            f"(onpace user disable {DEMO_USER}) or give it a new password (onpace user password {DEMO_USER})"
+        ]
+    return []
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -22,12 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
-from onpace.catalog.periods import parse_period, period_end
+from onpace.catalog.periods import out_of_range, parse_period, period_end
 from onpace.catalog.project import Project
 from onpace.engine import calendar as cal
-from onpace.errors import OnpaceError
+from onpace.errors import OnpaceError, StoreError, UserError
 from onpace.kpi.evaluate import Evaluation, KpiInput, Phasing, evaluate
 from onpace.kpi.targets import effective_entry, resolve_target
 from onpace.kpi.types import Bands, Direction, Status, Target, TargetSpec
@@ -59,20 +61,23 @@ def evaluate_all(
 ) -> list[KpiResult]:
     """Evaluate every KPI instance of the project from the store's values.
 
-    A KPI that cannot be evaluated (a definition the math refuses) is left out and its error
-    put in ``errors`` (KPI name -> message) when given, else raised; the others are evaluated.
+    A KPI that cannot be evaluated (a definition the math refuses, a stored value it cannot
+    use) is left out and its error put in ``errors`` (KPI name -> message) when given, else
+    raised; the others are evaluated. With ``errors``, even an unexpected error of one KPI
+    (such as a stored date the calendar cannot place) only leaves that KPI out; a store that
+    fails still stops them all.
     """
     results = []
     with store.session(readonly=True) as s:
         for instance in kpi_instances(project):
-            data = KpiData(s, project, instance)
             try:
+                data = KpiData(s, project, instance)
                 results.append(KpiResult(instance, _evaluate(project, instance, data, today or dt.date.today())))
-            except OnpaceError as exc:
-                if errors is None:
+            except Exception as exc:
+                if errors is None or isinstance(exc, (StoreError, SQLAlchemyError)):
                     raise
                 name = instance.kpi.name + (f" [{instance.segment_value}]" if instance.segment_value else "")
-                errors[f"KPI {name}"] = str(exc)
+                errors[f"KPI {name}"] = str(exc) if isinstance(exc, OnpaceError) else f"{type(exc).__name__}: {exc}"
     return results
 
 
@@ -145,6 +150,12 @@ class KpiData:
             assert isinstance(metric, m.ManualMetric)
             self.manual = metric
             values = _as_map(obs.read_series(s, metric.name, metric.grain.value, instance.filter))
+            for period in values:
+                problem = out_of_range(period)
+                if problem is not None:  # written by an older version, which did not check
+                    raise UserError(
+                        f"metric '{metric.name}' has a value stored for a period onpace cannot use: {problem}"
+                    )
             self.daily = _spread(values, metric)
             self.periodic = _roll_up(values, metric, self.grain, project.calendar)
         days = sorted(d for d, v in self.daily.items() if v is not None)

@@ -22,8 +22,10 @@ from sqlalchemy import select
 
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
+from onpace.catalog.edit import write_files
 from onpace.catalog.project import PROJECT_FILE
 from onpace.errors import UserError
+from onpace.fileio import project_lock
 from onpace.store.db import Store
 from onpace.store.models import AppliedDefinition
 
@@ -75,10 +77,8 @@ def export_definitions(store: Store, directory: Path, *, force: bool = False) ->
     for file, sections in files.items():
         texts[file] = dump_yaml({name: items for name, items in sections.items() if items})
     directory.mkdir(parents=True, exist_ok=True)
-    for file, text in texts.items():
-        target = directory / file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    with project_lock(directory):  # a server on that project reads every file whole, old or new
+        write_files({directory / file: text for file, text in texts.items()})
     return ExportResult(directory, tuple(texts), count)
 
 

@@ -8,8 +8,10 @@ Definitions live in YAML under git, so both change the files:
 - ``demote`` removes the KPI's block from the file that defines it (the
   metric stays), keeping every other line, comments included.
 
-Either way the files are restored if the project no longer loads or the store
-cannot record the event, and the store keeps a lifecycle event (actor, time,
+Either way the edit is made under the project's lock, on the files as they are
+then, and checked (the project loads, only the one KPI changed) before the file
+is replaced atomically; the file gets its old text back if the store cannot
+record the event (:mod:`onpace.catalog.edit`), and the store keeps a lifecycle event (actor, time,
 reason, the KPI's definition, so a demoted KPI can be restored) and an audit
 entry. Commit the changed file with git as for any other definition change.
 """
@@ -17,23 +19,35 @@ entry. Commit the changed file with git as for any other definition change.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
+from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi
-from onpace.catalog.project import Project, load_project
+from onpace.catalog.project import Project
+from onpace.catalog.yamlpos import compose_yaml, parse_yaml
 from onpace.errors import QueryError, UserError, did_you_mean
+from onpace.fileio import read_text
 from onpace.services.app_definitions import validated
 from onpace.store import audit, lifecycle
 from onpace.store.db import Store
 
 PROMOTED_FILE = Path("models") / "promoted.yml"
 _TOP_LEVEL = re.compile(r"^[^\s#-]")
+
+
+@dataclass
+class _Edit:
+    """What a promotion or demotion changes, as decided under the lock."""
+
+    path: Path = Path()
+    metric: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,49 +61,60 @@ def promote(
     project: Project, store: Store, metric: str, definition: dict[str, Any], *, actor: str, reason: str
 ) -> Change:
     """Add a KPI on ``metric`` (``definition``: the KPI's keys besides 'metric'); return where it went."""
-    if metric not in project.metrics:
-        raise QueryError(f"unknown metric '{metric}'", suggestion=did_you_mean(metric, project.metrics))
     body = {
         "name": definition.get("name") or metric,
         "metric": metric,
         **{k: v for k, v in definition.items() if k != "name"},
     }
-    if body["name"] in project.kpis:
-        raise UserError(f"there is already a KPI named '{body['name']}'; give another with --name")
-    validated(Kpi, body, "KPI")  # the shape, every problem named, before touching any file
     path = project.root / PROMOTED_FILE
-    before = path.read_text(encoding="utf-8") if path.exists() else None
-    if before is not None:
-        existing = yaml.safe_load(before) or {}
-        if not isinstance(existing, dict) or set(existing) - {"kpis"}:
-            raise UserError(f"{PROMOTED_FILE} holds more than 'kpis'; keep promoted KPIs in a file of their own")
-    head = before if before is not None else "# KPIs promoted from metrics with 'onpace promote'.\nkpis:\n"
-    if before is not None:
-        head = re.sub(r"^kpis:\s*\[\s*\]\s*$", "kpis:", before, flags=re.M)  # left empty by a demotion
-        if not re.search(r"^kpis:\s*$", head, re.M):
-            head = head.rstrip("\n") + "\nkpis:\n"
-    block = yaml.safe_dump([body], sort_keys=False, allow_unicode=True, default_flow_style=False)
-    text = head.rstrip("\n") + "\n" + _indent(block)
-    return _apply(project, store, path, before, text, body["name"], "promote", metric, actor, reason, body)
+
+    def change(current: Project) -> dict[Path, str]:
+        if metric not in current.metrics:
+            raise QueryError(f"unknown metric '{metric}'", suggestion=did_you_mean(metric, current.metrics))
+        if body["name"] in current.kpis:
+            raise UserError(f"there is already a KPI named '{body['name']}'; give another with --name")
+        validated(Kpi, body, "KPI")  # the shape, every problem named, before touching any file
+        before = read_text(path)
+        if before is not None:
+            existing = parse_yaml(before, PROMOTED_FILE.as_posix()) or {}
+            if not isinstance(existing, dict) or set(existing) - {"kpis"}:
+                raise UserError(f"{PROMOTED_FILE} holds more than 'kpis'; keep promoted KPIs in a file of their own")
+        head = before if before is not None else "# KPIs promoted from metrics with 'onpace promote'.\nkpis:\n"
+        if before is not None:
+            head = re.sub(r"^kpis:\s*\[\s*\]\s*$", "kpis:", before, flags=re.M)  # left empty by a demotion
+            if not re.search(r"^kpis:\s*$", head, re.M):
+                head = head.rstrip("\n") + "\nkpis:\n"
+        block = yaml.safe_dump([body], sort_keys=False, allow_unicode=True, default_flow_style=False)
+        return {path: head.rstrip("\n") + "\n" + _indent(block)}
+
+    edit = _Edit(path, metric, body)
+    return _apply(project, store, change, body["name"], "promote", actor, reason, edit)
 
 
 def demote(project: Project, store: Store, kpi_name: str, *, actor: str, reason: str) -> Change:
     """Remove the KPI ``kpi_name`` from its file; its metric stays a metric."""
     if not reason.strip():
         raise UserError("a demotion needs a reason (--reason): it is kept with the KPI's history")
-    kpi = project.kpis.get(kpi_name)
-    if kpi is None:
-        raise QueryError(f"unknown KPI '{kpi_name}'", suggestion=did_you_mean(kpi_name, project.kpis))
-    assert kpi._file is not None
-    path = project.root / kpi._file
-    before = path.read_text(encoding="utf-8")
-    lines = before.splitlines(keepends=True)
-    first, last = _block(project, kpi, lines)
-    text = "".join(lines[:first] + lines[last:])
-    if yaml.safe_load(text) is not None and not (yaml.safe_load(text) or {}).get("kpis", True):
-        text = re.sub(r"^kpis:\s*\n", "kpis: []\n", text, flags=re.M)  # the list became empty
-    body = kpi.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return _apply(project, store, path, before, text, kpi_name, "demote", kpi.metric or "", actor, reason, body)
+    edit = _Edit()
+
+    def change(current: Project) -> dict[Path, str]:
+        kpi = current.kpis.get(kpi_name)
+        if kpi is None:
+            raise QueryError(f"unknown KPI '{kpi_name}'", suggestion=did_you_mean(kpi_name, current.kpis))
+        assert kpi._file is not None
+        path = current.root / kpi._file
+        before = read_text(path) or ""
+        lines = before.splitlines(keepends=True)
+        first, last = _block(kpi, lines)
+        text = "".join(lines[:first] + lines[last:])
+        data = parse_yaml(text, kpi._file)
+        if isinstance(data, dict) and not data.get("kpis", True):
+            text = re.sub(r"^kpis:\s*\n", "kpis: []\n", text, flags=re.M)  # the list became empty
+        edit.path, edit.metric = path, kpi.metric or ""
+        edit.body = kpi.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return {path: text}
+
+    return _apply(project, store, change, kpi_name, "demote", actor, reason, edit)
 
 
 def _definitions(project: Project) -> dict[tuple[str, str], Any]:
@@ -123,10 +148,10 @@ def _indent(block: str) -> str:
     return "".join("  " + line if line.strip() else line for line in block.splitlines(keepends=True))
 
 
-def _block(project: Project, kpi: Kpi, lines: list[str]) -> tuple[int, int]:
+def _block(kpi: Kpi, lines: list[str]) -> tuple[int, int]:
     """The 0-based line range [first, last) of the KPI's list item in its file, from the YAML's own nodes."""
     text = "".join(lines)
-    root = yaml.compose(text)
+    root = compose_yaml(text, kpi._file or "")
     items = None
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
@@ -155,30 +180,26 @@ def _block(project: Project, kpi: Kpi, lines: list[str]) -> tuple[int, int]:
 def _apply(
     project: Project,
     store: Store,
-    path: Path,
-    before: str | None,
-    text: str,
+    change: Callable[[Project], dict[Path, str]],
     name: str,
     action: str,
-    metric: str,
     actor: str,
     reason: str,
-    body: dict[str, Any],
+    edit: _Edit,
 ) -> Change:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    try:
-        reloaded = load_project(project.root, env=project.env)
-        _check_only(project, reloaded, name, action)
+    """Make the edit under the project's lock (:func:`onpace.catalog.edit.edit_project`): refused unless the
+    project loads and only the one KPI changed; the lifecycle event and the audit entry are written in one
+    transaction once the file landed, and the file gets its old text back if they cannot be."""
+
+    def check(before: Project, after: Project) -> None:
+        _check_only(before, after, name, action)
+
+    def record(changed: Project) -> None:
+        shown = edit.path.relative_to(project.root).as_posix()
         with store.session() as s:
-            lifecycle.record_lifecycle(s, metric, action, actor, reason, {"kpi": name, "definition": body})  # type: ignore[arg-type]
-            audit.audit(
-                s, actor, f"kpi.{action}", "kpi", name, {"reason": reason, "file": str(path.relative_to(project.root))}
-            )
-    except BaseException:
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_text(before, encoding="utf-8")
-        raise
-    return Change(name, path, reloaded)
+            details = {"kpi": name, "definition": edit.body}
+            lifecycle.record_lifecycle(s, edit.metric, action, actor, reason, details)  # type: ignore[arg-type]
+            audit.audit(s, actor, f"kpi.{action}", "kpi", name, {"reason": reason, "file": shown})
+
+    reloaded = edit_project(project.root, change, env=project.env, check=check, record=record)
+    return Change(name, edit.path, reloaded)

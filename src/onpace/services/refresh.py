@@ -19,8 +19,13 @@
   they changed, the series is recomputed in full, never only its recent periods.
 - Metrics are queried together only when they share their time dimensions, so
   that a dataset whose data ends earlier is not zero-filled up to another's end.
+- One series' failure, whatever it is (a query error, a stored value the
+  calendar cannot place, a bug), fails that series only: its reason is recorded
+  in the run's errors, it keeps its last good values, and the others go on. KPI
+  evaluation is isolated the same way, per KPI.
 - The run is recorded (start, end, status, errors per metric); a run left
-  'running' by a killed process is marked 'interrupted' by the next one.
+  'running' by a killed process, or by this process when the store could not
+  record its end (a full disk), is marked 'interrupted' by the next one.
 """
 
 from __future__ import annotations
@@ -36,12 +41,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from sqlalchemy.exc import SQLAlchemyError
 
 from onpace.catalog import models as m
+from onpace.catalog.periods import in_range
 from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
 from onpace.engine import calendar as cal
-from onpace.errors import OnpaceError, QueryError
+from onpace.errors import OnpaceError, QueryError, StoreError
 from onpace.services.needs import SeriesSpec, series_needed
 from onpace.store import observations as obs
 from onpace.store import runs
@@ -109,8 +116,8 @@ def refresh(
             try:
                 prints[spec] = fingerprint(project, spec, shared)
                 groups[(spec.grain, spec.segment, time_dimensions(project, spec.metric))].append(spec)
-            except OnpaceError as exc:  # a metric the engine cannot plan: the others go on
-                result.errors[_error_key(spec.metric, spec.grain, spec.segment)] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a metric the engine cannot plan: the others go on
+                _series_failed(result, spec.metric, spec.grain, spec.segment, exc)
         done = 0
         for (grain, segment, _), members in groups.items():
             label = f"{grain.value}{' · ' + segment if segment else ''}"
@@ -128,8 +135,13 @@ def refresh(
             result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.errors)
     except BaseException as exc:
         # an error outside one metric's work (the store went away, Ctrl-C): record it, then re-raise
-        with store.session() as s:
-            runs.finish_run(s, run_id, "failed", len(specs), len(result.errors), {**result.errors, "*": str(exc)})
+        result.status = "failed"
+        reason = str(exc) if isinstance(exc, OnpaceError) else f"{type(exc).__name__}: {exc}"
+        try:
+            with store.session() as s:
+                runs.finish_run(s, run_id, "failed", len(specs), len(result.errors), {**result.errors, "*": reason})
+        except Exception:  # noqa: BLE001 - the store cannot record it: the next refresh marks the run
+            runs.release(run_id)
         raise
     finally:
         if own_engine:
@@ -142,8 +154,11 @@ def refresh(
         else ("failed" if failed_metrics and failed_metrics >= total_metrics else "partial")
     )
     result.status = status
-    with store.session() as s:
-        runs.finish_run(s, run_id, status, len(total_metrics), len(failed_metrics), result.errors)
+    try:
+        with store.session() as s:
+            runs.finish_run(s, run_id, status, len(total_metrics), len(failed_metrics), result.errors)
+    finally:
+        runs.release(run_id)  # when the store could not record the end, the next refresh marks the run
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return result
 
@@ -204,8 +219,10 @@ def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | Non
         until = series.data_until if series is not None else None
         last_run = series.last_run_id if series is not None else None
         stored = series.definition_hash if series is not None else None
-    if until is None or stored != definition:
-        return None  # nothing yet, or computed from other definitions: recompute it all
+    if until is None or stored != definition or not in_range(until):
+        # nothing yet, computed from other definitions, or its last data is a date onpace cannot
+        # use (stored by an older version): recompute it all, which replaces every stored period
+        return None
     if resume is not None and (last_run is None or last_run < resume):
         return None  # the unfinished full refresh did not reach this series: finish its work
     back = until - dt.timedelta(days=project.config.refresh.lookback_days)
@@ -225,34 +242,63 @@ def _refresh_group(
     resume: int | None,
     prints: dict[SeriesSpec, str],
 ) -> int:
-    starts = [None if full else _restart(store, spec, project, resume, prints[spec]) for spec in members]
+    starts: list[dt.date | None] = []
+    ready: list[SeriesSpec] = []
+    for spec in members:
+        try:
+            starts.append(None if full else _restart(store, spec, project, resume, prints[spec]))
+        except Exception as exc:  # noqa: BLE001 - this series' stored state is unusable: the others go on
+            _series_failed(result, spec.metric, grain, segment, exc)
+        else:
+            ready.append(spec)
+    if not ready:
+        return 0
     start = None if any(s is None for s in starts) else min(s for s in starts if s is not None)
-    names = [spec.metric for spec in members]
+    names = [spec.metric for spec in ready]
     try:
         table = engine.query(Query(metrics=names, grain=grain, start=start, where=segment or None))
         tables = {name: table for name in names}
-    except OnpaceError:
+    except Exception as exc:  # noqa: BLE001 - try each metric alone, below
+        _reraise_store_failure(exc)
         tables = {}
         for name in names:  # find which metric fails; the others still get refreshed
             try:
                 tables[name] = engine.query(Query(metrics=[name], grain=grain, start=start, where=segment or None))
-            except OnpaceError as exc:
-                result.errors[_error_key(name, grain, segment)] = str(exc)
+            except Exception as inner:  # noqa: BLE001 - recorded for this metric; the others go on
+                _series_failed(result, name, grain, segment, inner)
     written = 0
-    for spec in members:
+    for spec in ready:
         if spec.metric not in tables:
             continue
-        rows = _rows(tables[spec.metric], spec.metric)
         try:
+            rows = _rows(tables[spec.metric], spec.metric)
             with store.session() as s:
                 series_id = obs.get_or_create_series(s, spec.metric, grain.value, segment, "engine")
                 written += obs.write_observations(
                     s, series_id, rows, run_id=run_id, replace_from=start or dt.date.min, replace_to=None
                 )
                 obs.set_definition_hash(s, series_id, prints[spec])
-        except OnpaceError as exc:
-            result.errors[_error_key(spec.metric, grain, segment)] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - this series keeps its last good values; the others go on
+            _series_failed(result, spec.metric, grain, segment, exc)
     return written
+
+
+def _series_failed(result: RefreshResult, metric: str, grain: m.Grain, segment: str, exc: Exception) -> None:
+    """Record why one series failed (in the run's errors), so that the others go on.
+
+    Any error of one series' own work counts, even an unexpected one (a bug, a stored
+    value the calendar cannot place): it is named with its type. A store that cannot be
+    used (a full disk, a lost connection) is not one series' problem: it stops the
+    refresh, which records it as the run's error.
+    """
+    _reraise_store_failure(exc)
+    reason = str(exc) if isinstance(exc, OnpaceError) else f"{type(exc).__name__}: {exc}"
+    result.errors[_error_key(metric, grain, segment)] = reason
+
+
+def _reraise_store_failure(exc: Exception) -> None:
+    if isinstance(exc, (StoreError, SQLAlchemyError)):
+        raise exc
 
 
 def _error_key(metric: str, grain: m.Grain, segment: str) -> str:

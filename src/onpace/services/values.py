@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from onpace.catalog import models as m
+from onpace.catalog.periods import DATE_RANGE, out_of_range
 from onpace.catalog.project import Project
 from onpace.engine import calendar as cal
 from onpace.errors import Issue, UserError, did_you_mean
@@ -55,6 +56,7 @@ class ImportResult:
     rows: int
     metrics: dict[str, int] = field(default_factory=dict)  # metric -> values written
     evaluated: int = 0
+    kpi_errors: dict[str, str] = field(default_factory=dict)  # KPI -> why it could not be evaluated
 
 
 class ValuesError(UserError):
@@ -148,6 +150,14 @@ def _csv_records(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]
         header = next(reader)
         while not any(cell.strip() for cell in header):  # blank lines before the header
             header = next(reader)
+    except StopIteration:  # only blank rows (such as ",,"): no header at all
+        return [], [
+            Issue(
+                "the file has no header row: every row is blank",
+                file=source,
+                expected=f"a header row with {EXPECTED_COLUMNS}, then the values",
+            )
+        ]
     except csv.Error as exc:
         return [], [Issue(f"cannot read the header as CSV: {exc}", file=source, line=reader.line_num)]
     header_line = reader.line_num
@@ -295,6 +305,10 @@ def _period(raw: Any, metric: m.ManualMetric | None, calendar: m.Calendar, probl
         except ValueError:
             problems.add("period", f"'{text}' is not a date", expected="a date as YYYY-MM-DD, such as 2025-01-01")
             return None
+    problem = out_of_range(day)
+    if problem is not None:
+        problems.add("period", problem, expected=f"{DATE_RANGE}, the first day of a period")
+        return None
     if metric is None:
         return day
     start = cal.period_start(day, metric.grain, calendar)
@@ -347,7 +361,9 @@ def import_values(project: Project, store: Store, rows: list[ValueRow], actor: s
 
     Each value is an observation of the series (metric, the metric's grain,
     segment) with origin ``manual``; importing the same values again leaves
-    the same values (an upsert by period).
+    the same values (an upsert by period). Nothing is written unless every
+    row is written. A KPI that cannot be evaluated afterwards is listed in
+    ``kpi_errors``; the others are evaluated.
     """
     from onpace.services.evaluate import evaluate_and_store
 
@@ -371,8 +387,10 @@ def import_values(project: Project, store: Store, rows: list[ValueRow], actor: s
             _object_name(list(counts)),
             {"file": source, "rows": len(rows), "metrics": counts},
         )
-    evaluated = evaluate_and_store(project, store)
-    return ImportResult(rows=len(rows), metrics=counts, evaluated=evaluated)
+    # the values are in: a KPI that cannot be evaluated is reported, and does not undo or fail the import
+    kpi_errors: dict[str, str] = {}
+    evaluated = evaluate_and_store(project, store, errors=kpi_errors)
+    return ImportResult(rows=len(rows), metrics=counts, evaluated=evaluated, kpi_errors=kpi_errors)
 
 
 def _object_name(metrics: list[str]) -> str:

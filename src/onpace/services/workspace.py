@@ -4,12 +4,18 @@ The project is loaded once and reloaded when one of its YAML files changes
 (``onpace apply``, a ``git pull``, a promotion from the web), so the app never
 serves definitions older than the files. The engine is shared and used under
 a lock: a DuckDB connection is not safe to use from two threads at once.
+
+Sources are opened read-only and a DuckDB file is closed again once no query
+has used it for ``SOURCE_IDLE_SECONDS``: while a process has the file open, the
+program that loads it cannot write to it (DuckDB allows many readers or one
+writer per file).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,18 +29,30 @@ from onpace.store.db import Store
 
 T = TypeVar("T")
 CACHE_SIZE = 64
+SOURCE_IDLE_SECONDS = 1.0
+"""A DuckDB source no query used for this long is closed (the queries of one page share it)."""
 
 
 class Workspace:
-    def __init__(self, root: Path, settings: Settings | None = None, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        *,
+        source_idle_seconds: float = SOURCE_IDLE_SECONDS,
+    ) -> None:
         self.root = root.resolve()
+        self.source_idle_seconds = source_idle_seconds
+        self._last_query = 0.0
+        self._release_timer: threading.Timer | None = None
         self.settings = settings or Settings()
         self.store = store or Store.for_project(self.root, self.settings).ensure_current()
         self._lock = threading.RLock()
         self._engine_lock = threading.Lock()
         # the loaded project, the files a change of it shows in, and their times then: one tuple,
         # replaced as a whole, so a reader without the lock never mixes two loads
-        self._loaded: tuple[Project, tuple[str, ...], tuple[tuple[str, int], ...]] | None = None
+        self._loaded: tuple[Project, tuple[str, ...], tuple[tuple[str, int, int, int], ...]] | None = None
         self._engine: Engine | None = None
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -75,7 +93,34 @@ class Workspace:
                 if self._engine is not None:
                     self._engine.close()
                 self._engine = Engine(project)
-            yield self._engine
+            try:
+                yield self._engine
+            finally:
+                self._last_query = time.monotonic()
+                if self._engine.holds_files():
+                    if self.source_idle_seconds <= 0:
+                        self._engine.release()
+                    elif self._release_timer is None:
+                        self._arm_release(self.source_idle_seconds)
+
+    def _arm_release(self, delay: float) -> None:
+        """Release the engine's files after ``delay`` seconds (under the engine lock)."""
+        timer = threading.Timer(delay, self._release_if_idle)
+        timer.daemon = True
+        timer.name = "onpace-release-sources"
+        self._release_timer = timer
+        timer.start()
+
+    def _release_if_idle(self) -> None:
+        with self._engine_lock:
+            self._release_timer = None
+            if self._engine is None or not self._engine.holds_files():
+                return
+            left = self._last_query + self.source_idle_seconds - time.monotonic()
+            if left > 0:
+                self._arm_release(left)
+            else:
+                self._engine.release()
 
     def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()``, kept while ``key`` stays the same (the newest evaluation id, the filters...).
@@ -139,6 +184,9 @@ class Workspace:
     def close(self) -> None:
         self.wait_for_refresh(timeout=60)
         with self._engine_lock:
+            if self._release_timer is not None:
+                self._release_timer.cancel()
+                self._release_timer = None
             if self._engine is not None:
                 self._engine.close()
                 self._engine = None
@@ -155,14 +203,19 @@ class Workspace:
         return tuple(sorted(str(p) for p in paths))
 
 
-def _signature(paths: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    """The modification times of ``paths`` (-1 for one that is gone)."""
+def _signature(paths: tuple[str, ...]) -> tuple[tuple[str, int, int, int], ...]:
+    """The modification time, inode and size of ``paths`` (-1s for one that is gone).
+
+    The inode and size too: two writes within the file system's time resolution leave the
+    same modification time, but onpace replaces definition files by renaming a new file over
+    them, so the inode changes with every write."""
     out = []
     for path in paths:
         try:
-            out.append((path, os.stat(path).st_mtime_ns))
+            st = os.stat(path)
+            out.append((path, st.st_mtime_ns, st.st_ino, st.st_size))
         except FileNotFoundError:
-            out.append((path, -1))
+            out.append((path, -1, -1, -1))
     return tuple(out)
 
 

@@ -11,6 +11,8 @@ read-only sessions.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from onpace.config import private_to_owner
 from onpace.errors import MissingDependencyError, UserError
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -79,8 +82,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         hint = ' (pip install "onpace[postgres]")' if backend == "postgresql" else ""
         raise MissingDependencyError(f"the driver for {redact(url)!r} is not installed{hint}: {exc}") from exc
     if backend == "sqlite":
+        _private_sqlite_file(parsed.database)
         _sqlite_events(engine)
     return engine
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the store's file readable by its owner only (0600) before SQLite opens it.
+
+    SQLite gives its -wal, -shm and -journal files the mode of the database file,
+    so they are private too. An existing file (and its companions) that others may
+    read loses that access, with a warning (:func:`onpace.config.private_to_owner`).
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite says that it cannot open the file
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
+    except FileExistsError:
+        for companion in ("", "-wal", "-shm", "-journal"):
+            private_to_owner(Path(database + companion))
+    except OSError:
+        return  # a read-only folder: SQLite reports it when it opens the store
 
 
 def _sqlite_events(engine: Engine) -> None:

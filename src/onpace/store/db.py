@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onpace.config import Settings, sqlalchemy_url, store_url
@@ -72,17 +72,37 @@ class Store:
         while one is open: it would wait for the first (30 s) and fail.
         """
         factory = self._readonly_sessions if readonly else self._sessions
-        with factory.begin() as session:
+        with self._store_failures(), factory.begin() as session:
             self._begin(session.connection)
             yield session
 
     @contextmanager
     def connection(self, *, readonly: bool = False) -> Iterator[Connection]:
         """A Core connection in one transaction (committed at the end, rolled back on error)."""
-        with self._connect(self._readonly_engine if readonly else self.engine) as conn:
+        with self._store_failures(), self._connect(self._readonly_engine if readonly else self.engine) as conn:
             self._begin(conn.begin)
             yield conn
             conn.commit()
+
+    @contextmanager
+    def _store_failures(self) -> Iterator[None]:
+        """Turn the store's own failures into a :class:`StoreError` (HTTP 503), in one place.
+
+        A full disk (SQLite's "database or disk is full", PostgreSQL's disk_full),
+        a lock still held when the wait times out ("database is locked",
+        lock_not_available), a lost connection: whether raised by a statement in
+        the block or by the commit at its end. The transaction is rolled back
+        first. Errors about the data itself (a constraint, an integrity error)
+        are not the store's failure and are raised as they are.
+        """
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            raise self._unreachable(exc) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise self._unreachable(exc) from exc
+            raise
 
     def close(self) -> None:
         """Close every pooled connection. The store can still be used; it reconnects."""

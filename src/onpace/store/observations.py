@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from onpace.catalog.periods import out_of_range
+from onpace.errors import UserError
 from onpace.store import bulk, upsert
 from onpace.store.coltypes import utcnow
 from onpace.store.models import Observation, Series, SeriesOrigin
@@ -69,7 +71,9 @@ def write_observations(
     With ``replace_from`` and/or ``replace_to`` (inclusive), the series' observations
     in that range that are not in ``rows`` are deleted first: the rows are the
     whole truth for the range. Observations outside it are kept. NaN is stored
-    as None (no value). A period given twice is an error. The series'
+    as None (no value). A period given twice, or outside the dates onpace
+    supports (:data:`onpace.catalog.periods.FIRST_DATE` to ``LAST_DATE``), is
+    an error raised before anything is written. The series'
     ``data_until`` (latest period with a value), ``last_run_id`` (when
     ``run_id`` is given) and ``updated_at`` are updated.
     """
@@ -137,6 +141,9 @@ def _checked(series_id: int, rows: Iterable[tuple[date, float | None]]) -> tuple
     for period, value in rows:
         if isinstance(period, datetime) or not isinstance(period, date):
             raise TypeError(f"a period start must be a date, not {type(period).__name__} ({period!r})")
+        problem = out_of_range(period)
+        if problem is not None:  # the calendar cannot place it: refused before anything is written
+            raise UserError(f"cannot store a value: the period {problem}")
         if period in seen:
             raise ValueError(f"period {period} is given twice for series {series_id}")
         seen.add(period)

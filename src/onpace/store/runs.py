@@ -2,7 +2,10 @@
 
 A run that is still "running" when its process died (killed, machine
 rebooted) would stay so for ever; :func:`mark_interrupted` finds those whose
-process is gone and marks them "interrupted".
+process is gone and marks them "interrupted". So it does for a run of this very
+process that the process no longer carries out (the server's refresh thread
+ended, but the store could not record how, e.g. on a full disk): runs started
+here are noted in memory until :func:`finish_run` or :func:`release`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
@@ -18,6 +22,12 @@ from sqlalchemy.orm import Session
 from onpace.errors import NotFoundError
 from onpace.store.coltypes import utcnow
 from onpace.store.models import RefreshRun, RunMode, RunStatus
+
+#: Why a run of this process that it no longer carries out is marked "interrupted".
+ABANDONED = "the refresh ended without recording how it ended (the store could not be written then)"
+
+_CARRIED: set[int] = set()  # ids of the runs this process started and has not finished
+_CARRIED_LOCK = threading.Lock()
 
 
 def start_run(
@@ -39,7 +49,21 @@ def start_run(
     )
     s.add(run)
     s.flush()
+    if run.pid == os.getpid():
+        with _CARRIED_LOCK:
+            _CARRIED.add(run.id)
     return run.id
+
+
+def release(run_id: int) -> None:
+    """This process no longer carries out run ``run_id`` (finished, or given up)."""
+    with _CARRIED_LOCK:
+        _CARRIED.discard(run_id)
+
+
+def _carried_here(run_id: int) -> bool:
+    with _CARRIED_LOCK:
+        return run_id in _CARRIED
 
 
 def finish_run(
@@ -60,6 +84,7 @@ def finish_run(
     run.metrics_failed = metrics_failed
     run.errors = {str(name): str(message) for name, message in (errors or {}).items()}
     s.flush()
+    release(run_id)
     return run
 
 
@@ -84,16 +109,25 @@ def list_runs(s: Session, limit: int = 20) -> list[RefreshRun]:
 def mark_interrupted(s: Session) -> int:
     """Mark as "interrupted" the runs of this host still "running" whose process is gone.
 
-    Runs started on another host (a shared PostgreSQL store) or without a pid
-    are left alone: whether they still run cannot be told from here. Returns
-    how many runs were marked.
+    A run of this process counts as gone when this process no longer carries
+    it out (see the module's docstring): its errors say so. Runs started on
+    another host (a shared PostgreSQL store) or without a pid are left alone:
+    whether they still run cannot be told from here. Returns how many runs
+    were marked.
     """
     host = this_host()
     running = s.scalars(select(RefreshRun).where(RefreshRun.status == "running", RefreshRun.host == host))
     marked = 0
     now = utcnow()
+    me = os.getpid()
     for run in running:
-        if run.pid is None or pid_alive(run.pid):
+        if run.pid is None:
+            continue
+        if run.pid == me:
+            if _carried_here(run.id):
+                continue
+            run.errors = {**(run.errors or {}), "*": ABANDONED}
+        elif pid_alive(run.pid):
             continue
         run.status = "interrupted"
         run.finished_at = now

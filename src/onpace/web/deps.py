@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from onpace.errors import AuthenticationError
-from onpace.services.auth import CurrentUser
+from onpace.services.auth import Action, CurrentUser
 from onpace.services.workspace import Workspace
 
 
@@ -25,3 +25,34 @@ async def current_user(request: Request) -> CurrentUser:
 
 WorkspaceDep = Annotated[Workspace, Depends(workspace)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+class Allowed:
+    """A page route's declaration of what its caller must be allowed to do, and the dependency that checks it.
+
+    The server's gate finds this on the route a request matches and refuses (403) a role that may
+    not before the form is read. ``action=None``: anyone may call the route (logging in, the
+    first admin's setup, logging out).
+    """
+
+    def __init__(self, action: Action | None) -> None:
+        self.action = action
+
+    async def __call__(self, request: Request) -> CurrentUser | None:
+        user: CurrentUser | None = getattr(request.state, "user", None)
+        if self.action is None:
+            return user
+        if user is None:
+            raise AuthenticationError("login required")
+        user.require(self.action)
+        return user
+
+
+def allowed(action: Action) -> Any:
+    """A dependency that refuses (403) a user whose role may not do ``action``; returns the user."""
+    return Depends(Allowed(action))
+
+
+def open_to_anyone() -> Any:
+    """The declaration of an unsafe route anyone may call (logging in, setup, logging out)."""
+    return Depends(Allowed(None))

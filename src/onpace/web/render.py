@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -67,11 +70,40 @@ def render_fragment(template: str, **context: Any) -> str:
     return TEMPLATES.get_template(template).render(**context)
 
 
+FRAGMENT_HEADER = "X-Onpace-Fragment"  # on an error answer rendered here (escaped): the only 4xx/5xx app.js swaps in
+
+
 def error_page(request: Request, message: str, status: int, *, fragment: bool) -> HTMLResponse:
-    """An error as a page, or for an HTMX request as a fragment shown where the answer would go (app.js swaps 4xx)."""
-    return page(
+    """An error as a page, or for an HTMX request as a fragment shown where the answer would go.
+
+    The message is text: the template escapes it (it often repeats what someone typed). app.js
+    inserts an error answer into the page only when it carries ``X-Onpace-Fragment`` (one of these);
+    any other error body is shown as text.
+    """
+    response = page(
         request, "_error.html" if fragment else "error.html", status_code=status, message=message, status=status
     )
+    if fragment:
+        response.headers[FRAGMENT_HEADER] = "error"
+    return response
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` value for a download named ``filename`` (RFC 6266, RFC 5987).
+
+    Control characters (CR, LF, …), quotes, backslashes and slashes are dropped or replaced; the
+    name goes in ``filename*`` as UTF-8, with an ASCII ``filename`` for old clients, so the header
+    is always ASCII whatever the name (a segment value in any script).
+    """
+    cleaned = (
+        "".join(
+            "_" if ch in "/\\" else ch for ch in filename if unicodedata.category(ch)[0] != "C" and ch != '"'
+        ).strip()
+        or "download"
+    )
+    ascii_name = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip() or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
 
 
 def redirect(request: Request, target: str) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import StoreDep, UserDep
+from onpace.api.deps import StoreDep, UserDep, allowed
 from onpace.services import auth
 from onpace.store import audit
 from onpace.store import users as store_users
@@ -41,7 +41,12 @@ class NewUser(BaseModel):
     department: str | None = Field(default=None, max_length=128)
 
 
-@router.post("/users", status_code=201, responses={409: {"description": "the name is taken"}})
+@router.post(
+    "/users",
+    status_code=201,
+    responses={409: {"description": "the name is taken"}},
+    dependencies=[allowed("manage_users")],
+)
 def add_user(body: NewUser, store: StoreDep, user: UserDep) -> dict[str, Any]:
     user.require("manage_users")
     auth.add_user(store, body.name, body.password, body.role, actor=user.name, department=body.department)
@@ -50,18 +55,26 @@ def add_user(body: NewUser, store: StoreDep, user: UserDep) -> dict[str, Any]:
 
 
 class UserChange(BaseModel):
-    role: str | None = None
+    role: str | None = Field(default=None, max_length=16, description="admin, strategist, editor or viewer")
     department: str | None = Field(default=None, max_length=128)
     disabled: bool | None = None
     password: str | None = Field(default=None, max_length=1024)
 
 
-@router.patch("/users/{name}")
+@router.patch("/users/{name}", dependencies=[allowed("manage_users")])
 def change_user(name: str, body: UserChange, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    """Change a user, all or nothing (nothing changes when one value is refused); disabling a user or a new
+    password ends their sessions and revokes their API tokens."""
     user.require("manage_users")
-    auth.update_user(store, name, actor=user.name, role=body.role, department=body.department, disabled=body.disabled)
-    if body.password is not None:
-        auth.set_password(store, name, body.password, actor=user.name)
+    auth.update_user(
+        store,
+        name,
+        actor=user.name,
+        role=body.role,
+        department=body.department,
+        disabled=body.disabled,
+        password=body.password,
+    )
     with store.session(readonly=True) as s:
         return user_dict(store_users.get_user(s, name))
 
@@ -92,7 +105,7 @@ class NewToken(BaseModel):
     user: str | None = Field(default=None, max_length=128, description="whose token (default: yours)")
 
 
-@router.post("/tokens", status_code=201)
+@router.post("/tokens", status_code=201, dependencies=[allowed("manage_tokens")])
 def create_token(body: NewToken, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """A new token; its secret is in the answer and never shown again."""
     user.require("manage_tokens")
@@ -100,7 +113,7 @@ def create_token(body: NewToken, store: StoreDep, user: UserDep) -> dict[str, An
     return {"id": made.id, "name": made.name, "user": made.user, "token": made.token}
 
 
-@router.delete("/tokens/{token_id}", status_code=204)
+@router.delete("/tokens/{token_id}", status_code=204, dependencies=[allowed("manage_tokens")])
 def revoke_token(token_id: IdPath, store: StoreDep, user: UserDep) -> None:
     user.require("manage_tokens")
     auth.revoke_token(store, token_id, actor=user.name)

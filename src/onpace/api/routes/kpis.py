@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed
 from onpace.api.routes.notes import Notes
+from onpace.catalog import models as m
 from onpace.errors import NotFoundError, did_you_mean
 from onpace.services import app_definitions, kpi_chart, lifecycle, scorecard
 from onpace.services import reviews as review_service
@@ -16,7 +17,9 @@ from onpace.store import evaluations as ev
 from onpace.store.targets import list_target_history
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
-SegmentQ = Annotated[str, Query(max_length=500, description="a segment value of a KPI with segment_by; '' the whole")]
+SegmentQ = Annotated[
+    str, Query(max_length=m.MAX_SEGMENT, description="a segment value of a KPI with segment_by; '' the whole")
+]
 
 
 def _kpi(project: Any, name: str) -> Any:
@@ -32,7 +35,7 @@ def list_kpis(
     project: ProjectDep,
     store: StoreDep,
     objective: Annotated[str | None, Query(max_length=128)] = None,
-    owner: Annotated[str | None, Query(max_length=128)] = None,
+    owner: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[dict[str, Any]]:
     """Every KPI's latest evaluation (one row per segment for KPIs with per-segment targets)."""
@@ -53,7 +56,12 @@ class KpiBody(BaseModel):
     name: str = Field(min_length=1, max_length=128)
 
 
-@router.post("", status_code=201, responses={409: {"description": "the name is taken"}})
+@router.post(
+    "",
+    status_code=201,
+    responses={409: {"description": "the name is taken"}},
+    dependencies=[allowed("manage_goals")],
+)
 def create_kpi(body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """Create a KPI (kept in models/app.yml); strategists and admins."""
     user.require("manage_goals")
@@ -81,7 +89,11 @@ def _definition(kpi: Any) -> dict[str, Any]:
     }
 
 
-@router.put("/{name}", responses={409: {"description": "defined in YAML: change the file and run onpace apply"}})
+@router.put(
+    "/{name}",
+    responses={409: {"description": "defined in YAML: change the file and run onpace apply"}},
+    dependencies=[allowed("manage_goals")],
+)
 def update_kpi(name: str, body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     user.require("manage_goals")
     definition = {**body.model_dump(), "name": name}
@@ -89,7 +101,12 @@ def update_kpi(name: str, body: KpiBody, project: ProjectDep, store: StoreDep, u
     return _definition(reloaded.kpis[name])
 
 
-@router.delete("/{name}", status_code=204, responses={409: {"description": "defined in YAML"}})
+@router.delete(
+    "/{name}",
+    status_code=204,
+    responses={409: {"description": "defined in YAML"}},
+    dependencies=[allowed("manage_goals")],
+)
 def delete_kpi(name: str, project: ProjectDep, store: StoreDep, user: UserDep) -> None:
     user.require("manage_goals")
     app_definitions.delete(project, store, "kpi", name, actor=user.name)
@@ -176,7 +193,11 @@ class Targets(BaseModel):
     targets: list[dict[str, Any]] = Field(min_length=1, max_length=500)
 
 
-@router.put("/{name}/targets", responses={409: {"description": "defined in YAML"}})
+@router.put(
+    "/{name}/targets",
+    responses={409: {"description": "defined in YAML"}},
+    dependencies=[allowed("manage_goals")],
+)
 def set_targets(name: str, body: Targets, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """Replace the KPI's targets: one, or a schedule (``from`` dates, ``segment`` values)."""
     user.require("manage_goals")
@@ -188,7 +209,7 @@ class NewReview(BaseModel):
     assessment: str = Field(description="on_track, at_risk, off_track, achieved or missed")
     commentary: str = Field(min_length=1, max_length=20_000)
     actions: list[str] = Field(default_factory=list, max_length=50)
-    segment: str | None = Field(default=None, max_length=500)
+    segment: str | None = Field(default=None, max_length=m.MAX_SEGMENT)
 
 
 @router.get("/{name}/reviews")
@@ -197,7 +218,7 @@ def list_reviews(name: str, project: ProjectDep, store: StoreDep) -> list[dict[s
     return [review_service.review_dict(r) for r in review_service.history(project, store, name)]
 
 
-@router.post("/{name}/reviews", status_code=201)
+@router.post("/{name}/reviews", status_code=201, dependencies=[allowed("review")])
 def add_review(name: str, body: NewReview, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """Record a review: the reviewer's assessment, commentary and actions (strategists and admins)."""
     user.require("review")
@@ -218,7 +239,7 @@ class Demotion(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/{name}/demote")
+@router.post("/{name}/demote", dependencies=[allowed("promote")])
 def demote(name: str, body: Demotion, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
     """Turn the KPI back into a metric (its block is removed from its file), recorded with who and why."""
     user.require("promote")

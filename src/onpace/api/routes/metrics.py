@@ -31,10 +31,10 @@ WhereQ = Annotated[
 def list_metrics(
     project: ProjectDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    department: Annotated[str | None, Query(max_length=128)] = None,
-    owner: Annotated[str | None, Query(max_length=128)] = None,
+    department: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
+    owner: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
     type: Annotated[str | None, Query(max_length=32)] = None,
-    tag: Annotated[str | None, Query(max_length=128)] = None,
+    tag: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
     kpi: bool | None = None,
 ) -> list[dict[str, Any]]:
     """The metric catalog, filtered."""
@@ -101,7 +101,7 @@ def observations(
 class PushedValue(BaseModel):
     period: dt.date = Field(description="the start of the period (or any day in it)")
     value: float | None
-    segment: str = Field(default="", max_length=500)
+    segment: str = Field(default="", max_length=m.MAX_SEGMENT)
 
 
 class Push(BaseModel):
@@ -122,7 +122,11 @@ def _may_enter(user: CurrentUser, project: Any, metrics: set[str]) -> None:
             )
 
 
-@router.post("/{name}/observations", responses={422: {"description": "the rows with problems, each with its line"}})
+@router.post(
+    "/{name}/observations",
+    responses={422: {"description": "the rows with problems, each with its line"}},
+    dependencies=[allowed("enter_values", bulk=True)],
+)
 def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """Values a system sends for a metric entered by hand; idempotent by period and segment; all or nothing."""
     explore.get_metric(project, name)
@@ -144,7 +148,11 @@ def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDe
 router_values = APIRouter(prefix="/values", tags=["metrics"])
 
 
-@router_values.post("/import", responses={422: {"description": "every bad row, with its line; nothing written"}})
+@router_values.post(
+    "/import",
+    responses={422: {"description": "every bad row, with its line; nothing written"}},
+    dependencies=[allowed("enter_values", bulk=True)],
+)
 async def import_csv(
     project: ProjectDep, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
@@ -176,7 +184,7 @@ class Promotion(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
-@router.post("/{name}/promote", status_code=201)
+@router.post("/{name}/promote", status_code=201, dependencies=[allowed("promote")])
 def promote(name: str, body: Promotion, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
     """Make the metric a KPI (written to models/promoted.yml), recorded with who, when and why."""
     from onpace.services.lifecycle import promote as run_promote

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed
 from onpace.services import notes
 from onpace.store.models import SubjectKind
 
@@ -36,7 +36,7 @@ class Notes:
             notes.check_subject(project, kind, name)
             return notes.list_comments(store, kind, name)
 
-        @router.post("/{name}/comments", status_code=201, name=f"{kind}_add_comment")
+        @router.post("/{name}/comments", status_code=201, name=f"{kind}_add_comment", dependencies=[allowed("comment")])
         def add_comment(
             name: str, body: NewComment, project: ProjectDep, store: StoreDep, user: UserDep
         ) -> dict[str, Any]:
@@ -54,7 +54,12 @@ class Notes:
             notes.check_subject(project, kind, name)
             return notes.list_annotations(store, kind, name, start, end)
 
-        @router.post("/{name}/annotations", status_code=201, name=f"{kind}_add_annotation")
+        @router.post(
+            "/{name}/annotations",
+            status_code=201,
+            name=f"{kind}_add_annotation",
+            dependencies=[allowed("annotate")],
+        )
         def add_annotation(
             name: str, body: NewAnnotation, project: ProjectDep, store: StoreDep, user: UserDep
         ) -> dict[str, Any]:

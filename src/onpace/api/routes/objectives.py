@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed
 from onpace.errors import NotFoundError, did_you_mean
 from onpace.services import app_definitions, scorecard
 
@@ -57,7 +57,12 @@ class ObjectiveBody(BaseModel):
     name: str = Field(min_length=1, max_length=128)
 
 
-@router.post("", status_code=201, responses={409: {"description": "the name is taken"}})
+@router.post(
+    "",
+    status_code=201,
+    responses={409: {"description": "the name is taken"}},
+    dependencies=[allowed("manage_goals")],
+)
 def create(body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     """Create an objective (kept in models/app.yml); strategists and admins."""
     user.require("manage_goals")
@@ -65,7 +70,11 @@ def create(body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: User
     return reloaded.objectives[body.name].model_dump(mode="json", exclude_none=True)
 
 
-@router.put("/{name}", responses={409: {"description": "defined in YAML: change the file and run onpace apply"}})
+@router.put(
+    "/{name}",
+    responses={409: {"description": "defined in YAML: change the file and run onpace apply"}},
+    dependencies=[allowed("manage_goals")],
+)
 def update(name: str, body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
     user.require("manage_goals")
     definition = {**body.model_dump(), "name": name}
@@ -73,7 +82,12 @@ def update(name: str, body: ObjectiveBody, project: ProjectDep, store: StoreDep,
     return reloaded.objectives[name].model_dump(mode="json", exclude_none=True)
 
 
-@router.delete("/{name}", status_code=204, responses={409: {"description": "defined in YAML"}})
+@router.delete(
+    "/{name}",
+    status_code=204,
+    responses={409: {"description": "defined in YAML"}},
+    dependencies=[allowed("manage_goals")],
+)
 def delete(name: str, project: ProjectDep, store: StoreDep, user: UserDep) -> None:
     user.require("manage_goals")
     app_definitions.delete(project, store, "objective", name, actor=user.name)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed
 from onpace.errors import QueryError, did_you_mean
 from onpace.services import lint as lint_service
 from onpace.services import reviews as review_service
@@ -51,7 +51,12 @@ class StartRefresh(BaseModel):
     metrics: list[str] | None = Field(default=None, max_length=1000)
 
 
-@router.post("/runs", status_code=202, responses={409: {"description": "a refresh is running"}})
+@router.post(
+    "/runs",
+    status_code=202,
+    responses={409: {"description": "a refresh is running"}},
+    dependencies=[allowed("refresh")],
+)
 def start_refresh(body: StartRefresh, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
     """Start a refresh in the background; poll GET /api/runs/{id} for its end."""
     user.require("refresh")

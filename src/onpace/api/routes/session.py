@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import StoreDep, UserDep
+from onpace.api.deps import StoreDep, UserDep, allowed, open_to_anyone
 from onpace.services import auth
 
 router = APIRouter(tags=["session"])
@@ -28,7 +28,12 @@ class Me(BaseModel):
 
 
 def client_of(request: Request) -> str:
+    """The client's address as the server saw it (a proxy's forwarded address only when ONPACE_TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
+
+
+def in_production(request: Request) -> bool:
+    return bool(request.app.state.settings.environment == "production")
 
 
 def me_of(user: auth.CurrentUser) -> Me:
@@ -42,16 +47,20 @@ def me_of(user: auth.CurrentUser) -> Me:
     )
 
 
-@router.post("/login", responses={401: {"description": "wrong name or password"}, 429: {"description": "rate limited"}})
+@router.post(
+    "/login",
+    responses={401: {"description": "wrong name or password"}, 429: {"description": "rate limited"}},
+    dependencies=[open_to_anyone()],
+)
 def login(body: Login, request: Request, response: Response, store: StoreDep) -> Me:
     """Open a browser session: sets the HttpOnly session cookie; send ``csrf_token`` as X-CSRF-Token on writes."""
-    session = auth.login(store, body.name, body.password, client_of(request))
+    session = auth.login(store, body.name, body.password, client_of(request), production=in_production(request))
     cookie: dict[str, Any] = request.app.state.cookie
     response.set_cookie(value=session.token, max_age=int(auth.SESSION_LIFETIME.total_seconds()), **cookie)
     return me_of(session.user)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, dependencies=[allowed("read")])
 def logout(request: Request, response: Response, store: StoreDep, user: UserDep) -> None:
     auth.logout(store, request.cookies.get(request.app.state.cookie["key"]))
     response.delete_cookie(request.app.state.cookie["key"])

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from onpace.errors import ConflictError, OnpaceError
 from onpace.services import auth
-from onpace.web.deps import WorkspaceDep
+from onpace.web.deps import WorkspaceDep, allowed, open_to_anyone
 from onpace.web.render import page, redirect
 
 router = APIRouter()
@@ -42,7 +42,7 @@ def login_page(request: Request, ws: WorkspaceDep, next: str | None = None) -> R
     return page(request, "login.html", next=_safe_next(next))
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[open_to_anyone()])
 def login(
     request: Request,
     ws: WorkspaceDep,
@@ -52,13 +52,13 @@ def login(
 ) -> Response:
     client = request.client.host if request.client else "unknown"
     try:
-        session = auth.login(ws.store, name, password, client)
+        session = auth.login(ws.store, name, password, client, production=ws.settings.environment == "production")
     except OnpaceError as exc:
         return page(request, "login.html", status_code=exc.status, error=str(exc), next=_safe_next(next), name=name)
     return _with_cookie(request, session, _safe_next(next))
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[allowed("read")])
 def logout(request: Request, ws: WorkspaceDep) -> Response:
     auth.logout(ws.store, request.cookies.get(request.app.state.cookie["key"]))
     response = redirect(request, "/login")
@@ -73,7 +73,7 @@ def setup_page(request: Request, ws: WorkspaceDep) -> Response:
     return page(request, "setup.html")
 
 
-@router.post("/setup")
+@router.post("/setup", dependencies=[open_to_anyone()])
 def setup(
     request: Request,
     ws: WorkspaceDep,

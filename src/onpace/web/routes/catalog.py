@@ -13,7 +13,7 @@ from onpace.catalog import models as m
 from onpace.engine import Query as EngineQuery
 from onpace.errors import OnpaceError, UserError
 from onpace.services import explore, lifecycle, notes
-from onpace.web.deps import UserDep, WorkspaceDep
+from onpace.web.deps import UserDep, WorkspaceDep, allowed
 from onpace.web.render import page, redirect
 
 router = APIRouter(prefix="/metrics")
@@ -98,7 +98,7 @@ def metric_page(
     )
 
 
-@router.post("/{name}/promote")
+@router.post("/{name}/promote", dependencies=[allowed("promote")])
 def promote(
     request: Request,
     name: str,
@@ -128,7 +128,7 @@ def promote(
     return redirect(request, f"/kpis/{change.name}")
 
 
-@router.post("/{name}/comments")
+@router.post("/{name}/comments", dependencies=[allowed("comment")])
 def add_comment(
     request: Request, name: str, ws: WorkspaceDep, user: UserDep, body: Annotated[str, Form(max_length=10_000)]
 ) -> Response:

@@ -16,11 +16,11 @@ from onpace.services import explore, kpi_chart, notes, scorecard
 from onpace.services import reviews as review_service
 from onpace.store import evaluations as ev
 from onpace.store.targets import list_target_history
-from onpace.web.deps import UserDep, WorkspaceDep
-from onpace.web.render import page
+from onpace.web.deps import UserDep, WorkspaceDep, allowed
+from onpace.web.render import attachment, page
 
 router = APIRouter(prefix="/kpis")
-SegmentQ = Annotated[str, Query(max_length=500)]
+SegmentQ = Annotated[str, Query(max_length=m.MAX_SEGMENT)]
 
 
 def _kpi(project: Any, name: str) -> Any:
@@ -144,13 +144,11 @@ def export_csv(name: str, ws: WorkspaceDep, user: UserDep, segment: SegmentQ = "
         writer.writerow([])
         writer.writerow(["forecast_at", "forecast", "forecast_low", "forecast_high"])
         writer.writerow([cone["to"], cone["value"], cone["low"], cone["high"]])
-    filename = f"{name}{'-' + segment if segment else ''}.csv".replace('"', "")
-    return Response(
-        out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    stem = f"{name}-{segment[:100]}" if segment else name
+    return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": attachment(f"{stem}.csv")})
 
 
-@router.post("/{name}/comments")
+@router.post("/{name}/comments", dependencies=[allowed("comment")])
 def add_comment(
     request: Request, name: str, ws: WorkspaceDep, user: UserDep, body: Annotated[str, Form(max_length=10_000)]
 ) -> Response:
@@ -159,7 +157,7 @@ def add_comment(
     return page(request, "_comments.html", comments=notes.list_comments(ws.store, "kpi", name))
 
 
-@router.post("/{name}/annotations")
+@router.post("/{name}/annotations", dependencies=[allowed("annotate")])
 def add_annotation(
     request: Request,
     name: str,
@@ -176,7 +174,7 @@ def add_annotation(
     return response
 
 
-@router.post("/{name}/reviews")
+@router.post("/{name}/reviews", dependencies=[allowed("review")])
 def add_review(
     request: Request,
     name: str,
@@ -185,7 +183,7 @@ def add_review(
     assessment: Annotated[str, Form(max_length=16)],
     commentary: Annotated[str, Form(max_length=20_000)],
     actions: Annotated[str, Form(max_length=20_000)] = "",
-    segment: Annotated[str, Form(max_length=500)] = "",
+    segment: Annotated[str, Form(max_length=m.MAX_SEGMENT)] = "",
 ) -> Response:
     user.require("review")
     project = ws.project()

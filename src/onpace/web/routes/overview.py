@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.services import lint as lint_service
 from onpace.services import reviews as review_service
@@ -22,7 +23,7 @@ from onpace.web.deps import UserDep, WorkspaceDep
 from onpace.web.render import page, render_fragment
 
 router = APIRouter()
-FilterQ = Annotated[str | None, Query(max_length=128)]
+FilterQ = Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)]  # as long as a definition may hold
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from onpace.services import auth
 from onpace.store import audit
 from onpace.store import users as store_users
 from onpace.store.connect import redact
-from onpace.web.deps import UserDep, WorkspaceDep
+from onpace.web.deps import UserDep, WorkspaceDep, allowed
 from onpace.web.render import page
 
 router = APIRouter(prefix="/settings")
@@ -33,7 +33,7 @@ def settings_page(request: Request, ws: WorkspaceDep, user: UserDep) -> Response
     return page(request, "settings.html", **_context(ws, ws.project()))
 
 
-@router.post("/users")
+@router.post("/users", dependencies=[allowed("manage_users")])
 def add_user(
     request: Request,
     ws: WorkspaceDep,
@@ -48,7 +48,7 @@ def add_user(
     return page(request, "settings.html", notice=f"user '{name}' added", **_context(ws, ws.project()))
 
 
-@router.post("/tokens")
+@router.post("/tokens", dependencies=[allowed("manage_tokens")])
 def add_token(
     request: Request,
     ws: WorkspaceDep,
@@ -61,7 +61,7 @@ def add_token(
     return page(request, "settings.html", new_token=made, **_context(ws, ws.project()))
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id}/revoke", dependencies=[allowed("manage_tokens")])
 def revoke_token(
     request: Request, token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ws: WorkspaceDep, user: UserDep
 ) -> Response:

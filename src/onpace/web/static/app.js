@@ -1,18 +1,54 @@
 // onpace's page behaviour: HTMX settings, sortable tables, and the ECharts charts.
 (function () {
   "use strict";
-  document.addEventListener("DOMContentLoaded", function () {
-    if (window.htmx) {
-      // show the server's message for a refused request (4xx) where the answer would have gone
-      htmx.config.responseHandling = [
-        { code: "204", swap: false },
-        { code: "[23]..", swap: true },
-        { code: "[4]..", swap: true, error: false },
-        { code: "...", swap: false, error: true },
-      ];
+  document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
+
+  // An error answer (4xx/5xx) goes where the answer would have gone, but only as text, unless it is
+  // the server's own error fragment (rendered and escaped by a template, marked X-Onpace-Fragment).
+  // Never as HTML otherwise: an error body may repeat what someone typed (a 422 echoing a definition).
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (!xhr || xhr.status < 400) return;
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (xhr.getResponseHeader("X-Onpace-Fragment") === "error" && type.indexOf("text/html") === 0) {
+      e.detail.shouldSwap = true;
+      return;
     }
-    initCharts(document);
+    e.detail.shouldSwap = false;
+    showError(e.detail.target, messageOf(xhr, type));
   });
+
+  // forms marked data-reset-on-success are emptied once the server took them
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (e.detail.successful && form && form.matches && form.matches("form[data-reset-on-success]")) form.reset();
+  });
+
+  function messageOf(xhr, type) {
+    var text = xhr.responseText || "";
+    if (type.indexOf("application/json") === 0) {
+      try {
+        var detail = JSON.parse(text).detail;
+        if (typeof detail === "string") text = detail;
+        else if (Array.isArray(detail)) text = detail.map(function (d) { return (d.loc || []).join(".") + ": " + d.msg; }).join("; ");
+      } catch (err) { /* not JSON after all: shown as it is, as text */ }
+    } else if (type.indexOf("text/plain") !== 0) {
+      text = "";
+    }
+    text = text.trim();
+    if (text.length > 500) text = text.slice(0, 500) + "…";
+    return text || "The server refused the request (" + xhr.status + ").";
+  }
+
+  function showError(target, message) {
+    if (!target) return;
+    var p = document.createElement("p");
+    p.className = "error";
+    p.setAttribute("role", "alert");
+    p.dataset.testid = "error";
+    p.textContent = message;
+    target.replaceChildren(p);
+  }
   document.addEventListener("htmx:afterSettle", function (e) { initCharts(e.target); });
   document.addEventListener("annotations-changed", function () {
     var el = document.getElementById("kpi-chart");

@@ -1,0 +1,82 @@
+"""Shared fixtures of the attack suite: the TPC-H test site, its users per role, a live server, Chromium.
+
+The site (``tpch_site_template``, ``site``, one user per role with ``PASSWORD``) comes from
+tests/api/conftest.py and the browser (``browser``) from tests/e2e/conftest.py; they are imported
+here, not copied. ``module_site`` is ``live_site`` for a whole module: one server on one fresh
+copy of the site, for tests that read what an earlier fixture wrote.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from tests.api.conftest import PASSWORD, ROLES, settings_for, site, tpch_site_template
+from tests.e2e.conftest import _free_port, browser, live_site
+
+from onpace.server import create_app
+from onpace.services.workspace import Workspace
+
+__all__ = ["PASSWORD", "ROLES", "browser", "live_site", "site", "tpch_site_template"]
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[str]:
+    """An onpace server (uvicorn on a free loopback port, in a thread) for the site at ``root``."""
+    app = create_app(Workspace(root, settings_for(root)))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the onpace server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@dataclass
+class LiveSite:
+    root: Path
+    base: str
+
+    @contextmanager
+    def client(self, name: str | None = None) -> Iterator[httpx.Client]:
+        """An HTTP client of the live server, logged in as ``name`` (its writes carry the CSRF token)."""
+        with httpx.Client(base_url=self.base, timeout=60, follow_redirects=False) as client:
+            if name is not None:
+                answer = client.post("/api/login", json={"name": name, "password": PASSWORD})
+                assert answer.status_code == 200, answer.text
+                client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+            yield client
+
+
+@pytest.fixture(scope="module")
+def module_site(tpch_site_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """A live server on a fresh copy of the test site, shared by the tests of one module."""
+    root = tmp_path_factory.mktemp("security") / "tpch"
+    shutil.copytree(tpch_site_template, root)
+    with serving(root) as base:
+        yield LiveSite(root, base)
+
+
+def browser_login(browser: Any, base: str, name: str) -> Any:
+    """A new Chromium context logged in as ``name`` (through /api/login, so the cookie is the context's)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    answer = context.request.post(f"{base}/api/login", data={"name": name, "password": PASSWORD})
+    assert answer.status == 200, answer.text()
+    return context

@@ -1,0 +1,145 @@
+"""Changing users: all or nothing, the last admin kept under concurrent requests, tokens revoked, the CLI."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.api.conftest import PASSWORD, Site
+from tests.security.test_login_limits import BACKENDS, copy_site, live_server, site_settings
+from typer.testing import CliRunner
+
+from onpace.cli.main import app as cli
+from onpace.services import auth
+from onpace.store import users as store_users
+
+ROUNDS = 8
+
+
+def _token(site: Site, owner: str) -> str:
+    answer = site.login("admin").post("/api/tokens", json={"name": f"{owner} script", "user": owner})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["token"])
+
+
+def _me(site: Site, token: str) -> int:
+    return site.client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+# -- item 10: all or nothing ------------------------------------------------------------------------------
+def test_a_refused_change_changes_nothing(site: Site) -> None:
+    admin = site.login("admin")
+    answer = admin.patch("/api/users/viewer", json={"role": "strategist", "password": "short"})
+    assert answer.status_code == 400 and "at least" in answer.json()["detail"]
+    viewer = next(u for u in admin.get("/api/users").json() if u["name"] == "viewer")
+    assert viewer["role"] == "viewer"
+    answer = admin.patch("/api/users/viewer", json={"disabled": True, "role": "overlord"})
+    assert answer.status_code == 400
+    viewer = next(u for u in admin.get("/api/users").json() if u["name"] == "viewer")
+    assert viewer["disabled"] is False
+    site.login("viewer")  # the old password still works
+
+    answer = admin.patch("/api/users/viewer", json={"role": "editor", "password": "a new long password"})
+    assert answer.status_code == 200 and answer.json()["role"] == "editor"
+    assert site.client.post("/api/login", json={"name": "viewer", "password": "a new long password"}).status_code == 200
+
+
+# -- item 11: tokens of a disabled user or an old password are revoked ---------------------------------------
+def test_disabling_a_user_revokes_their_tokens_for_good(site: Site) -> None:
+    token = _token(site, "editor")
+    assert _me(site, token) == 200
+    admin = site.login("admin")
+    assert admin.patch("/api/users/editor", json={"disabled": True}).status_code == 200
+    assert _me(site, token) == 401
+    assert admin.patch("/api/users/editor", json={"disabled": False}).status_code == 200
+    assert _me(site, token) == 401  # re-enabling does not revive it
+    tokens = [t for t in admin.get("/api/tokens").json() if t["user"] == "editor"]
+    assert tokens and all(t["revoked_at"] for t in tokens)
+    revokes = admin.get("/api/audit", params={"object_kind": "token"}).json()
+    assert any(e["action"] == "revoke" and e["details"]["reason"] == "user disabled" for e in revokes)
+
+
+def test_a_new_password_revokes_the_tokens(site: Site) -> None:
+    token = _token(site, "strategist")
+    other = _token(site, "viewer")
+    admin = site.login("admin")
+    assert admin.patch("/api/users/strategist", json={"password": "another long password"}).status_code == 200
+    assert _me(site, token) == 401
+    assert _me(site, other) == 200  # only that user's tokens
+    fresh = _token(site, "strategist")
+    assert _me(site, fresh) == 200
+
+
+# -- item 9: two admins disabling each other at once --------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_admins_disabling_each_other_at_once_leave_one_active(
+    backend: str, tpch_site_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    root = copy_site(tpch_site_template, tmp_path)
+    with site_settings(backend, root, request) as settings, live_server(root, settings) as (base, workspace):
+        store = workspace.store
+        auth.add_user(store, "admin2", PASSWORD, "admin", actor="test")
+        tokens = {name: auth.create_token(store, name, "mutual", actor="test").token for name in ("admin", "admin2")}
+        for round_ in range(ROUNDS):
+            barrier = threading.Barrier(2)
+
+            def disable(pair: tuple[str, str], barrier: threading.Barrier = barrier) -> int:
+                actor, target = pair
+                with httpx.Client(base_url=base, timeout=60) as client:
+                    headers = {"Authorization": f"Bearer {tokens[actor]}"}
+                    assert client.get("/api/me", headers=headers).status_code == 200
+                    barrier.wait()
+                    return client.patch(f"/api/users/{target}", json={"disabled": True}, headers=headers).status_code
+
+            with ThreadPoolExecutor(2) as pool:
+                answers = sorted(pool.map(disable, [("admin", "admin2"), ("admin2", "admin")]))
+            with store.session(readonly=True) as s:
+                active = store_users.count_active_admins(s)
+            assert active == 1, f"round {round_}: {active} active admins, answers {answers}"
+            assert 409 in answers or 401 in answers, answers
+            for name in ("admin", "admin2"):  # again, with new tokens (disabling revoked the old ones)
+                auth.update_user(store, name, actor="test", disabled=False)
+                tokens[name] = auth.create_token(store, name, f"mutual {round_}", actor="test").token
+
+
+def test_the_last_admin_cannot_be_taken_away(site: Site) -> None:
+    admin = site.login("admin")
+    answer = admin.patch("/api/users/admin", json={"role": "viewer"})
+    assert answer.status_code == 409 and "no active admin" in answer.json()["detail"]
+    assert admin.patch("/api/users/admin", json={"disabled": True}).status_code == 409
+
+
+# -- item 9: the CLI re-enables users and resets passwords ------------------------------------------------------
+def test_cli_disables_enables_and_resets_a_password(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONPACE_DATABASE_URL", site.workspace.settings.database_url or "")
+    runner = CliRunner()
+    project = ["--project", str(site.root)]
+    token = _token(site, "editor")
+
+    result = runner.invoke(cli, ["user", "disable", "editor", *project])
+    assert result.exit_code == 0, result.output
+    assert site.client.post("/api/login", json={"name": "editor", "password": PASSWORD}).status_code == 401
+    assert _me(site, token) == 401
+
+    result = runner.invoke(cli, ["user", "enable", "editor", *project])
+    assert result.exit_code == 0, result.output
+    site.login("editor")
+    assert _me(site, token) == 401
+
+    result = runner.invoke(cli, ["user", "password", "editor", "--password-stdin", *project], input="too short\n")
+    assert result.exit_code == 1 and "at least" in result.output
+    site.login("editor")
+    result = runner.invoke(
+        cli, ["user", "password", "editor", "--password-stdin", *project], input="the new editor password\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert site.client.post("/api/login", json={"name": "editor", "password": PASSWORD}).status_code == 401
+    site.login("editor", "the new editor password")
+
+    result = runner.invoke(cli, ["user", "disable", "admin", *project])
+    assert result.exit_code == 1 and "no active admin" in result.output
+    result = runner.invoke(cli, ["user", "enable", "nobody", *project])
+    assert result.exit_code == 1 and "no user named 'nobody'" in result.output
