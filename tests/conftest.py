@@ -28,6 +28,9 @@ import pytest
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+# the test site and the browser, registered once for every test directory
+pytest_plugins = ["tests.site_fixtures"]
+
 PG_URL = os.environ.get("ONPACE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_URL = os.environ.get("ONPACE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 

@@ -18,6 +18,11 @@ class OnpaceError(Exception):
 
     status: int = 500
 
+    @property
+    def public_message(self) -> str:
+        """What a client of the web app or API may read (the full message may name server files)."""
+        return str(self)
+
 
 class UserError(OnpaceError):
     """Something the user can fix: input, definitions, parameters."""
@@ -64,9 +69,21 @@ class BackendError(OnpaceError):
 
 
 class StoreError(OnpaceError):
-    """onpace's own database (the store) cannot be reached or used."""
+    """onpace's own database (the store) cannot be reached or used.
+
+    The message names the store (its file or URL without the password) for the log and the CLI;
+    ``public`` is what web and API clients read: the reason without where the store is.
+    """
 
     status = 503
+
+    def __init__(self, message: str, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = public or "the store (onpace's database) cannot be used right now"
+
+    @property
+    def public_message(self) -> str:
+        return self.public + ": try again in a moment; if it lasts, an admin finds the reason in the server's log"
 
 
 class MissingDependencyError(UserError):

@@ -17,6 +17,7 @@ and the other security headers on every answer (docs/web.md, "Limits and headers
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -24,7 +25,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -50,6 +51,7 @@ from onpace.web import build_router as web_router
 from onpace.web import deps as web_deps
 from onpace.web.render import error_page, render_fragment
 
+log = logging.getLogger(__name__)
 SESSION_COOKIE = "onpace_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
@@ -88,6 +90,10 @@ class AuthGate:
         if user is None and not is_public(path):
             await self._refuse(request, scope, receive, send)
             return
+        if scope["method"] in UNSAFE and (user is None or user.via == "session") and _cross_site(request):
+            # a browser sent this from another site: a forged form (CSRF), or a forged login (login CSRF)
+            await _forbidden(request, "refused: this request was sent from another site")(scope, receive, send)
+            return
         refused = _role_refusal(request, scope.get(ROUTE_RULE_KEY), user)
         if refused is not None:  # before anything reads the body: a role that may not is not worth reading
             await refused(scope, receive, send)
@@ -118,12 +124,15 @@ class AuthGate:
 
     async def _failed(self, request: Request, exc: OnpaceError, scope: Scope, receive: Receive, send: Send) -> None:
         """The login could not be checked: the error's status (503 for the store) as JSON, or a page."""
+        log.warning("%s %s: %s", request.method, scope["path"], exc)
         path = scope["path"]
         response: Response
         if path.startswith("/api/") or path == "/api" or request.headers.get("authorization"):
-            response = JSONResponse({"detail": str(exc)}, status_code=exc.status)
+            response = JSONResponse({"detail": exc.public_message}, status_code=exc.status)
         else:
-            response = error_page(request, str(exc), exc.status, fragment=bool(request.headers.get("hx-request")))
+            response = error_page(
+                request, exc.public_message, exc.status, fragment=bool(request.headers.get("hx-request"))
+            )
         if exc.status == 503:
             response.headers["Retry-After"] = "5"
         await response(scope, receive, send)
@@ -225,16 +234,45 @@ class RouteRules:
 
 
 def _role_refusal(request: Request, rule: RouteRule | None, user: auth.CurrentUser | None) -> Response | None:
-    """The 403 for a user whose role may not do what the matched route declares (None: go on)."""
-    if rule is None or rule.action is None or user is None:
+    """The 403 for a user whose role may not do what the matched route declares (None: go on).
+
+    Deny by default: an unsafe route that declares nothing is refused to everyone (a route added
+    without ``allowed(...)`` fails closed; tests/security/test_roles_before_body.py names it)."""
+    if rule is None:
+        return None
+    if not rule.declared and request.method in UNSAFE:
+        return _forbidden(request, "refused: this route does not declare who may call it")
+    if rule.action is None or user is None:
         return None
     try:
         user.require(rule.action)
     except PermissionDeniedError as exc:
-        if request.url.path.startswith("/api/") or request.headers.get("authorization"):
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-        return error_page(request, str(exc), exc.status, fragment=bool(request.headers.get("hx-request")))
+        return _forbidden(request, str(exc))
     return None
+
+
+def _forbidden(request: Request, message: str) -> Response:
+    """A 403: JSON for the API and token clients, the (escaped) error page or fragment for pages."""
+    if request.url.path.startswith("/api/") or request.headers.get("authorization"):
+        return JSONResponse({"detail": message}, status_code=403)
+    return error_page(request, message, 403, fragment=bool(request.headers.get("hx-request")))
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether a browser says this request comes from another site (``Sec-Fetch-Site``, else ``Origin``).
+
+    SameSite=Lax keeps the session cookie off cross-site POSTs, but not off a forged *login*
+    (the attacker's own account) nor a sibling subdomain's requests: both are refused here.
+    Clients that are not browsers send neither header and are not affected.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    host = request.headers.get("host", "")
+    return origin == "null" or urlsplit(origin).netloc.lower() != host.lower()
 
 
 class SecurityHeaders:
@@ -402,7 +440,9 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
 
     @app.exception_handler(OnpaceError)
     async def onpace_error(request: Request, exc: OnpaceError) -> Response:
-        body: dict[str, Any] = {"detail": str(exc)}
+        if exc.status >= 500:  # the whole message (it may name the store's file or a source) goes to the log only
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
+        body: dict[str, Any] = {"detail": exc.public_message}
         issues = getattr(exc, "issues", None)
         if issues:
             body["issues"] = [issue.to_dict() for issue in issues]
@@ -410,8 +450,9 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
         if hint:
             body["hint"] = hint
         if not request.url.path.startswith("/api/"):
-            return error_page(request, str(exc), exc.status, fragment=bool(request.headers.get("hx-request")))
-        return JSONResponse(body, status_code=exc.status)
+            return error_page(request, exc.public_message, exc.status, fragment=bool(request.headers.get("hx-request")))
+        headers = {"Retry-After": "5"} if exc.status == 503 else None
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

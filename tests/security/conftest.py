@@ -1,16 +1,13 @@
 """Shared fixtures of the attack suite: the TPC-H test site, its users per role, a live server, Chromium.
 
-The site (``tpch_site_template``, ``site``, one user per role with ``PASSWORD``) comes from
-tests/api/conftest.py and the browser (``browser``) from tests/e2e/conftest.py; they are imported
-here, not copied. ``module_site`` is ``live_site`` for a whole module: one server on one fresh
+The site (``tpch_site_template``, ``site``, one user per role with ``PASSWORD``) and the browser
+(``browser``) are the fixtures of tests/site_fixtures.py, registered once for the whole run. ``module_site`` is ``live_site`` for a whole module: one server on one fresh
 copy of the site, for tests that read what an earlier fixture wrote.
 """
 
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,34 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from tests.api.conftest import PASSWORD, ROLES, settings_for, site, tpch_site_template
-from tests.e2e.conftest import _free_port, browser, live_site
+from tests.site_fixtures import PASSWORD, ROLES, serving
 
-from onpace.server import create_app
-from onpace.services.workspace import Workspace
-
-__all__ = ["PASSWORD", "ROLES", "browser", "live_site", "site", "tpch_site_template"]
-
-
-@contextmanager
-def serving(root: Path) -> Iterator[str]:
-    """An onpace server (uvicorn on a free loopback port, in a thread) for the site at ``root``."""
-    app = create_app(Workspace(root, settings_for(root)))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the onpace server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+__all__ = ["PASSWORD", "ROLES", "serving"]
 
 
 @dataclass

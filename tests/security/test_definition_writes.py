@@ -36,7 +36,6 @@ from onpace.store import audit as audit_module
 from onpace.store.db import Store
 from onpace.store.models import AuditEntry
 
-tpch_site_template = site_fixtures.tpch_site_template
 APP_FILE = Path("models") / "app.yml"
 WRITES = {"objective.create", "kpi.create", "kpi.promote", "kpi.demote"}
 

@@ -25,8 +25,6 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from tests.api.conftest import PASSWORD, Site, settings_for
-from tests.api.conftest import site as site
-from tests.api.conftest import tpch_site_template as tpch_site_template
 from tests.e2e.conftest import _free_port
 
 from onpace.catalog.project import load_project

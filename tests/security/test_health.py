@@ -66,9 +66,10 @@ def test_a_failing_store_answers_503_in_the_gate(pg_url: str, tpch_site_template
                 conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
             api = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
             page = client.get("/")  # the session cookie
-        assert api.status_code == 503 and "cannot use the store" in api.json()["detail"], api.text
+        assert api.status_code == 503 and "the store cannot be reached" in api.json()["detail"], api.text
+        assert "onpace_sec_" not in api.text and "5432" not in api.text  # no URL, host or database name
         assert page.status_code == 503 and "text/html" in page.headers["content-type"]
-        assert "cannot use the store" in page.text
+        assert "the store cannot be reached" in page.text and "onpace_sec_" not in page.text
 
 
 # -- item 16: health reports broken definitions --------------------------------------------------------------

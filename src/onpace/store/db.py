@@ -213,7 +213,24 @@ class Store:
 
     def _unreachable(self, exc: DBAPIError) -> StoreError:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        return StoreError(f"cannot use the store at {self.redacted_url}: {reason}")
+        return StoreError(f"cannot use the store at {self.redacted_url}: {reason}", public=public_reason(reason))
+
+
+def public_reason(reason: str) -> str:
+    """A driver's reason as a web or API client may read it: its kind, never a file, host or URL."""
+    low = reason.lower()
+    for needles, text in _PUBLIC_REASONS:
+        if any(needle in low for needle in needles):
+            return text
+    return "the store (onpace's database) cannot be used right now"
+
+
+_PUBLIC_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("disk is full", "no space left", "disk full", "could not extend file"), "the store's disk is full"),
+    (("read-only", "readonly", "read only"), "the store is read-only"),
+    (("locked", "lock timeout", "busy"), "the store is busy (locked by another writer)"),
+    (("connection", "connect", "server closed", "terminating"), "the store cannot be reached"),
+)
 
 
 def _sqlite_foreign_keys(conn: Connection, on: bool) -> None:

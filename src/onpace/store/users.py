@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from onpace.errors import StoreError
 from onpace.store.coltypes import utcnow
 from onpace.store.connect import SQLITE_PRAGMAS
+from onpace.store.db import public_reason
 from onpace.store.models import ApiToken, LoginAttempt, Role, User, WebSession
 
 if TYPE_CHECKING:
@@ -177,7 +178,9 @@ def check_writable(store: Store) -> None:
             transaction.rollback()
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        raise StoreError(f"the store at {store.redacted_url} cannot be written: {reason}") from exc
+        raise StoreError(
+            f"the store at {store.redacted_url} cannot be written: {reason}", public_reason(reason)
+        ) from exc
 
 
 def purge_failed_logins(s: Session, before: datetime) -> None:
