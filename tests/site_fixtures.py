@@ -20,6 +20,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,11 +120,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[str]:
+def serving(root: Path, settings: Settings | None = None, **options: Any) -> Iterator[str]:
     """An onpace server (uvicorn on a free loopback port, in a thread) for the site at ``root``."""
-    app = create_app(Workspace(root, settings_for(root)))
+    workspace = Workspace(root, settings or settings_for(root))
+    with serving_app(create_app(workspace), **options) as base:
+        yield base
+
+
+@contextmanager
+def serving_app(app: Any, **options: Any) -> Iterator[str]:
+    """The base URL of ``app`` served by uvicorn on a free loopback port, in a thread (``options``: uvicorn's)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -136,6 +145,24 @@ def serving(root: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def new_pg_database(pg_url: str, prefix: str = "onpace_test") -> Iterator[str]:
+    """The SQLAlchemy URL of a new, empty PostgreSQL database on ``pg_url``'s server; dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from onpace.config import sqlalchemy_url
+
+    database = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
+    try:
+        yield make_url(sqlalchemy_url(pg_url)).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -40,6 +40,12 @@ class LockTimeoutError(OnpaceError):
     status = 503
 
 
+class FileWriteError(OnpaceError):
+    """A definition file could not be written (a full disk, a read-only folder): nothing was changed."""
+
+    status = 503
+
+
 class _ProcessLock:
     """One per lock file in this process: a thread lock in front of the file lock, counted for reentry."""
 
@@ -124,7 +130,19 @@ def read_text(path: Path) -> str | None:
 
 
 def replace_text(path: Path, text: str | None) -> None:
-    """Make ``path`` hold ``text`` (None: remove it) in one step; hold :func:`project_lock` around it."""
+    """Make ``path`` hold ``text`` (None: remove it) in one step; hold :func:`project_lock` around it.
+
+    FileWriteError (503) when the system refuses (a full disk, a read-only folder): the file is as it was.
+    """
+    try:
+        _replace_text(path, text)
+    except OSError as exc:
+        raise FileWriteError(
+            f"cannot write {path.name}: {exc.strerror or exc}; nothing was changed (is the disk full?)"
+        ) from exc
+
+
+def _replace_text(path: Path, text: str | None) -> None:
     if text is None:
         path.unlink(missing_ok=True)
         _sync_dir(path.parent)

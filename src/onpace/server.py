@@ -41,14 +41,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onpace import __version__
 from onpace.api import build_router as api_router
-from onpace.api import deps as api_deps
 from onpace.config import Settings
 from onpace.errors import OnpaceError, PermissionDeniedError
 from onpace.services import auth, scorecard
 from onpace.services.workspace import Workspace
 from onpace.web import STATIC_DIR
 from onpace.web import build_router as web_router
-from onpace.web import deps as web_deps
 from onpace.web.render import error_page, render_fragment
 
 log = logging.getLogger(__name__)
@@ -207,10 +205,11 @@ def route_rules(routes: Sequence[BaseRoute], prefix: str = "") -> list[RouteRule
     return rules
 
 
-def _declared(dependant: Dependant) -> api_deps.Allowed | web_deps.Allowed | None:
+def _declared(dependant: Dependant) -> auth.RoleRule | None:
     for dependency in dependant.dependencies:
-        if isinstance(dependency.call, (api_deps.Allowed, web_deps.Allowed)):
-            return dependency.call
+        call: object = dependency.call  # an interface's Allowed: a RoleRule that is also a dependency
+        if isinstance(call, auth.RoleRule):
+            return call
         found = _declared(dependency)
         if found is not None:
             return found
@@ -416,6 +415,8 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # what `onpace serve` checks before starting, again for uvicorn started by hand
+        await run_in_threadpool(auth.check_servable, ws.store, ws.root, settings.environment)
         yield
         ws.close()
 

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 from tests.api import conftest as site_fixtures
+from tests.site_fixtures import new_pg_database
 
 from onpace.catalog.project import Project, load_project
 from onpace.errors import ConflictError, DefinitionError
@@ -83,44 +84,33 @@ def served(request: pytest.FixtureRequest, tpch_site_template: Path, tmp_path: P
     """Two ``onpace serve`` processes on one copy of the TPC-H site, its store on SQLite or PostgreSQL."""
     root = tmp_path / "tpch"
     shutil.copytree(tpch_site_template, root)
-    database = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{(root / '.onpace' / 'store.db').as_posix()}"
-    else:
-        import psycopg
-
-        server = request.getfixturevalue("pg_url")
-        database = f"onpace_writes_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
-        url = server.rsplit("/", 1)[0] + "/" + database
-    store = Store.open(url)
-    try:
-        if database is not None:
-            auth.add_user(store, "strategist", site_fixtures.PASSWORD, "strategist", actor="test")
-        token = auth.create_token(store, "strategist", "writes", actor="test").token
-    finally:
-        store.close()
-    logs = [tmp_path / "server-1.log", tmp_path / "server-2.log"]
-    started = [_start(root, url, log) for log in logs]
-    try:
-        for (process, base), log in zip(started, logs, strict=True):
-            _wait_until_up(process, base, log)
-        yield Served(root, url, token, [base for _, base in started])
-    finally:
-        for process, _ in started:
-            process.terminate()
-        for process, _ in started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if database is not None:
-            import psycopg
-
-            with psycopg.connect(request.getfixturevalue("pg_url"), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{(root / '.onpace' / 'store.db').as_posix()}"
+        else:
+            url = stack.enter_context(new_pg_database(request.getfixturevalue("pg_url"), "onpace_writes"))
+        store = Store.open(url)
+        try:
+            if request.param != "sqlite":
+                auth.add_user(store, "strategist", site_fixtures.PASSWORD, "strategist", actor="test")
+            token = auth.create_token(store, "strategist", "writes", actor="test").token
+        finally:
+            store.close()
+        logs = [tmp_path / "server-1.log", tmp_path / "server-2.log"]
+        started = [_start(root, url, log) for log in logs]
+        try:
+            for (process, base), log in zip(started, logs, strict=True):
+                _wait_until_up(process, base, log)
+            yield Served(root, url, token, [base for _, base in started])
+        finally:
+            for process, _ in started:
+                process.terminate()
+            for process, _ in started:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def _kpi(name: str) -> dict[str, Any]:
@@ -307,3 +297,25 @@ def test_replacing_a_file_keeps_its_mode(local: Local) -> None:
     path.chmod(0o640)
     app_definitions.save(local.project, local.store, "objective", {"name": "two"}, actor="t", create=True)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_definition_write_the_disk_refuses_answers_503_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while a definition file is written: a 503 with the reason, the old file intact, no temp left."""
+    import errno
+
+    from onpace import fileio
+
+    path = tmp_path / "app.yml"
+    path.write_text("kpis: []\n", encoding="utf-8")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "fsync", full)
+    with pytest.raises(fileio.FileWriteError, match="No space left on device") as caught:
+        fileio.replace_text(path, "objectives: []\n")
+    assert caught.value.status == 503
+    assert path.read_text(encoding="utf-8") == "kpis: []\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["app.yml"]

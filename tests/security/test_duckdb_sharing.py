@@ -26,9 +26,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from tests.api.conftest import PASSWORD, Site, settings_for
 from tests.e2e.conftest import _free_port
+from tests.site_fixtures import new_pg_database
 
 from onpace.catalog.project import load_project
-from onpace.config import sqlalchemy_url
 from onpace.engine import Engine
 from onpace.engine.connect import connect
 from onpace.engine.spine import date_table
@@ -89,23 +89,13 @@ def served_copy(
     if request.param == "sqlite":
         yield root, _env()
         return
-    import psycopg
-
-    server = request.getfixturevalue("pg_url")
-    database = f"onpace_duckdb_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
-    url = make_url(sqlalchemy_url(server)).set(database=database).render_as_string(hide_password=False)
-    try:
+    with new_pg_database(request.getfixturevalue("pg_url"), "onpace_duckdb") as url:
         store = Store.open(url)
         try:
             auth.add_user(store, "admin", PASSWORD, "admin", actor="test")
         finally:
             store.close()
         yield root, _env(ONPACE_DATABASE_URL=url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def test_serve_with_two_workers_and_a_refresh_share_one_duckdb_file(served_copy: tuple[Path, dict[str, str]]) -> None:

@@ -14,22 +14,19 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-import uvicorn
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from tests.api.conftest import PASSWORD, ROLES, settings_for
 from tests.e2e.conftest import _free_port
+from tests.site_fixtures import new_pg_database, serving_app
 
-from onpace.config import Settings, sqlalchemy_url
+from onpace.config import Settings
 from onpace.server import create_app
 from onpace.services import auth
 from onpace.services.workspace import Workspace
@@ -46,11 +43,7 @@ OTHER_ADDRESS = "127.0.0.2"
 @contextmanager
 def pg_settings(pg_url: str) -> Iterator[Settings]:
     """Settings of a new PostgreSQL database with the site's users (one per role); dropped afterwards."""
-    database = f"onpace_sec_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
-    url = make_url(sqlalchemy_url(pg_url)).set(database=database).render_as_string(hide_password=False)
-    try:
+    with new_pg_database(pg_url, "onpace_sec") as url:
         store = Store.open(url)
         try:
             for role in ROLES:
@@ -60,9 +53,6 @@ def pg_settings(pg_url: str) -> Iterator[Settings]:
         finally:
             store.close()
         yield Settings(database_url=url, environment="development")
-    finally:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @contextmanager
@@ -78,23 +68,10 @@ def site_settings(backend: str, root: Path, request: pytest.FixtureRequest) -> I
 def live_server(root: Path, settings: Settings) -> Iterator[tuple[str, Workspace]]:
     """The base URL and workspace of a real server for the site at ``root`` (uvicorn in a thread)."""
     workspace = Workspace(root, settings)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(workspace), host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the onpace server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", workspace
+        with serving_app(create_app(workspace), proxy_headers=False) as base:
+            yield base, workspace
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         workspace.store.close()
 
 

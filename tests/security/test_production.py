@@ -15,6 +15,7 @@ from tests.e2e.conftest import _free_port
 from tests.security.test_login_limits import copy_site, onpace_serve
 
 from onpace.config import Settings
+from onpace.errors import UserError
 from onpace.examples import demo
 from onpace.server import create_app
 from onpace.services import auth
@@ -71,12 +72,18 @@ def test_the_demo_login_is_refused_in_production(environment: str, tpch_site_tem
     root = copy_site(tpch_site_template, tmp_path)
     _with_demo_login(root)  # as if the store of a demo were served
     settings = Settings(database_url=settings_for(root).database_url, environment=environment)  # type: ignore[arg-type]
-    with TestClient(create_app(Workspace(root, settings))) as client:
-        answer = client.post("/api/login", json={"name": demo.DEMO_USER, "password": demo.DEMO_PASSWORD})
-        page = client.post(
-            "/login", data={"name": demo.DEMO_USER, "password": demo.DEMO_PASSWORD, "next": "/"}, follow_redirects=False
-        )
-        other = client.post("/api/login", json={"name": "admin", "password": PASSWORD})
+    app = create_app(Workspace(root, settings))
+    if environment == "production":  # the app refuses to start on it (for uvicorn started by hand) ...
+        with pytest.raises(UserError, match="demo login 'demo' with its published password"), TestClient(app):
+            pass
+        app = create_app(Workspace(root, settings))
+    # ... and were the start-up check skipped (no lifespan here), the login itself is refused
+    client = TestClient(app)
+    answer = client.post("/api/login", json={"name": demo.DEMO_USER, "password": demo.DEMO_PASSWORD})
+    page = client.post(
+        "/login", data={"name": demo.DEMO_USER, "password": demo.DEMO_PASSWORD, "next": "/"}, follow_redirects=False
+    )
+    other = client.post("/api/login", json={"name": "admin", "password": PASSWORD})
     assert other.status_code == 200
     if environment == "production":
         assert answer.status_code == 401 and "refused in production" in answer.json()["detail"]

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from onpace.catalog.project import Project
 from onpace.errors import AuthenticationError
-from onpace.services.auth import Action, CurrentUser
+from onpace.services.auth import Action, CurrentUser, RoleRule
 from onpace.services.workspace import Workspace
 from onpace.store.db import Store
 
@@ -41,27 +41,11 @@ ProjectDep = Annotated[Project, Depends(project)]
 StoreDep = Annotated[Store, Depends(store)]
 
 
-class Allowed:
-    """A route's declaration of what its caller must be allowed to do, and the dependency that checks it.
-
-    The server's gate finds this on the route a request matches and refuses (403) a role that may
-    not, before the request's body is read (FastAPI reads the body before dependencies run). As a
-    dependency it checks again and returns the user. ``action=None``: anyone may call the route
-    (logging in); ``bulk``: the route takes values in bulk, up to ``max_upload_bytes``.
-    """
-
-    def __init__(self, action: Action | None, *, bulk: bool = False) -> None:
-        self.action = action
-        self.bulk = bulk
+class Allowed(RoleRule):
+    """An API route's :class:`RoleRule` as a dependency: checks it again and returns the user."""
 
     async def __call__(self, request: Request) -> CurrentUser | None:
-        user: CurrentUser | None = getattr(request.state, "user", None)
-        if self.action is None:
-            return user
-        if user is None:
-            raise AuthenticationError("login required")
-        user.require(self.action)
-        return user
+        return self.check(getattr(request.state, "user", None))
 
 
 def allowed(action: Action, *, bulk: bool = False) -> Any:

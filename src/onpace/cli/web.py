@@ -39,24 +39,13 @@ def serve(
 def _check_store(root: Path) -> None:
     """Refuse to serve (a message, exit status 1) a store that cannot be written, or one unfit for production."""
     from onpace.config import Settings
-    from onpace.errors import UserError
-    from onpace.examples import demo as demo_project
     from onpace.services import auth
-    from onpace.store import users
     from onpace.store.db import Store
 
     settings = Settings()
     store = Store.for_project(root, settings).ensure_current()
     try:
-        users.check_writable(store)
-        if settings.environment == "production":
-            problems = auth.production_problems(store)
-            if (root / demo_project.MARKER).exists():
-                problems.append(f"{root} is a folder made by 'onpace demo' (it holds {demo_project.MARKER})")
-            if problems:
-                raise UserError(
-                    "refusing to serve in production (ONPACE_ENVIRONMENT=production): " + "; ".join(problems)
-                )
+        auth.check_servable(store, root, settings.environment)
     finally:
         store.close()
 

@@ -36,7 +36,7 @@ from onpace.store.db import Store
 
 PROJECT_NAME = "fernhill"
 # written into every demo folder: only a folder with it is reused, or deleted by --fresh
-MARKER = ".onpace-demo"
+MARKER = auth.DEMO_MARKER
 MARKER_TEXT = "made by onpace demo"
 DATA_FILE = Path("data") / "demo.duckdb"
 # a login for the demo only: `onpace demo` prints it; no other command creates it

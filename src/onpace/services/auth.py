@@ -34,6 +34,7 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 from argon2 import PasswordHasher
@@ -121,6 +122,30 @@ class CurrentUser:
             raise PermissionDeniedError(
                 f"the role '{self.role}' may not {action.replace('_', ' ')} (it needs '{NEEDS[action]}' or above)"
             )
+
+
+class RoleRule:
+    """A route's declaration of what its caller must be allowed to do, and its check.
+
+    The server's gate finds the rule of the route a request matches and refuses (403) a role that
+    may not before the request's body is read (FastAPI reads the body before dependencies run);
+    the interfaces' ``Allowed`` dependencies check it again. ``action=None``: anyone may call the
+    route (logging in, the first admin's setup); ``bulk``: the route takes values in bulk, up to
+    ``max_upload_bytes``.
+    """
+
+    def __init__(self, action: Action | None, *, bulk: bool = False) -> None:
+        self.action = action
+        self.bulk = bulk
+
+    def check(self, user: CurrentUser | None) -> CurrentUser | None:
+        """``user`` when the rule lets them in; AuthenticationError or PermissionDeniedError otherwise."""
+        if self.action is None:
+            return user
+        if user is None:
+            raise AuthenticationError("login required")
+        user.require(self.action)
+        return user
 
 
 @dataclass(frozen=True)
@@ -400,20 +425,38 @@ def token_user(store: Store, token: str) -> CurrentUser | None:
 
 
 # -- production -------------------------------------------------------------------------------------
-def production_problems(store: Store) -> list[str]:
-    """Why this store must not be served in production (empty when nothing is wrong).
+DEMO_MARKER = ".onpace-demo"  # the file ``onpace demo`` leaves in the folders it makes
 
-    The published demo login works (``onpace demo`` made it). The sessions and tokens are random
-    values kept hashed in the store, so there is no signing secret to check.
+
+def production_problems(store: Store, root: Path | None = None) -> list[str]:
+    """Why this store (and the project in ``root``) must not be served in production (empty: nothing).
+
+    The published demo login works (``onpace demo`` made it), or the folder is a demo folder. The
+    sessions and tokens are random values kept hashed in the store, so there is no signing secret.
     """
+    problems: list[str] = []
     with store.session(readonly=True) as s:
         row = u.get_user(s, DEMO_USER)
     if row is not None and not row.disabled and _verify(row.password_hash, DEMO_PASSWORD):
-        return [
+        problems.append(
             f"the store has the demo login '{DEMO_USER}' with its published password: disable it "
             f"(onpace user disable {DEMO_USER}) or give it a new password (onpace user password {DEMO_USER})"
-        ]
-    return []
+        )
+    if root is not None and (root / DEMO_MARKER).exists():
+        problems.append(f"{root} is a folder made by 'onpace demo' (it holds {DEMO_MARKER})")
+    return problems
+
+
+def check_servable(store: Store, root: Path, environment: str) -> None:
+    """Refuse (UserError) to serve a store that cannot be written, or one unfit for production.
+
+    ``onpace serve`` calls it before starting, and the app's startup again (for uvicorn run by hand).
+    """
+    u.check_writable(store)
+    if environment == "production":
+        problems = production_problems(store, root)
+        if problems:
+            raise UserError("refusing to serve in production (ONPACE_ENVIRONMENT=production): " + "; ".join(problems))
 
 
 def _verify(hashed: str, password: str) -> bool:

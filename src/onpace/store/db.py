@@ -219,9 +219,9 @@ class Store:
 def public_reason(reason: str) -> str:
     """A driver's reason as a web or API client may read it: its kind, never a file, host or URL."""
     low = reason.lower()
-    for needles, text in _PUBLIC_REASONS:
+    for needles, kind in _PUBLIC_REASONS:
         if any(needle in low for needle in needles):
-            return text
+            return kind
     return "the store (onpace's database) cannot be used right now"
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from onpace.errors import AuthenticationError
-from onpace.services.auth import Action, CurrentUser
+from onpace.services.auth import Action, CurrentUser, RoleRule
 from onpace.services.workspace import Workspace
 
 
@@ -27,25 +27,11 @@ WorkspaceDep = Annotated[Workspace, Depends(workspace)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 
 
-class Allowed:
-    """A page route's declaration of what its caller must be allowed to do, and the dependency that checks it.
-
-    The server's gate finds this on the route a request matches and refuses (403) a role that may
-    not before the form is read. ``action=None``: anyone may call the route (logging in, the
-    first admin's setup, logging out).
-    """
-
-    def __init__(self, action: Action | None) -> None:
-        self.action = action
+class Allowed(RoleRule):
+    """A page route's :class:`RoleRule` as a dependency: checks it again and returns the user."""
 
     async def __call__(self, request: Request) -> CurrentUser | None:
-        user: CurrentUser | None = getattr(request.state, "user", None)
-        if self.action is None:
-            return user
-        if user is None:
-            raise AuthenticationError("login required")
-        user.require(self.action)
-        return user
+        return self.check(getattr(request.state, "user", None))
 
 
 def allowed(action: Action) -> Any:
