@@ -101,3 +101,39 @@ def test_unknown_names_are_reported_by_the_resolver() -> None:
 
     with pytest.raises(QueryError, match="unknown name 'nope'"):
         compile_expr(parse("nope > 1"), resolve)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "digits", "expected"),
+    [
+        ("decimal(12,2)", "9999999999.99", 3, 9999999999.99),  # nothing to round: no DECIMAL(12,3) overflow
+        ("decimal(12,2)", "9999999999.99", 1, 10000000000.0),
+        ("decimal(12,2)", "-2.50", 0, -3.0),
+        ("decimal", "0.125", 2, 0.13),  # an unconstrained decimal (PostgreSQL's numeric)
+        ("decimal(12,2)", "1250.00", -2, 1300.0),
+        ("float64", "0.49999999999999994", 0, 0.0),  # floor(x + 0.5) would give 1
+        ("float64", "1e300", 2, 1e300),  # too large to have a fraction: unchanged, no int64 overflow
+        ("int64", "-25", -1, -30.0),
+    ],
+)
+def test_round_edges(kind: str, value: str, digits: int, expected: float) -> None:
+    import decimal
+
+    literal = ibis.literal(decimal.Decimal(value) if kind.startswith("decimal") else float(value), type=kind)
+    if kind == "int64":
+        literal = ibis.literal(int(value), type=kind)
+    got = ibis.duckdb.connect().execute(compile_expr(parse(f"round(x, {digits})"), lambda _: literal))
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("round(amount, qty)", "n must be a whole number"),  # was silently round(amount, 0)
+        ("round(amount, 1.5)", "n must be a whole number"),
+        ("round(channel)", "does not apply to string values"),
+    ],
+)
+def test_round_refuses_what_it_cannot_round(text: str, fragment: str) -> None:
+    with pytest.raises(QueryError, match=fragment):
+        evaluate(text)

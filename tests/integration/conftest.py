@@ -77,22 +77,26 @@ def duckdb_backend(integration_duckdb_path: Path) -> Iterator[Any]:
     con.disconnect()
 
 
+# PostgreSQL and MariaDB are opened by onpace's own connect(), from the URL, as a project's
+# source is (read-only sessions, onpace's schema lookup), not by a plain ibis connection.
+
+
 @pytest.fixture(scope="session")
 def postgres_backend(pg_url: str) -> Iterator[Any]:
-    import ibis
+    from onpace.engine.connect import connect
 
     loaders.load_postgres(pg_url)
-    con = ibis.postgres.connect(**loaders.postgres_params(pg_url))
+    con = connect(pg_url, PROJECTS_DIR)
     yield con
     con.disconnect()
 
 
 @pytest.fixture(scope="session")
 def mysql_backend(mysql_url: str) -> Iterator[Any]:
-    import ibis
+    from onpace.engine.connect import connect
 
     loaders.load_mysql(mysql_url)
-    con = ibis.mysql.connect(**loaders.mysql_params(mysql_url))
+    con = connect(mysql_url, PROJECTS_DIR)
     yield con
     con.disconnect()
 

@@ -21,7 +21,7 @@ from .conftest import EngineFactory
 
 SNAPSHOTS_DIR = Path(__file__).parent.parent / "snapshots"
 UPDATE = os.environ.get("ONPACE_UPDATE_SNAPSHOTS", "").strip() == "1"
-DIALECTS = ("duckdb", "postgres")
+DIALECTS = ("duckdb", "postgres", "mysql")
 
 # name -> (project, query): one query per kind of plan
 QUERIES: dict[str, tuple[str, Query]] = {
@@ -81,6 +81,25 @@ QUERIES: dict[str, tuple[str, Query]] = {
             end=dt.date(2024, 6, 30),
         ),
     ),
+    # a dataset defined by SQL and text compared exactly; avg and round() the same on every engine
+    "text_avg_and_round_by_tag": (
+        "main",
+        Query(
+            metrics=["tagged_orders", "tag_values", "like_completed"],
+            dimensions=["tag"],
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2024, 3, 31),
+        ),
+    ),
+    "avg_and_round_by_product": (
+        "main",
+        Query(
+            metrics=["avg_units", "rounded_discount", "rounded_line_value"],
+            dimensions=["product"],
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2024, 3, 31),
+        ),
+    ),
     "sunday_weeks_and_fiscal_year_to_date": (
         "fiscal",
         Query(
@@ -95,6 +114,8 @@ QUERIES: dict[str, tuple[str, Query]] = {
     [
         "duckdb",
         pytest.param("postgres", marks=pytest.mark.postgres),
+        # MariaDB has paths of its own (text compared in a binary collation, percentiles from ranks)
+        pytest.param("mysql", marks=pytest.mark.mysql),
     ],
 )
 @pytest.mark.parametrize("name", list(QUERIES))

@@ -69,8 +69,8 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "at_risk": "Attainment at or above which a KPI is at risk (below: off track); default 0.9.",
     },
     m.EvaluationSettings: {
-        "as_of": "Date KPIs are evaluated at: today (default) or latest_data (the last day with data, "
-        "for historical or lagging data).",
+        "as_of": "Date KPIs are evaluated at: today (default) or latest_data (the last day with data of each "
+        "KPI's series, its segment's own, for historical or lagging data).",
         "status_bands": "Default status bands of every KPI.",
     },
     m.GovernanceSettings: {

@@ -129,7 +129,11 @@ def _add(branch: Tree, node: Any, project: Any) -> None:
                 row["period"],
                 _fmt(row["actual"], metric),
                 target,
-                _fmt(row["expected_to_date"], metric),
+                (
+                    f"{_fmt(row['expected_low'], metric)}–{_fmt(row['expected_high'], metric)}"
+                    if row["expected_low"] is not None
+                    else _fmt(row["expected_to_date"], metric)
+                ),
                 "–" if row["attainment"] is None else f"{row['attainment']:.0%}",
                 _fmt(row["forecast"], metric),
                 "–" if row["probability"] is None else f"{row['probability']:.0%}",

@@ -4,16 +4,17 @@
    one scan (filters become conditional aggregates).
 2. Semi-additive and cumulative nodes get their own scans (they need the rows
    at the snapshot dates, or a dense daily series).
-3. A time spine (every period x every dimension combination seen in the
-   range) receives each group by a left join, so empty periods are present
-   and metrics from different datasets never multiply each other.
+3. A time spine (every period x every dimension combination seen in the rows
+   the metrics read for the result's periods) receives each group by a left
+   join, so empty periods are present and metrics from different datasets
+   never multiply each other.
 4. Ratios, derived expressions and offsets are computed on that table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,11 +69,18 @@ def _periods(first: dt.date, last: dt.date, grain: m.Grain) -> list[dt.date]:
 
 @dataclass
 class Group:
-    """Aggregated values keyed by period and dimensions, and the rows whose dimensions it has seen."""
+    """Aggregated values keyed by period and dimensions, and the combinations its metrics read.
+
+    ``seen`` has a row (period and dimensions) for each combination found in the rows read
+    for that period, before the metrics' own filters (a filter never hides a combination);
+    ``reads`` are the runs of periods (first, last) the metrics are read for. The spine
+    takes its combinations from ``seen`` within ``reads``.
+    """
 
     table: Any
     cols: list[str]
-    seen: Any = None  # rows (with period and dimensions) to take the spine's combinations from
+    seen: Any = None  # None: the table itself (aggregated from the rows before the metrics' own filters)
+    reads: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
     @property
     def combos_source(self) -> Any:
@@ -145,6 +153,7 @@ class Assembler:
             return Built(None, out_cols, integer_cols, empty=True)
         self.rng = rng
 
+        reads = self._reads(roots)
         groups: list[Group] = []
         leaves = [n for n in nodes if isinstance(n, p.Leaf)]
         by_scan: dict[tuple[str, str], list[p.Leaf]] = {}
@@ -167,19 +176,22 @@ class Assembler:
             else:
                 if self.dialect == "mysql":  # no percentile aggregate there: ranks by window functions instead
                     ranked = [leaf for leaf in group if leaf.agg in (m.Agg.median, m.Agg.percentile)]
-                    groups += [self._percentile_group(leaf, names[leaf]) for leaf in ranked]
+                    groups += [
+                        self._reading(self._percentile_group(leaf, names[leaf]), [leaf], reads) for leaf in ranked
+                    ]
                     group = [leaf for leaf in group if leaf not in ranked]
                 if group:
-                    groups.append(self._leaf_group(key[0], key[1], group, names))
+                    groups.append(self._reading(self._leaf_group(key[0], key[1], group, names), group, reads))
         series = {key: self._daily_table(key, need, names) for key, need in daily.items()}
         for key, group in rolled.items():
-            groups.append(self._rollup(series[key], group, names, leaf_lo))
+            groups.append(self._reading(self._rollup(series[key], group, names, leaf_lo), group, reads))
         for node, window in windows.items():
             key = (node.leaf.dataset, node.leaf.time)
-            groups.append(self._cumulative_group(series[key], daily[key], node, window, names))
+            cumulative = self._cumulative_group(series[key], daily[key], node, window, names)
+            groups.append(self._reading(cumulative, [node], reads))
         for node in nodes:
             if isinstance(node, p.Semi):
-                groups.append(self._semi_group(node, names[node]))
+                groups.append(self._reading(self._semi_group(node, names[node]), [node], reads))
 
         table = self._combine_groups(groups, nodes, names)
         for level in _levels(nodes):
@@ -241,6 +253,48 @@ class Assembler:
         spine_first = min(self._earliest(root, first, grain) for root in roots)
         return Range(grain, first, last, spine_first, cal.period_end(last, grain))
 
+    def _reads(self, roots: list[p.Node]) -> dict[p.Node, set[dt.date]]:
+        """The periods each node is read for: the result's periods, shifted back under an offset.
+
+        A cumulative metric's leaf is read for the days of its windows, not for periods:
+        the cumulative group itself tells which combinations those days hold.
+        """
+        reads: dict[p.Node, set[dt.date]] = {}
+
+        def visit(node: p.Node, periods: frozenset[dt.date]) -> None:
+            known = reads.setdefault(node, set())
+            if periods <= known:
+                return
+            known |= periods
+            if isinstance(node, p.Offset):
+                assert self.rng.grain is not None
+                grain = self.rng.grain
+                visit(node.node, frozenset(self._shift_back(period, node, grain) for period in periods))
+            elif not isinstance(node, p.Cumulative):
+                for kid in p.children(node):
+                    visit(kid, periods)
+
+        result = frozenset(period for period in self.rng.periods if period >= self.rng.first)
+        for root in roots:
+            visit(root, result)
+        return reads
+
+    def _reading(self, group: Group, nodes: Sequence[p.Node], reads: dict[p.Node, set[dt.date]]) -> Group:
+        """The group, with the runs of consecutive periods its nodes are read for."""
+        wanted = set().union(*(reads.get(node, set()) for node in nodes))
+        runs: list[tuple[dt.date, dt.date]] = []
+        run: list[dt.date] = []
+        for period in self.rng.periods:
+            if period in wanted:
+                run.append(period)
+            elif run:
+                runs.append((run[0], run[-1]))
+                run = []
+        if run:
+            runs.append((run[0], run[-1]))
+        group.reads = runs
+        return group
+
     def _earliest(self, node: p.Node, first: dt.date, grain: m.Grain) -> dt.date:
         if isinstance(node, p.Offset):
             return self._earliest(node.node, self._shift_back(first, node, grain), grain)
@@ -280,6 +334,10 @@ class Assembler:
 
     def _keys(self, table: Any) -> dict[str, Any]:
         return {dim_col(d): table[dim_col(d)] for d in self.dims}
+
+    def _seen(self, table: Any) -> Any:
+        """The period and dimensions of each scanned row: the combinations a group has seen."""
+        return table.select(**{PERIOD: self._period(table), **self._keys(table)})
 
     def _leaf_group(self, dataset: str, time: str, leaves: list[p.Leaf], names: dict[p.Node, str]) -> Group:
         texts: list[str | None] = []
@@ -328,7 +386,9 @@ class Assembler:
             total = value.sum(where=where)
             return total if value.type().is_decimal() or value.type().is_integer() else total.cast("float64")
         if agg == m.Agg.avg:
-            return value.mean(where=where).cast("float64")
+            # in float64 from the start: AVG of an integer is a numeric on PostgreSQL, of a decimal
+            # a decimal with 4 more digits on MariaDB (precision lost)
+            return value.cast("float64").mean(where=where)
         if agg in (m.Agg.min, m.Agg.max):
             out = value.min(where=where) if agg == m.Agg.min else value.max(where=where)
             return out.cast("float64") if value.type().is_numeric() else out
@@ -341,12 +401,13 @@ class Assembler:
         scan, table = self._scan(leaf.dataset, leaf.time, [leaf.expr, *leaf.filters])
         lo_day = self.rng.spine_first if self.rng.grain else self.rng.first
         table = self._in_window(table, lo_day, self.rng.end)
+        seen = self._seen(table)  # before the metric's own filter: it hides no combination
         cond = self._condition(scan, table, leaf.filters)
         if cond is not None:
             table = table.filter(cond)
         value = self._value(scan, table, leaf.expr).cast("float64")
-        seen = table.select(**{PERIOD: self._period(table), "__v": value, **self._keys(table)})
-        rows = seen.filter(seen["__v"].notnull())
+        rows = table.select(**{PERIOD: self._period(table), "__v": value, **self._keys(table)})
+        rows = rows.filter(rows["__v"].notnull())
         keys = [rows[PERIOD], *[rows[dim_col(d)] for d in self.dims]]
         q = 0.5 if leaf.agg == m.Agg.median else float(leaf.percentile or 0.5)
         ranked = rows.mutate(
@@ -368,6 +429,7 @@ class Assembler:
         scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters])
         lo = self.rng.spine_first if self.rng.grain else self.rng.first
         table = self._in_window(table, lo, self.rng.end)
+        seen = self._seen(table)  # before the metric's own filter: it hides no combination
         cond = self._condition(scan, table, node.filters)
         if cond is not None:
             table = table.filter(cond)
@@ -379,7 +441,7 @@ class Assembler:
             times = rows.group_by(__tp=rows[PERIOD]).aggregate(__c=rows[TIME].nunique())
             joined = sums.join(times, sums[PERIOD] == times["__tp"])
             out = joined.select(PERIOD, *[dim_col(d) for d in self.dims], **{name: joined["__s"] / joined["__c"]})
-            return Group(out, [name], seen=rows)
+            return Group(out, [name], seen=seen)
         pick = rows.group_by(__tp=rows[PERIOD]).aggregate(
             __pick=rows[TIME].max() if node.over_time == "last" else rows[TIME].min()
         )
@@ -387,7 +449,7 @@ class Assembler:
         out = chosen.group_by([chosen[PERIOD], *[chosen[dim_col(d)] for d in self.dims]]).aggregate(
             **{name: chosen["__v"].sum()}
         )
-        return Group(out, [name], seen=rows)
+        return Group(out, [name], seen=seen)
 
     def _cumulative_window(self, node: p.Cumulative) -> _Window:
         """The as-of day of each period, and the days of data the metric reads."""
@@ -438,8 +500,10 @@ class Assembler:
         else:
             grid = days
         preds = [grid["__day"] == daily[TIME], *[grid[dim_col(d)].identical_to(daily[dim_col(d)]) for d in self.dims]]
+        # __f: the day has rows of the combination (a window that holds one sees the combination)
+        flag = {"__f": ibis.ifelse(daily[TIME].isnull(), 0, 1)} if self.dims else {}
         dense = grid.left_join(daily, preds).select(
-            "__day", *[grid[dim_col(d)] for d in self.dims], __v=ibis.coalesce(daily[value], 0)
+            "__day", *[grid[dim_col(d)] for d in self.dims], __v=ibis.coalesce(daily[value], 0), **flag
         )
         partition = [dense[dim_col(d)] for d in self.dims]
         if node.window_days is not None:
@@ -451,12 +515,15 @@ class Assembler:
                 partition.append(cal.truncate(dense["__day"], node.to_date, self.calendar, self.dialect))
             frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=None, following=0)
         running = dense.mutate(__c=dense["__v"].sum().over(frame))
+        if self.dims:
+            running = running.mutate(__s=dense["__f"].sum().over(frame))
         mapping = date_table("asof", {"__ap": list(window.as_of), "__ad": list(window.as_of.values())})
         picked = running.join(mapping, running["__day"] == mapping["__ad"])
-        out = picked.select(
-            **{PERIOD: picked["__ap"], **{dim_col(d): picked[dim_col(d)] for d in self.dims}, name: picked["__c"]}
-        )
-        return Group(out, [name])
+        keys = {PERIOD: picked["__ap"], **{dim_col(d): picked[dim_col(d)] for d in self.dims}}
+        out = picked.select(**keys, **{name: picked["__c"]})
+        # a combination is seen in a period when the window of its as-of day holds rows of it
+        seen = picked.filter(picked["__s"] > 0).select(**keys) if self.dims else None
+        return Group(out, [name], seen=seen)
 
     # -- spine and combination --------------------------------------------------
     def _spine(self, groups: list[Group]) -> Any:
@@ -464,10 +531,17 @@ class Assembler:
         if not self.dims:
             return periods
         keys = [dim_col(d) for d in self.dims]
-        lo = ibis.literal(self.rng.first, type="date")
-        hi = ibis.literal(self.rng.last, type="date")
-        sources = [g.combos_source for g in groups]
-        parts = [t.filter((t[PERIOD] >= lo) & (t[PERIOD] <= hi)).select(*keys) for t in sources]
+        parts = []
+        for group in groups:
+            if not group.reads:  # e.g. the leaf of a cumulative metric: its group has the combinations
+                continue
+            source = group.combos_source
+            cond = None
+            for first, last in group.reads:
+                lo, hi = ibis.literal(first, type="date"), ibis.literal(last, type="date")
+                part = (source[PERIOD] >= lo) & (source[PERIOD] <= hi)
+                cond = part if cond is None else cond | part
+            parts.append(source.filter(cond).select(*keys))
         combos = parts[0].distinct() if len(parts) == 1 else ibis.union(*parts, distinct=True)
         return periods.cross_join(combos)
 

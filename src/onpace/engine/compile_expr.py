@@ -206,10 +206,7 @@ class _Compiler:
         if name == "abs":
             return args[0].abs()
         if name == "round":
-            digits = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Literal) else 0
-            if not isinstance(digits, int):
-                raise QueryError("round(x, n): n must be a whole number")
-            return args[0].cast("float64").round(digits)
+            return _round_half_away(args[0], _round_digits(node))
         if name == "floor":
             return args[0].floor()
         if name == "ceil":
@@ -246,6 +243,55 @@ class _Compiler:
         if name == "if":
             return ibis.ifelse(args[0], args[1], args[2])
         raise QueryError(f"function '{name}' is not supported")  # pragma: no cover - parser checks names
+
+
+def _round_digits(node: ast.Func) -> int:
+    """The ``n`` of ``round(x, n)``: a whole number written in the expression (``-1``: tens)."""
+    if len(node.args) < 2:
+        return 0
+    arg = node.args[1]
+    negative = isinstance(arg, ast.Neg)
+    if isinstance(arg, ast.Neg):
+        arg = arg.operand
+    value = arg.value if isinstance(arg, ast.Literal) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value > 30:
+        raise QueryError("round(x, n): n must be a whole number between -30 and 30, written as a number")
+    return -value if negative else value
+
+
+def _round_half_away(value: Any, digits: int) -> Any:
+    """``value`` rounded to ``digits`` decimals, half away from zero (2.5 -> 3, -2.5 -> -3), as a float64.
+
+    Every engine rounds an exact type (decimal) half away from zero, so a decimal is rounded in
+    its own type, exactly. A float is rounded by the same floating-point arithmetic on every
+    engine, since PostgreSQL and MariaDB round a float half to even (2.5 -> 2) and DuckDB and
+    Spark half away from zero: with v = |x| * 10^n and f = floor(v), the result is
+    sign(x) * (f + (1 if v - f >= 0.5 else 0)) / 10^n (v - f is exact; v + 0.5 is not).
+    """
+    if isinstance(value, ir.Value) and value.type().is_null():
+        value = value.cast("float64")
+    if not isinstance(value, ir.NumericValue) or value.type().is_boolean():
+        raise _NodeError(f"function round(): it does not apply to {value.type()} values")
+    dtype = value.type()
+    if dtype.is_decimal() and digits >= 0:
+        if dtype.precision is None or dtype.scale is None:
+            # an unconstrained decimal (PostgreSQL's numeric): ibis needs a precision to round it
+            value = value.cast("decimal(38, 18)")
+            dtype = value.type()
+        if digits >= dtype.scale:
+            return value.cast("float64")  # nothing to round (and ROUND's declared type could overflow)
+        return value.round(digits).cast("float64")
+    x = value.cast("float64")
+    if dtype.is_integer() and digits >= 0:
+        return x
+    scale = ibis.literal(float(10 ** abs(digits)), type="float64")
+    v = x.abs() * scale if digits >= 0 else x.abs() / scale
+    whole = v.floor().cast("float64")
+    up = whole + ibis.ifelse(v - whole >= 0.5, 1.0, 0.0)
+    # sign(x) * up is -0.0 when x < 0 rounds to 0: adding 0.0 makes it 0.0
+    signed = x.sign().cast("float64") * (up / scale if digits >= 0 else up * scale) + 0.0
+    # from 2^52 a float has no fraction left to round (and floor would overflow an int64)
+    return ibis.ifelse(v >= 2.0**52, x, signed)
 
 
 def _nullif_zero(value: Any) -> Any:

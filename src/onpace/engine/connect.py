@@ -183,25 +183,39 @@ def _postgres(url: str) -> Any:
         _read_only = "SET default_transaction_read_only = on"
 
         def _get_schema_using_query(self, query: str) -> Any:
-            # the columns of a dataset's SQL, from a temporary view of it (a view cannot hold a
-            # data-modifying statement, so its SQL still cannot write). ibis 12's own version
-            # drops the view with "DROP VIEW IF EXISTS" and no name (a syntax error).
-            import uuid
-
-            name = f"onpace_schema_{uuid.uuid4().hex}"
-            with self._writable():
-                with self.con.cursor() as cursor, self.con.transaction():
-                    cursor.execute(f'CREATE TEMPORARY VIEW "{name}" AS {query}')
-                try:
-                    return self.get_schema(name)
-                finally:
-                    with self.con.cursor() as cursor, self.con.transaction():
-                        cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
+            # ibis 12's own version creates a temporary view (a write) and drops it with
+            # "DROP VIEW IF EXISTS" and no name (a syntax error)
+            return postgres_query_schema(self, query)
 
     parsed = urlparse("postgres://" + url.split("://", 1)[1])
     extra = dict(parse_qsl(parsed.query))
     options = " ".join(o for o in (extra.get("options"), _PG_READ_ONLY) if o)
     return ReadOnlyPostgres()._from_url(parsed._replace(query=""), **{**extra, "options": options})
+
+
+def postgres_query_schema(backend: Any, query: str) -> Any:
+    """The columns of a query on a PostgreSQL ibis backend, learnt without running it or writing.
+
+    PostgreSQL describes the result of ``SELECT * FROM (query) LIMIT 0`` (each column's type and
+    modifier), and names the types itself (``format_type``, as ibis does for a table's columns).
+    Works on any ibis PostgreSQL connection, read-only or not.
+    """
+    body = query.strip().rstrip(";").strip()
+    with backend.con.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({body}\n) AS onpace_query LIMIT 0")
+        result = cursor.pgresult
+        names = [result.fname(i).decode() for i in range(result.nfields)]
+        oids = [result.ftype(i) for i in range(result.nfields)]
+        mods = [result.fmod(i) for i in range(result.nfields)]
+        cursor.execute(
+            "SELECT CASE WHEN t.typtype = 'e' THEN 'enum' ELSE pg_catalog.format_type(c.oid, c.mod) END"
+            " FROM unnest(%s::oid[], %s::int[]) WITH ORDINALITY AS c(oid, mod, n)"
+            " LEFT JOIN pg_catalog.pg_type AS t ON t.oid = c.oid ORDER BY c.n",
+            (oids, mods),
+        )
+        types = [row[0] for row in cursor.fetchall()]
+    mapper = backend.compiler.type_mapper
+    return ibis.schema({name: mapper.from_string(kind, nullable=True) for name, kind in zip(names, types, strict=True)})
 
 
 def _mysql(url: str) -> Any:

@@ -21,6 +21,7 @@ from onpace.engine.connect import (
     duckdb_path,
     file_signature,
     is_duckdb_file,
+    postgres_query_schema,
 )
 from onpace.engine.joins import JoinGraph
 from onpace.engine.plan import Cumulative, Leaf, Semi, walk
@@ -108,6 +109,25 @@ class Engine:
             row = self._execute(expr, self.project.source_of(ds)).to_pylist()[0]
             self._bounds[time] = (_as_date(row["lo"]), _as_date(row["hi"]))
         return self._bounds[time]
+
+    def data_days(self, metric: str, where: str | None = None) -> tuple[dt.date | None, dt.date | None]:
+        """First and last day with data of ``metric`` in the segment ``where`` (see :mod:`onpace.engine.extent`).
+
+        ``(None, None)`` when no row of the metric's datasets passes ``where``.
+        """
+        from onpace.engine.extent import extent_expr, scans_of
+
+        source = self._source_for(Query(metrics=[metric]))
+        lows: list[dt.date] = []
+        highs: list[dt.date] = []
+        for dataset, time_dim in scans_of(self.project, metric):
+            expr = extent_expr(self.project, self.graph, self.table, dataset, time_dim, where)
+            row = self._execute(expr, source).to_pylist()[0]
+            lo, hi = _as_date(row["lo"]), _as_date(row["hi"])
+            if lo is not None and hi is not None:
+                lows.append(lo)
+                highs.append(hi)
+        return (min(lows), max(highs)) if lows else (None, None)
 
     def clear_cache(self) -> None:
         self._bounds.clear()
@@ -243,8 +263,12 @@ def _query_schema(con: Any, sql: str) -> Any:
     """The schema of a query, where ibis cannot find it itself.
 
     ibis 12 asks DuckDB 2 for it through a method DuckDB 2 removed; DESCRIBE
-    through the relation API works on both. Other backends: None (ibis asks).
+    through the relation API works on both. ibis 12 asks PostgreSQL through a
+    temporary view it then fails to drop (any ibis connection, not only onpace's):
+    :func:`postgres_query_schema` asks without writing. Other backends: None (ibis asks).
     """
+    if getattr(con, "name", None) == "postgres":
+        return postgres_query_schema(con, sql)
     if getattr(con, "name", None) != "duckdb":
         return None
     meta = con.con.sql(f"DESCRIBE {sql}").to_arrow_table()

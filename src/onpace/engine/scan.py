@@ -11,12 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 
 from onpace.catalog import models as m
 from onpace.catalog.expr import Name, Node, names, parse
 from onpace.catalog.project import Project
 from onpace.engine.compile_expr import compile_condition, compile_expr
 from onpace.engine.joins import JoinGraph, Path
+from onpace.engine.text import exact, text_collation
 from onpace.errors import QueryError, did_you_mean
 
 TableOf = Callable[[str], Any]
@@ -36,6 +38,8 @@ class Scan:
         self.dataset = project.datasets[dataset]
         self.base = table_of(dataset)
         self.columns = set(self.base.columns)
+        # text compares byte for byte on every engine (MySQL/MariaDB need a collation for it)
+        self.collation = text_collation(self.base)
         self.dims: set[str] = set()
         self.used: set[str] = set()  # the dataset's own columns the expressions read
 
@@ -82,7 +86,12 @@ class Scan:
 
         if condition is not None:
             return compile_condition(parse(text), resolve, text, condition)
-        return compile_expr(parse(text), resolve, text)
+        value = compile_expr(parse(text), resolve, text)
+        # columns of the joined table already compare exactly; text computed from literals may not
+        return value if isinstance(value.op(), ops.Field) else self._exact(value)
+
+    def _exact(self, value: Any) -> Any:
+        return exact(value, self.collation)
 
     # -- the joined table ---------------------------------------------------
     def table(self) -> Any:
@@ -101,14 +110,14 @@ class Scan:
         base = self.base
         adds: dict[str, Any] = {}
         for ref_name, dim in by_path.get((), []):
-            adds[dim_col(ref_name)] = _own_expr(base, self.dataset, dim.expression, dim.name)
+            adds[dim_col(ref_name)] = self._exact(_own_expr(base, self.dataset, dim.expression, dim.name))
         for i, path in enumerate(p for p in ordered if len(p) == 1):
             key = _key(self.dataset, path[0][0])
             col = f"__k{i}"
             adds[col] = _own_expr(base, self.dataset, key.expression, key.name)
             key_cols[path] = col
         # only the columns the query reads travel through the joins
-        table = base.select(*[c for c in base.columns if c in self.used], **adds)
+        table = base.select(**{c: self._exact(base[c]) for c in base.columns if c in self.used}, **adds)
 
         for j, path in enumerate(ordered):
             key_name, target = path[-1]
@@ -116,7 +125,7 @@ class Scan:
             right = self.table_of(target)
             proj: dict[str, Any] = {f"__j{j}": _own_expr(right, ds, _key(ds, key_name).expression, key_name)}
             for ref_name, dim in by_path.get(path, []):
-                proj[dim_col(ref_name)] = _own_expr(right, ds, dim.expression, dim.name)
+                proj[dim_col(ref_name)] = self._exact(_own_expr(right, ds, dim.expression, dim.name))
             for k, child in enumerate(c for c in ordered if len(c) == len(path) + 1 and c[:-1] == path):
                 col = f"__k{j}_{k}"
                 proj[col] = _own_expr(right, ds, _key(ds, child[-1][0]).expression, child[-1][0])

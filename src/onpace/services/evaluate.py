@@ -4,7 +4,8 @@ The numbers come from the store (the KPI's metric by day, and at the
 timeframe's grain), never from a live query, so ``onpace status`` and the web
 app agree with what the last refresh saw. The math is :mod:`onpace.kpi`.
 
-- As of: ``evaluation.as_of`` (today, or the last day with data of the KPI).
+- As of: ``evaluation.as_of`` (today, or the last day with data of the KPI's series,
+  that is of its own segment: :func:`as_of_date`).
 - Period: the timeframe's period that holds the as-of date (recurring), or the
   one period named (one-off).
 - Actual: flow KPIs sum the daily values from the period start to the as-of
@@ -223,9 +224,16 @@ def period_of(project: Project, kpi: g.Kpi, as_of: dt.date) -> tuple[dt.date, dt
     return start, cal.period_end(start, grain), grain
 
 
-def _as_of(project: Project, data: KpiData, today: dt.date) -> dt.date | None:
-    if project.config.evaluation.as_of == "latest_data":
-        return data.last_day
+def as_of_date(project: Project, last_day: dt.date | None, today: dt.date) -> dt.date:
+    """The date a KPI is evaluated at: ``today``, or with ``latest_data`` the last day with data of its series.
+
+    ``last_day`` is :attr:`KpiData.last_day`: the series of the KPI's own segment, which refresh
+    stores over the segment's days with data only (a day the time spine fills with 0 because
+    another segment has rows is not one), so each segment is judged as of its own last day.
+    Without data, ``today``.
+    """
+    if project.config.evaluation.as_of == "latest_data" and last_day is not None:
+        return last_day
     return today
 
 
@@ -317,7 +325,7 @@ def _evaluate(project: Project, instance: KpiInstance, data: KpiData, today: dt.
     kpi = instance.kpi
     flow = accumulation(project, kpi) == "flow"
     sums = additive(project, kpi.metric or "")
-    wall = _as_of(project, data, today) or today
+    wall = as_of_date(project, data.last_day, today)
     start, end, grain = period_of(project, kpi, wall)
     last = data.last_day
     # judge what the data covers: with data up to yesterday, today's share of the target is not due yet

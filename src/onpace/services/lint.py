@@ -31,7 +31,7 @@ from onpace.kpi.status import meets
 from onpace.kpi.targets import effective_entry, resolve_target
 from onpace.kpi.types import Direction, Target
 from onpace.services import scorecard
-from onpace.services.evaluate import period_of, target_spec
+from onpace.services.evaluate import as_of_date, period_of, target_spec
 from onpace.services.needs import KpiInstance, direction, kpi_instances, timeframe_grain
 from onpace.services.reviews import overdue as review_overdue
 from onpace.store import observations as obs
@@ -198,7 +198,7 @@ def _kpi_rules(
     values = _period_values(project, s, instance)
     if not values:
         return out
-    as_of = last_day if project.config.evaluation.as_of == "latest_data" and last_day else today
+    as_of = as_of_date(project, last_day, today)
     start, _, grain = period_of(project, kpi, as_of)
     entries = [(t.effective_from, t) for t in instance.targets]
     chosen = effective_entry(entries, start) if entries else None

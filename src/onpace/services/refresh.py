@@ -19,6 +19,11 @@
   they changed, the series is recomputed in full, never only its recent periods.
 - Metrics are queried together only when they share their time dimensions, so
   that a dataset whose data ends earlier is not zero-filled up to another's end.
+- A segment's series covers the segment's own days with data (from its first to
+  its last day with a row, :meth:`onpace.engine.Engine.data_days`): the periods the
+  time spine zero-fills before or after them, because other segments have data
+  there, are not stored. A segment without any row keeps the metric's range (it
+  sold nothing). So a KPI is judged as of the last day of its own series.
 - One series' failure, whatever it is (a query error, a stored value the
   calendar cannot place, a bug), fails that series only: its reason is recorded
   in the run's errors, it keeps its last good values, and the others go on. KPI
@@ -119,12 +124,13 @@ def refresh(
             except Exception as exc:  # noqa: BLE001 - a metric the engine cannot plan: the others go on
                 _series_failed(result, spec.metric, spec.grain, spec.segment, exc)
         done = 0
+        days: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}  # (metric, segment) -> data days
         for (grain, segment, _), members in groups.items():
             label = f"{grain.value}{' · ' + segment if segment else ''}"
             if progress:
                 progress(done, len(specs), label)
             written = _refresh_group(
-                project, store, engine, grain, segment, members, full, run_id, result, resume, prints
+                project, store, engine, grain, segment, members, full, run_id, result, resume, prints, days
             )
             result.rows += written
             done += len(members)
@@ -209,6 +215,8 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
         "grain": spec.grain.value,
         "segment": spec.segment,
     }
+    if spec.segment:  # series stored before they kept to the segment's own days are recomputed in full
+        parts["days"] = "segment"
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -241,6 +249,7 @@ def _refresh_group(
     result: RefreshResult,
     resume: int | None,
     prints: dict[SeriesSpec, str],
+    days: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]],
 ) -> int:
     starts: list[dt.date | None] = []
     ready: list[SeriesSpec] = []
@@ -272,6 +281,10 @@ def _refresh_group(
             continue
         try:
             rows = _rows(tables[spec.metric], spec.metric)
+            if segment:
+                if (spec.metric, segment) not in days:
+                    days[(spec.metric, segment)] = engine.data_days(spec.metric, segment)
+                rows = _within(rows, days[(spec.metric, segment)], grain, project.calendar)
             with store.session() as s:
                 series_id = obs.get_or_create_series(s, spec.metric, grain.value, segment, "engine")
                 written += obs.write_observations(
@@ -281,6 +294,20 @@ def _refresh_group(
         except Exception as exc:  # noqa: BLE001 - this series keeps its last good values; the others go on
             _series_failed(result, spec.metric, grain, segment, exc)
     return written
+
+
+def _within(
+    rows: list[tuple[dt.date, float | None]],
+    days: tuple[dt.date | None, dt.date | None],
+    grain: m.Grain,
+    calendar: m.Calendar,
+) -> list[tuple[dt.date, float | None]]:
+    """The rows of the periods holding the segment's days with data (all of them when it has none)."""
+    first, last = days
+    if first is None or last is None:
+        return rows
+    lo, hi = cal.period_start(first, grain, calendar), cal.period_start(last, grain, calendar)
+    return [(period, value) for period, value in rows if lo <= period <= hi]
 
 
 def _series_failed(result: RefreshResult, metric: str, grain: m.Grain, segment: str, exc: Exception) -> None:

@@ -45,6 +45,8 @@ FIELDS = (
     "target_high",
     "actual",
     "expected_to_date",
+    "expected_low",
+    "expected_high",
     "attainment",
     "forecast",
     "forecast_low",
@@ -98,6 +100,9 @@ def kpi_rows(project: Project, store: Store) -> list[dict[str, Any]]:
                 "target_high": e.target_high,
                 "actual": e.actual,
                 "expected_to_date": e.expected_to_date,
+                # a `between` target's band phased to date (kpi.targets.phase_target), stored with the evaluation
+                "expected_low": (e.details or {}).get("expected_low"),
+                "expected_high": (e.details or {}).get("expected_high"),
                 "attainment": e.attainment,
                 "forecast": e.forecast,
                 "forecast_low": e.forecast_low,

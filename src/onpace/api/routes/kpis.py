@@ -156,6 +156,9 @@ def _evaluation(e: Any) -> dict[str, Any]:
     ]:
         value = getattr(e, key)
         out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        if key == "expected_to_date":  # a `between` target's band phased to date, stored in the details
+            out["expected_low"] = (e.details or {}).get("expected_low")
+            out["expected_high"] = (e.details or {}).get("expected_high")
     return out
 
 

@@ -1,0 +1,105 @@
+WITH `t10` AS (
+  SELECT
+    `t9`.`__p`,
+    `t9`.`__d_product`,
+    AVG(CAST(`t9`.`qty` AS DOUBLE)) AS `__n0`,
+    SUM(CAST(CAST(ROUND(`t9`.`discount`, 1) AS DECIMAL(4, 1)) AS DOUBLE)) AS `__n1`,
+    SUM(
+      IF(
+        (
+          ABS(CAST(`t9`.`qty` * `t9`.`price` AS DOUBLE)) / 10.0
+        ) >= 4503599627370496.0,
+        CAST(`t9`.`qty` * `t9`.`price` AS DOUBLE),
+        (
+          SIGN(CAST(`t9`.`qty` * `t9`.`price` AS DOUBLE)) * (
+            (
+              CAST(CAST(FLOOR(ABS(CAST(`t9`.`qty` * `t9`.`price` AS DOUBLE)) / 10.0) AS SIGNED) AS DOUBLE) + IF(
+                (
+                  (
+                    ABS(CAST(`t9`.`qty` * `t9`.`price` AS DOUBLE)) / 10.0
+                  ) - CAST(CAST(FLOOR(ABS(CAST(`t9`.`qty` * `t9`.`price` AS DOUBLE)) / 10.0) AS SIGNED) AS DOUBLE)
+                ) >= 0.5,
+                1.0,
+                0.0
+              )
+            ) * 10.0
+          )
+        ) + 0.0
+      )
+    ) AS `__n2`
+  FROM (
+    SELECT
+      `t8`.`qty`,
+      `t8`.`price`,
+      `t8`.`discount`,
+      `t8`.`__d_product`,
+      `t8`.`__k0`,
+      `t8`.`__j0`,
+      `t8`.`__d_order_date`,
+      `t8`.`__d_order_date` AS `__t`,
+      DATE('2024-01-01') AS `__p`
+    FROM (
+      SELECT
+        `t7`.`qty`,
+        `t7`.`price`,
+        `t7`.`discount`,
+        `t7`.`__d_product`,
+        `t7`.`__k0`,
+        `t6`.`__j0`,
+        `t6`.`__d_order_date`
+      FROM (
+        SELECT
+          `t1`.`qty`,
+          `t1`.`price`,
+          `t1`.`discount`,
+          CAST(`t1`.`product` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_nopad_bin AS `__d_product`,
+          `t1`.`order_id` AS `__k0`
+        FROM `onpace_it_order_lines` AS `t1`
+      ) AS `t7`
+      LEFT OUTER JOIN (
+        SELECT
+          `t2`.`id` AS `__j0`,
+          `t2`.`order_date` AS `__d_order_date`
+        FROM `onpace_it_orders` AS `t2`
+      ) AS `t6`
+        ON `t7`.`__k0` = `t6`.`__j0`
+    ) AS `t8`
+    WHERE
+      `t8`.`__d_order_date` <= DATE('2024-03-31')
+      AND `t8`.`__d_order_date` >= DATE('2024-01-01')
+  ) AS `t9`
+  GROUP BY
+    1,
+    2
+)
+SELECT
+  `t16`.`__d_product` AS `product`,
+  `t16`.`__n0` AS `avg_units`,
+  `t16`.`__n1` AS `rounded_discount`,
+  `t16`.`__n2` AS `rounded_line_value`
+FROM (
+  SELECT
+    `t3`.`__p`,
+    `t15`.`__d_product`,
+    `t14`.`__n0`,
+    COALESCE(`t14`.`__n1`, 0) AS `__n1`,
+    COALESCE(`t14`.`__n2`, 0) AS `__n2`
+  FROM `onpace_periods_be3cd274cffe` AS `t3`
+  CROSS JOIN (
+    SELECT DISTINCT
+      `t11`.`__d_product`
+    FROM `t10` AS `t11`
+    WHERE
+      `t11`.`__p` >= DATE('2024-01-01') AND `t11`.`__p` <= DATE('2024-01-01')
+  ) AS `t15`
+  LEFT OUTER JOIN (
+    SELECT
+      `t11`.`__p` AS `__g0p`,
+      `t11`.`__d_product` AS `__g0_0`,
+      `t11`.`__n0`,
+      `t11`.`__n1`,
+      `t11`.`__n2`
+    FROM `t10` AS `t11`
+  ) AS `t14`
+    ON `t3`.`__p` = `t14`.`__g0p` AND `t15`.`__d_product` <=> `t14`.`__g0_0`
+) AS `t16`

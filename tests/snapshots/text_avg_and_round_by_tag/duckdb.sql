@@ -1,0 +1,68 @@
+WITH "t4" AS (
+  SELECT
+    "t3"."__p",
+    "t3"."__d_tag",
+    COUNT(*) AS "__n0",
+    COUNT(DISTINCT "t3"."tag") AS "__n1",
+    COUNT(*) FILTER(WHERE
+      "t3"."tag" LIKE 'comp%') AS "__n2"
+  FROM (
+    SELECT
+      "t1"."tag",
+      "t1"."tag" AS "__d_tag",
+      "t1"."tag_date" AS "__d_tag_date",
+      "t1"."tag_date" AS "__t",
+      MAKE_DATE(2024, 1, 1) AS "__p"
+    FROM (
+      SELECT
+        id AS tag_order_id,
+        order_date AS tag_date,
+        amount AS tag_amount,
+        CASE
+          WHEN id % 3 = 0
+          THEN UPPER(status)
+          WHEN id % 3 = 1
+          THEN CONCAT(status, ' ')
+          ELSE status
+        END AS tag
+      FROM onpace_it_orders
+    ) AS "t1"
+    WHERE
+      "t1"."tag_date" <= MAKE_DATE(2024, 3, 31)
+      AND "t1"."tag_date" >= MAKE_DATE(2024, 1, 1)
+  ) AS "t3"
+  GROUP BY
+    1,
+    2
+)
+SELECT
+  "t10"."__d_tag" AS "tag",
+  "t10"."__n0" AS "tagged_orders",
+  "t10"."__n1" AS "tag_values",
+  "t10"."__n2" AS "like_completed"
+FROM (
+  SELECT
+    "t2"."__p",
+    "t9"."__d_tag",
+    COALESCE("t8"."__n0", 0) AS "__n0",
+    COALESCE("t8"."__n1", 0) AS "__n1",
+    COALESCE("t8"."__n2", 0) AS "__n2"
+  FROM "onpace_periods_be3cd274cffe" AS "t2"
+  CROSS JOIN (
+    SELECT DISTINCT
+      "t5"."__d_tag"
+    FROM "t4" AS "t5"
+    WHERE
+      "t5"."__p" >= MAKE_DATE(2024, 1, 1) AND "t5"."__p" <= MAKE_DATE(2024, 1, 1)
+  ) AS "t9"
+  LEFT OUTER JOIN (
+    SELECT
+      "t5"."__p" AS "__g0p",
+      "t5"."__d_tag" AS "__g0_0",
+      "t5"."__n0",
+      "t5"."__n1",
+      "t5"."__n2"
+    FROM "t4" AS "t5"
+  ) AS "t8"
+    ON "t2"."__p" = "t8"."__g0p" AND "t9"."__d_tag" IS NOT DISTINCT FROM "t8"."__g0_0"
+) AS "t10"

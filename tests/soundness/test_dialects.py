@@ -1,0 +1,331 @@
+"""The same right number on every engine: where SQL dialects disagree by default.
+
+- ``avg`` of an integer or decimal column: a float64 with full precision
+  (PostgreSQL's AVG of an integer is a numeric, MariaDB's AVG of a decimal keeps
+  only 4 more digits: 0.7508333 instead of 0.75083333…).
+- A dataset defined with ``sql:`` reads on every engine (PostgreSQL's ibis
+  connection could not learn its columns).
+- ``round(x, n)`` rounds half away from zero (PostgreSQL and MariaDB round a
+  float half to even: round(2.5) was 2 there, 3 on DuckDB).
+- Text compares, groups and counts exactly (MariaDB's default collation ignores
+  case and trailing spaces: 'SAVE10', 'save10' and 'SAVE10 ' were one value).
+
+The rows are tiny and every expected number is worked out by hand in the
+comments. PostgreSQL and MariaDB sources are opened through onpace's own
+connection (the URL in onpace.yml, read-only), as a user's project is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from onpace.catalog.project import load_project
+from onpace.engine import Engine, Query
+
+from .helpers import assert_table, d
+
+ROWS: list[tuple[dt.date, str, Decimal, int, float]] = [
+    # day, coupon, amount DECIMAL(12,3), qty INTEGER, ratio DOUBLE
+    (d("2024-01-01"), "SAVE10", Decimal("2.500"), 1, 2.5),
+    (d("2024-01-02"), "save10", Decimal("3.500"), 2, 3.5),
+    (d("2024-01-03"), "SAVE10 ", Decimal("-2.500"), 2, -2.5),  # a trailing space
+    (d("2024-01-04"), "other", Decimal("0.125"), 1, 0.125),
+    (d("2024-01-05"), "other", Decimal("-0.125"), 1, -0.125),
+    (d("2024-01-06"), "SAVE10", Decimal("1.005"), 3, 0.625),  # 0.625 = 5/8: exact in binary
+]
+
+COLUMN_TYPES = {
+    "duckdb": ("DATE", "VARCHAR", "DECIMAL(12,3)", "INTEGER", "DOUBLE"),
+    "postgres": ("DATE", "VARCHAR(16)", "NUMERIC(12,3)", "INTEGER", "DOUBLE PRECISION"),
+    # the database's default collation (utf8mb4_general_ci here: case-insensitive, PAD SPACE)
+    "mysql": ("DATE", "VARCHAR(16)", "DECIMAL(12,3)", "INT", "DOUBLE"),
+}
+COLUMNS = ("d", "coupon", "amount", "qty", "ratio")
+
+MEASURES = """
+      - {name: rows, agg: count}
+      - {name: avg_qty, agg: avg, expr: qty}
+      - {name: avg_amount, agg: avg, expr: amount}
+      - {name: round0, agg: sum, expr: "round(amount)"}
+      - {name: round2, agg: sum, expr: "round(amount, 2)"}
+      - {name: fround0, agg: sum, expr: "round(ratio, 0)"}
+      - {name: fround2, agg: sum, expr: "round(ratio, 2)"}
+      - {name: iround, agg: sum, expr: "round(qty * 25, -1)"}
+      - {name: coupons, agg: count_distinct, expr: coupon}
+      - {name: like_save, agg: count, filter: "coupon like 'save%'"}
+      - {name: is_save10, agg: count, filter: "coupon = 'SAVE10'"}
+      - {name: not_save10, agg: count, filter: "coupon != 'SAVE10'"}
+      - {name: in_save10, agg: count, filter: "coupon in ('save10')"}
+"""
+
+MODELS = """
+datasets:
+  - name: sales
+    table: {table}
+    time: day
+    dimensions:
+      - {{name: day, column: d, type: time}}
+      - {{name: coupon, column: coupon}}
+    measures:{measures}
+  - name: sales_sql
+    sql: "SELECT d AS sql_d, coupon AS sql_coupon, amount, qty, ratio FROM {table} WHERE qty >= 2"
+    time: sql_day
+    dimensions:
+      - {{name: sql_day, column: sql_d, type: time}}
+      - {{name: sql_coupon, column: sql_coupon}}
+    measures:
+      - {{name: sql_rows, agg: count}}
+      - {{name: sql_avg_qty, agg: avg, expr: qty}}
+      - {{name: sql_round0, agg: sum, expr: "round(amount)"}}
+      - {{name: sql_coupons, agg: count_distinct, expr: sql_coupon}}
+"""
+
+BACKENDS = ["duckdb", "postgres", "mysql", "spark"]
+
+
+def _metrics_yaml(models: str) -> str:
+    """Every measure as a metric of the same name."""
+    raw = yaml.safe_load(models)
+    metrics = [
+        {"name": measure["name"], "measure": f"{ds['name']}.{measure['name']}"}
+        for ds in raw["datasets"]
+        for measure in ds["measures"]
+    ]
+    return models + "\n" + yaml.safe_dump({"metrics": metrics}, sort_keys=False)
+
+
+def _write_project(root: Path, url: str, table: str) -> None:
+    (root / "models").mkdir(parents=True)
+    config = {"name": "dialects", "sources": {"warehouse": {"url": url}}}
+    (root / "onpace.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    models = MODELS.format(table=table, measures=MEASURES.rstrip())
+    (root / "models" / "models.yml").write_text(_metrics_yaml(models))
+
+
+def _create_sql(dialect: str, table: str) -> str:
+    columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, COLUMN_TYPES[dialect], strict=True))
+    return f"CREATE TABLE {table} ({columns})"
+
+
+@dataclass
+class Loaded:
+    backend: str
+    url: str
+    table: str
+    root: Path
+    injected: dict[str, Any]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    """The rows in a table of each backend, and a project reading them."""
+    backend: str = request.param
+    root = tmp_path_factory.mktemp(f"dialects-{backend}")
+    table = f"onpace_dialects_{uuid.uuid4().hex[:10]}"  # runs that overlap never share a table
+    cleanup: list[Any] = []
+    injected: dict[str, Any] = {}
+    if backend == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(root / "data.duckdb"))
+        con.execute(_create_sql("duckdb", table))
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", ROWS)
+        con.close()
+        url = "duckdb:///data.duckdb"
+    elif backend == "postgres":
+        import psycopg
+
+        url = request.getfixturevalue("pg_url")
+        with psycopg.connect(url) as conn:
+            conn.execute(_create_sql("postgres", table))
+            with conn.cursor() as cur:
+                cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)", ROWS)
+
+        def drop_pg() -> None:
+            with psycopg.connect(url) as conn:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+        cleanup.append(drop_pg)
+    elif backend == "mysql":
+        import MySQLdb
+        from tests.integration.loaders import mysql_params
+
+        url = request.getfixturevalue("mysql_url")
+        conn = MySQLdb.connect(**mysql_params(url))
+        try:
+            cur = conn.cursor()
+            cur.execute(_create_sql("mysql", table))
+            cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)", ROWS)
+            conn.commit()
+        finally:
+            conn.close()
+
+        def drop_mysql() -> None:
+            conn = MySQLdb.connect(**mysql_params(url))
+            try:
+                conn.cursor().execute(f"DROP TABLE IF EXISTS {table}")
+            finally:
+                conn.close()
+
+        cleanup.append(drop_mysql)
+    else:
+        import ibis
+        from pyspark.sql import types as T
+
+        spark = request.getfixturevalue("spark_session")
+        schema = T.StructType(
+            [
+                T.StructField("d", T.DateType()),
+                T.StructField("coupon", T.StringType()),
+                T.StructField("amount", T.DecimalType(12, 3)),
+                T.StructField("qty", T.IntegerType()),
+                T.StructField("ratio", T.DoubleType()),
+            ]
+        )
+        spark.createDataFrame(ROWS, schema=schema).createOrReplaceTempView(table)
+        cleanup.append(lambda: spark.catalog.dropTempView(table))
+        injected["warehouse"] = ibis.pyspark.connect(spark)
+        url = "spark://local[2]"
+    _write_project(root, url, table)
+    try:
+        yield Loaded(backend, url, table, root, injected)
+    finally:
+        for step in cleanup:
+            step()
+
+
+@pytest.fixture(scope="module")
+def engine(loaded: Loaded) -> Iterator[Engine]:
+    """An engine over the rows (PostgreSQL and MariaDB opened through the project's URL, as a user's are)."""
+    made = Engine(load_project(loaded.root, env={}), backends=loaded.injected)
+    yield made
+    made.close()
+
+
+def _query(engine: Engine, metrics: list[str], dimensions: list[str] | None = None, grain: str | None = None) -> Any:
+    return engine.query(Query(metrics=metrics, dimensions=dimensions or [], grain=grain))
+
+
+def test_avg_is_a_full_precision_float(engine: Engine) -> None:
+    table = _query(engine, ["avg_qty", "avg_amount", "sql_avg_qty"])
+    assert_table(
+        table,
+        ["avg_qty", "avg_amount", "sql_avg_qty"],
+        [
+            (
+                10 / 6,  # qty 1 + 2 + 2 + 1 + 1 + 3 = 10 over 6 rows (an integer column: not 1 or 1.6667)
+                4.505 / 6,  # 2.5 + 3.5 - 2.5 + 0.125 - 0.125 + 1.005 = 4.505 over 6 rows (not 0.7508333)
+                7 / 3,  # the sql dataset keeps qty >= 2: 2 + 2 + 3 over 3 rows
+            )
+        ],
+    )
+
+
+def test_a_dataset_defined_by_sql(engine: Engine) -> None:
+    table = _query(engine, ["sql_rows", "sql_round0"], grain="month")
+    # rows with qty >= 2: 3.500, -2.500, 1.005; rounded half away from zero: 4 - 3 + 1 = 2
+    assert_table(table, ["period", "sql_rows", "sql_round0"], [(d("2024-01-01"), 3, 2.0)])
+
+
+def test_round_is_half_away_from_zero(engine: Engine) -> None:
+    metrics = ["round0", "round2", "fround0", "fround2", "iround"]
+    table = _query(engine, metrics, grain="day")
+    assert_table(
+        table,
+        ["period", *metrics],
+        [
+            # decimal 2.500 and float 2.5: 3 (half to even: 2); qty 1 * 25 = 25 -> 30 (even: 20)
+            (d("2024-01-01"), 3.0, 2.5, 3.0, 2.5, 30.0),
+            # 3.5: 4 either way; 50 -> 50
+            (d("2024-01-02"), 4.0, 3.5, 4.0, 3.5, 50.0),
+            # -2.5: -3 (half to even: -2)
+            (d("2024-01-03"), -3.0, -2.5, -3.0, -2.5, 50.0),
+            # 0.125 at 2 digits: 0.13 (half to even: 0.12); 25 -> 30
+            (d("2024-01-04"), 0.0, 0.13, 0.0, 0.13, 30.0),
+            (d("2024-01-05"), 0.0, -0.13, 0.0, -0.13, 30.0),
+            # decimal 1.005 -> 1.01 (half to even: 1.00); float 0.625 -> 1 and 0.63 (even: 0.62); 75 -> 80
+            (d("2024-01-06"), 1.0, 1.01, 1.0, 0.63, 80.0),
+        ],
+    )
+
+
+def test_round_to_zero_is_not_negative_zero(engine: Engine) -> None:
+    # round(-0.125) is 0, not -0 (shown as "-0"): the sign of zero is dropped on every engine
+    table = engine.query(Query(metrics=["round0", "fround0"], grain="day", start=d("2024-01-05"), end=d("2024-01-05")))
+    for name in ("round0", "fround0"):
+        value = table.column(name)[0].as_py()
+        assert value == 0.0 and math.copysign(1.0, value) == 1.0, (name, value)
+
+
+def test_round_totals(engine: Engine) -> None:
+    table = _query(engine, ["round2", "fround2"])
+    # 2.5 + 3.5 - 2.5 + 0.13 - 0.13 + 1.01 = 4.51; floats: ... + 0.63 = 4.13
+    assert_table(table, ["round2", "fround2"], [(4.51, 4.13)])
+
+
+def test_text_groups_exactly(engine: Engine) -> None:
+    table = _query(engine, ["rows", "round0"], dimensions=["coupon"])
+    assert_table(
+        table,
+        ["coupon", "rows", "round0"],
+        [
+            # sorted by code point: upper case before lower case, 'SAVE10' before 'SAVE10 '
+            ("SAVE10", 2, 4.0),  # 2.500 -> 3, 1.005 -> 1
+            ("SAVE10 ", 1, -3.0),
+            ("other", 2, 0.0),
+            ("save10", 1, 4.0),
+        ],
+    )
+
+
+def test_text_compares_and_counts_exactly(engine: Engine) -> None:
+    metrics = ["coupons", "like_save", "is_save10", "not_save10", "in_save10", "sql_coupons"]
+    table = _query(engine, metrics)
+    assert_table(
+        table,
+        metrics,
+        [
+            (
+                4,  # SAVE10, save10, 'SAVE10 ', other
+                1,  # like 'save%': save10 only
+                2,  # = 'SAVE10': rows 1 and 6 (not 'SAVE10 ', not save10)
+                4,  # != 'SAVE10': save10, 'SAVE10 ', other, other
+                1,  # in ('save10')
+                3,  # the sql dataset keeps qty >= 2: save10, 'SAVE10 ', SAVE10
+            )
+        ],
+    )
+
+
+def test_a_dataset_defined_by_sql_on_a_plain_ibis_connection(loaded: Loaded) -> None:
+    """Connections injected into the Engine (``backends=``) need not come from onpace's connect."""
+    import ibis
+    from tests.integration.loaders import mysql_params, postgres_params
+
+    if loaded.backend == "postgres":
+        con = ibis.postgres.connect(**postgres_params(loaded.url))
+    elif loaded.backend == "mysql":
+        con = ibis.mysql.connect(**mysql_params(loaded.url))
+    else:
+        pytest.skip("DuckDB and Spark are opened the same way either way")
+    made = Engine(load_project(loaded.root, env={}), backends={"warehouse": con})
+    try:
+        table = _query(made, ["sql_rows", "sql_avg_qty", "sql_coupons"], dimensions=["sql_coupon"])
+        assert_table(
+            table,
+            ["sql_coupon", "sql_rows", "sql_avg_qty", "sql_coupons"],
+            [("SAVE10", 1, 3.0, 1), ("SAVE10 ", 1, 2.0, 1), ("save10", 1, 2.0, 1)],
+        )
+    finally:
+        made.close()
+        con.disconnect()
