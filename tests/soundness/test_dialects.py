@@ -308,29 +308,34 @@ def test_text_compares_and_counts_exactly(engine: Engine) -> None:
     )
 
 
-def test_a_dataset_defined_by_sql_on_a_plain_ibis_connection(loaded: Loaded) -> None:
+def test_a_dataset_defined_by_sql_on_a_plain_ibis_connection(loaded: Loaded, request: pytest.FixtureRequest) -> None:
     """Connections injected into the Engine (``backends=``) need not come from onpace's connect."""
     import ibis
     from tests.integration.loaders import mysql_params, postgres_params
 
+    if loaded.backend == "spark":  # the module's engine already runs on the session's plain ibis connection
+        _check_sql_rows(request.getfixturevalue("engine"))
+        return
     if loaded.backend == "postgres":
         con = ibis.postgres.connect(**postgres_params(loaded.url))
     elif loaded.backend == "mysql":
         con = ibis.mysql.connect(**mysql_params(loaded.url))
-    elif loaded.backend == "duckdb":  # a copy: this process holds the file already, with onpace's configuration
+    else:  # DuckDB, on a copy: this process holds the file already, with onpace's configuration
         copy = loaded.root / "plain.duckdb"
         shutil.copyfile(loaded.root / "data.duckdb", copy)
         con = ibis.duckdb.connect(str(copy))
-    else:  # Spark: the session's connection, as the other tests inject it
-        con = loaded.injected["warehouse"]
     made = Engine(load_project(loaded.root, env={}), backends={"warehouse": con})
     try:
-        table = _query(made, ["sql_rows", "sql_avg_qty", "sql_coupons"], dimensions=["sql_coupon"])
-        assert_table(
-            table,
-            ["sql_coupon", "sql_rows", "sql_avg_qty", "sql_coupons"],
-            [("SAVE10", 1, 3.0, 1), ("SAVE10 ", 1, 2.0, 1), ("save10", 1, 2.0, 1)],
-        )
+        _check_sql_rows(made)
     finally:
         made.close()
         con.disconnect()
+
+
+def _check_sql_rows(made: Engine) -> None:
+    table = _query(made, ["sql_rows", "sql_avg_qty", "sql_coupons"], dimensions=["sql_coupon"])
+    assert_table(
+        table,
+        ["sql_coupon", "sql_rows", "sql_avg_qty", "sql_coupons"],
+        [("SAVE10", 1, 3.0, 1), ("SAVE10 ", 1, 2.0, 1), ("save10", 1, 2.0, 1)],
+    )
