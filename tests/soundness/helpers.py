@@ -156,3 +156,77 @@ def column(table: pa.Table, name: str) -> list[Any]:
 
 
 MakeProject = Callable[..., SoundProject]
+
+
+def load_rows_into(
+    backend: str,
+    request: pytest.FixtureRequest,
+    root: Path,
+    table: str,
+    create_sql: Callable[[str, str], str],
+    rows: Sequence[tuple[Any, ...]],
+    spark_fields: Sequence[Any],
+) -> tuple[str, dict[str, Any], list[Callable[[], None]]]:
+    """``rows`` in a new ``table`` of ``backend`` (duckdb, postgres, mysql or spark).
+
+    Returns the source URL a project reads it with (DuckDB: ``root/data.duckdb``), the
+    connections to inject into its Engine (Spark's session), and the steps that drop the table.
+    ``create_sql(dialect, table)`` is the CREATE TABLE statement; ``spark_fields`` the
+    pyspark StructFields of the columns.
+    """
+    marks = ", ".join(["?"] * len(rows[0]))
+    cleanup: list[Callable[[], None]] = []
+    injected: dict[str, Any] = {}
+    if backend == "duckdb":
+        con = duckdb.connect(str(root / "data.duckdb"))
+        con.execute(create_sql("duckdb", table))
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        con.close()
+        return "duckdb:///data.duckdb", injected, cleanup
+    params = marks.replace("?", "%s")
+    if backend == "postgres":
+        import psycopg
+
+        url = request.getfixturevalue("pg_url")
+        with psycopg.connect(url) as conn:
+            conn.execute(create_sql("postgres", table))
+            with conn.cursor() as cur:
+                cur.executemany(f"INSERT INTO {table} VALUES ({params})", rows)
+
+        def drop_pg() -> None:
+            with psycopg.connect(url) as conn:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+        cleanup.append(drop_pg)
+        return url, injected, cleanup
+    if backend == "mysql":
+        import MySQLdb
+        from tests.integration.loaders import mysql_params
+
+        url = request.getfixturevalue("mysql_url")
+        conn = MySQLdb.connect(**mysql_params(url))
+        try:
+            cursor = conn.cursor()
+            cursor.execute(create_sql("mysql", table))
+            cursor.executemany(f"INSERT INTO {table} VALUES ({params})", rows)
+            conn.commit()
+        finally:
+            conn.close()
+
+        def drop_mysql() -> None:
+            conn = MySQLdb.connect(**mysql_params(url))
+            try:
+                conn.cursor().execute(f"DROP TABLE IF EXISTS {table}")
+            finally:
+                conn.close()
+
+        cleanup.append(drop_mysql)
+        return url, injected, cleanup
+    import ibis
+    from pyspark.sql import types as T
+
+    spark = request.getfixturevalue("spark_session")
+    spark.createDataFrame(list(rows), schema=T.StructType(list(spark_fields))).createOrReplaceTempView(table)
+    cleanup.append(lambda: spark.catalog.dropTempView(table))
+    injected["warehouse"] = ibis.pyspark.connect(spark)
+    return "spark://local[2]", injected, cleanup

@@ -33,7 +33,7 @@ import yaml
 from onpace.catalog.project import load_project
 from onpace.engine import Engine, Query
 
-from .helpers import assert_table, d
+from .helpers import assert_table, d, load_rows_into
 
 ROWS: list[tuple[dt.date, str, Decimal, int, float]] = [
     # day, coupon, amount DECIMAL(12,3), qty INTEGER, ratio DOUBLE
@@ -133,70 +133,23 @@ def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     backend: str = request.param
     root = tmp_path_factory.mktemp(f"dialects-{backend}")
     table = f"onpace_dialects_{uuid.uuid4().hex[:10]}"  # runs that overlap never share a table
-    cleanup: list[Any] = []
-    injected: dict[str, Any] = {}
-    if backend == "duckdb":
-        import duckdb
+    from pyspark.sql import types as T
 
-        con = duckdb.connect(str(root / "data.duckdb"))
-        con.execute(_create_sql("duckdb", table))
-        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", ROWS)
-        con.close()
-        url = "duckdb:///data.duckdb"
-    elif backend == "postgres":
-        import psycopg
-
-        url = request.getfixturevalue("pg_url")
-        with psycopg.connect(url) as conn:
-            conn.execute(_create_sql("postgres", table))
-            with conn.cursor() as cur:
-                cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)", ROWS)
-
-        def drop_pg() -> None:
-            with psycopg.connect(url) as conn:
-                conn.execute(f"DROP TABLE IF EXISTS {table}")
-
-        cleanup.append(drop_pg)
-    elif backend == "mysql":
-        import MySQLdb
-        from tests.integration.loaders import mysql_params
-
-        url = request.getfixturevalue("mysql_url")
-        conn = MySQLdb.connect(**mysql_params(url))
-        try:
-            cur = conn.cursor()
-            cur.execute(_create_sql("mysql", table))
-            cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)", ROWS)
-            conn.commit()
-        finally:
-            conn.close()
-
-        def drop_mysql() -> None:
-            conn = MySQLdb.connect(**mysql_params(url))
-            try:
-                conn.cursor().execute(f"DROP TABLE IF EXISTS {table}")
-            finally:
-                conn.close()
-
-        cleanup.append(drop_mysql)
-    else:
-        import ibis
-        from pyspark.sql import types as T
-
-        spark = request.getfixturevalue("spark_session")
-        schema = T.StructType(
-            [
-                T.StructField("d", T.DateType()),
-                T.StructField("coupon", T.StringType()),
-                T.StructField("amount", T.DecimalType(12, 3)),
-                T.StructField("qty", T.IntegerType()),
-                T.StructField("ratio", T.DoubleType()),
-            ]
-        )
-        spark.createDataFrame(ROWS, schema=schema).createOrReplaceTempView(table)
-        cleanup.append(lambda: spark.catalog.dropTempView(table))
-        injected["warehouse"] = ibis.pyspark.connect(spark)
-        url = "spark://local[2]"
+    url, injected, cleanup = load_rows_into(
+        backend,
+        request,
+        root,
+        table,
+        _create_sql,
+        ROWS,
+        [
+            T.StructField("d", T.DateType()),
+            T.StructField("coupon", T.StringType()),
+            T.StructField("amount", T.DecimalType(12, 3)),
+            T.StructField("qty", T.IntegerType()),
+            T.StructField("ratio", T.DoubleType()),
+        ],
+    )
     _write_project(root, url, table)
     try:
         yield Loaded(backend, url, table, root, injected)
