@@ -59,7 +59,7 @@ def test_phasing_a_target_scales_every_bound() -> None:
         (lambda: Target("at_most", value=1.0, low=0.0), "takes a value, not low/high"),
         (lambda: Target("between", value=1.0, low=0.0, high=2.0), "takes low and high, not value"),
         (lambda: Target.at_least(float("nan")), "value must be a finite number"),
-        (lambda: TargetSpec("change", change=0.2), "vs must be same_period_last_year or previous_period"),
+        (lambda: TargetSpec("change", change=0.2), "vs must be same_period_last_year, previous_period or a date"),
         (lambda: TargetSpec("change", vs="previous_period"), "needs change"),
         (lambda: TargetSpec("at_least", value=1.0, change=0.2), "belong to a 'change' target"),
         (lambda: Bands(on_track=0.9, at_risk=1.0), "expected 0 < at_risk <= on_track"),

@@ -13,9 +13,19 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from onpace.catalog.models import Cadence, Direction, Identifier, Model, NameText, SegmentValue, StatusBands
+from onpace.catalog.periods import out_of_range
 
 RECURRING = ("month", "quarter", "year", "fiscal_quarter", "fiscal_year")
 _CHANGE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
@@ -73,6 +83,42 @@ def _target_schema(schema: dict[str, Any]) -> None:
     schema["dependentRequired"] = {"change": ["vs"], "vs": ["change"]}
 
 
+BASELINES = ("same_period_last_year", "previous_period")
+VS_FORMS = "same_period_last_year, previous_period or {period: <a date>} (e.g. {period: 2024-10-01})"
+
+
+class BaselinePeriod(Model):
+    """A fixed baseline: the KPI's period (of its timeframe) that holds ``period``, the same for every period."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period: Annotated[dt.date, WithJsonSchema({"type": "string", "format": "date"})]
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> dt.date:
+        return baseline_date(value)
+
+
+def baseline_date(value: Any) -> dt.date:
+    """The date of ``vs: {period: ...}``: a YAML date (2024-10-01) or an ISO string, within the supported dates.
+
+    Not a number (2024 is not a date) nor a date and time. ValueError says what was expected.
+    """
+    day = value
+    if isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            day = None
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise ValueError(f"invalid baseline period {value!r} in 'vs'; expected a date such as 2024-10-01")
+    problem = out_of_range(day)
+    if problem is not None:
+        raise ValueError(f"invalid baseline period in 'vs': {problem}")
+    return day
+
+
 class Target(Model):
     """One target: exactly one of at_least, at_most, between or change (relative to a baseline)."""
 
@@ -85,7 +131,7 @@ class Target(Model):
             {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _CHANGE.pattern}, {"type": "null"}]}
         ),
     ] = None
-    vs: Literal["same_period_last_year", "previous_period"] | None = None
+    vs: Literal["same_period_last_year", "previous_period"] | BaselinePeriod | None = None
     effective_from: dt.date | None = Field(default=None, alias="from")
     segment: SegmentValue | None = None
     note: str | None = None
@@ -102,6 +148,21 @@ class Target(Model):
             return float(match.group(1)) / 100
         return value
 
+    @field_validator("vs", mode="before")
+    @classmethod
+    def _vs(cls, value: Any) -> Any:
+        # validated here, so that a mistake gives one message (not one per member of the union)
+        if value is None or value in BASELINES or isinstance(value, BaselinePeriod):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(f"invalid vs {value!r}; expected {VS_FORMS}")
+        unknown = sorted(str(key) for key in value if key != "period")
+        if unknown:
+            raise ValueError(f"unknown key '{unknown[0]}' in 'vs'; expected only 'period' (a date such as 2024-10-01)")
+        if "period" not in value:
+            raise ValueError("'vs' needs 'period'; expected {period: <a date>} (e.g. {period: 2024-10-01})")
+        return BaselinePeriod(period=baseline_date(value["period"]))
+
     @model_validator(mode="after")
     def _kind(self) -> Target:
         given = [k for k in ("at_least", "at_most", "between", "change") if getattr(self, k) is not None]
@@ -111,7 +172,7 @@ class Target(Model):
                 + (f" (got {', '.join(given)})" if given else "")
             )
         if self.change is not None and self.vs is None:
-            raise ValueError("a 'change' target needs 'vs' (same_period_last_year or previous_period)")
+            raise ValueError(f"a 'change' target needs 'vs' ({VS_FORMS})")
         if self.change is None and self.vs is not None:
             raise ValueError("'vs' is only used with 'change'")
         if self.between is not None and self.between[0] > self.between[1]:
@@ -188,6 +249,23 @@ class Kpi(Model):
     drivers: list[Identifier] = Field(default_factory=list)
     tags: list[NameText] = Field(default_factory=list)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_in_vs_errors(cls, data: Any, handler: ModelWrapValidatorHandler[Kpi]) -> Kpi:
+        """A mistake in a target's 'vs' names the KPI ("KPI 'growth': unknown key 'perod' in 'vs'")."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            name = data.get("name") if isinstance(data, dict) else None
+            errors = exc.errors()
+            if not isinstance(name, str) or not any(_vs_error(e) for e in errors):
+                raise
+            try:
+                renamed = ValidationError.from_exception_data(exc.title, [_details(e, name) for e in errors])
+            except (KeyError, TypeError, ValueError):  # an error pydantic cannot rebuild (a custom one): keep its own
+                raise exc from None
+            raise renamed from None
+
     @model_validator(mode="after")
     def _targets(self) -> Kpi:
         if self.target is not None and self.targets is not None:
@@ -201,3 +279,19 @@ class Kpi(Model):
         if self.target is not None:
             return [self.target]
         return list(self.targets or [])
+
+
+def _vs_error(error: Any) -> bool:
+    return error["type"] == "value_error" and bool(error["loc"]) and error["loc"][-1] == "vs"
+
+
+def _details(error: Any, kpi: str) -> InitErrorDetails:
+    """One error of a KPI as pydantic reported it; an error of 'vs' with the KPI's name in front."""
+    if _vs_error(error):
+        message = f"KPI '{kpi}': " + str(error["msg"]).removeprefix("Value error, ")
+        kind = PydanticCustomError("value_error", "Value error, {message}", {"message": message})
+        return InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
+    details = InitErrorDetails(type=error["type"], loc=error["loc"], input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details

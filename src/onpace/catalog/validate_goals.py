@@ -221,6 +221,7 @@ def _check_targets(project: Project, kpi: g.Kpi, metric: object) -> list[Issue]:
                     + ", or set 'direction' on the KPI",
                 )
             )
+        issues += _check_fixed_baseline(project, kpi, target, where)
         if target.segment is not None and kpi.segment_by is None:
             issues.append(
                 project.issue(
@@ -255,6 +256,28 @@ def _check_targets(project: Project, kpi: g.Kpi, metric: object) -> list[Issue]:
             )
         seen.setdefault(key, i)
     return issues
+
+
+def _check_fixed_baseline(project: Project, kpi: g.Kpi, target: g.Target, where: tuple[str | int, ...]) -> list[Issue]:
+    """A one-period KPI's fixed baseline (``vs: {period: <date>}``) must be a period before the KPI's own."""
+    if not isinstance(target.vs, g.BaselinePeriod) or kpi.timeframe is None or kpi.timeframe.period is None:
+        return []
+    try:
+        start, _ = parse_period(kpi.timeframe.period, project.calendar)
+    except ValueError:
+        return []  # reported by the timeframe's own check
+    if target.vs.period < start:
+        return []
+    return [
+        project.issue(
+            kpi,
+            f"KPI '{kpi.name}': the baseline period of 'vs' (the one holding {target.vs.period}) is not before "
+            f"its timeframe {kpi.timeframe.period}",
+            *where,
+            "vs",
+            expected=f"a date before {start}",
+        )
+    ]
 
 
 def _check_phasing(project: Project, kpi: g.Kpi) -> list[Issue]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -125,7 +126,7 @@ def _add(branch: Tree, node: Any, project: Any) -> None:
             )
             name = row["label"] + (f" [{row['segment']}]" if row["segment"] else "")
             table.add_row(
-                name,
+                escape(name),  # "[web]" is a segment, not Rich markup
                 row["period"],
                 _fmt(row["actual"], metric),
                 target,
@@ -140,6 +141,11 @@ def _add(branch: Tree, node: Any, project: Any) -> None:
                 f"[{colour}]{text}[/{colour}]",
             )
         branch.add(table)
+        for row in node.rows:  # a change target in words, and why it has no number when it has none
+            if row.get("target_basis"):
+                name = row["label"] + (f" [{row['segment']}]" if row["segment"] else "")
+                why = f"; {row['target_unavailable']}" if row.get("target_unavailable") else ""
+                branch.add(f"[dim]{escape(name)}: target {escape(row['target_basis'] + why)}[/dim]")
     for child in node.children:
         _add(branch.add(_objective_label(child)), child, project)
 

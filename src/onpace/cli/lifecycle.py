@@ -23,7 +23,11 @@ def promote(
     between: Annotated[str | None, typer.Option(help="Target: keep within LOW,HIGH.")] = None,
     change: Annotated[str | None, typer.Option(help="Target: a change such as +20% (with --vs).")] = None,
     vs: Annotated[
-        str | None, typer.Option(help="Baseline of --change: same_period_last_year or previous_period.")
+        str | None,
+        typer.Option(
+            help="Baseline of --change: same_period_last_year, previous_period, or a date such as 2024-10-01 "
+            "(the fixed period of the timeframe that holds it)."
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option(help="Name of the KPI (default: the metric's).")] = None,
     priority: Annotated[int, typer.Option(help="1 is the highest.")] = 3,
@@ -49,7 +53,8 @@ def promote(
             ) from None
     if change is not None:
         target["change"] = change
-        target["vs"] = vs
+        # a date names a fixed baseline period: {period: 2024-10-01}
+        target["vs"] = {"period": vs} if vs is not None and vs[:1].isdigit() else vs
     if len([k for k in target if k != "vs"]) != 1:
         raise typer.BadParameter("give one target: --at-least, --at-most, --between or --change with --vs")
     definition = {

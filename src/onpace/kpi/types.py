@@ -8,6 +8,7 @@ built, with a message a person can act on.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,7 @@ Direction = Literal["higher", "lower"]
 TargetKind = Literal["at_least", "at_most", "between"]
 SpecKind = Literal["at_least", "at_most", "between", "change"]
 Baseline = Literal["same_period_last_year", "previous_period"]
+BASELINES: tuple[Baseline, ...] = ("same_period_last_year", "previous_period")
 
 DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
 
@@ -119,7 +121,9 @@ class TargetSpec:
     """A target as a definition states it: absolute, a range, or a change vs a baseline.
 
     ``change`` is a fraction (0.2 = +20%, -0.05 = -5%) applied to the value of
-    the baseline period named by ``vs``.
+    the baseline period named by ``vs``: the period before, the same period a
+    year earlier, or (a date) the fixed period of the KPI's timeframe that holds
+    that date, the same for every period judged.
     """
 
     kind: SpecKind
@@ -127,15 +131,16 @@ class TargetSpec:
     low: float | None = None
     high: float | None = None
     change: float | None = None
-    vs: Baseline | None = None
+    vs: Baseline | dt.date | None = None
 
     def __post_init__(self) -> None:
         if self.kind == "change":
             problems = _finite("change", self.change)
             if self.change is None:
                 problems.append("a 'change' target needs change (a fraction: 0.2 = +20%)")
-            if self.vs not in ("same_period_last_year", "previous_period"):
-                problems.append(f"vs must be same_period_last_year or previous_period, got {self.vs!r}")
+            fixed = isinstance(self.vs, dt.date) and not isinstance(self.vs, dt.datetime)
+            if not fixed and self.vs not in BASELINES:
+                problems.append(f"vs must be same_period_last_year, previous_period or a date, got {self.vs!r}")
             if (self.value, self.low, self.high) != (None, None, None):
                 problems.append("a 'change' target takes change and vs, not value/low/high")
         else:
@@ -149,5 +154,5 @@ class TargetSpec:
         return cls(target.kind, value=target.value, low=target.low, high=target.high)
 
     @classmethod
-    def relative(cls, change: float, vs: Baseline) -> TargetSpec:
+    def relative(cls, change: float, vs: Baseline | dt.date) -> TargetSpec:
         return cls("change", change=change, vs=vs)

@@ -11,7 +11,10 @@ app agree with what the last refresh saw. The math is :mod:`onpace.kpi`.
 - Actual: flow KPIs sum the daily values from the period start to the as-of
   date; level KPIs take the period's value at the timeframe's grain.
 - Targets: the schedule entry in effect at the period start; a ``change``
-  target is applied to the baseline period's actual (the whole period).
+  target is applied to the baseline period's actual (the whole period): the
+  period before, the same period a year earlier, or a fixed period
+  (``vs: {period: <date>}``) the same for every period (:func:`kpi_target`,
+  which lint calls too).
 - Seasonal phasing: the daily values of the same period in up to three earlier
   years.
 """
@@ -27,13 +30,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
-from onpace.catalog.periods import out_of_range, parse_period, period_end
+from onpace.catalog.periods import out_of_range, parse_period, period_end, period_label
 from onpace.catalog.project import Project
 from onpace.engine import calendar as cal
 from onpace.errors import OnpaceError, StoreError, UserError
 from onpace.kpi.evaluate import Evaluation, KpiInput, Phasing, evaluate
 from onpace.kpi.targets import effective_entry, resolve_target
-from onpace.kpi.types import Bands, Direction, Status, Target, TargetSpec
+from onpace.kpi.types import Bands, Baseline, Direction, Status, Target, TargetSpec
 from onpace.services.needs import (
     KpiInstance,
     accumulation,
@@ -52,9 +55,20 @@ SEASONAL_YEARS = 3
 
 
 @dataclass(frozen=True)
+class KpiTarget:
+    """The target one period of a KPI instance is judged against (:func:`kpi_target`)."""
+
+    spec: TargetSpec | None  # the schedule entry in effect at the period start; None without one
+    target: Target | None  # None without an entry, or when a change target has no baseline
+    basis: str | None = None  # a change target in words: "+15% vs 2024-Q4"
+    unavailable: str | None = None  # why a change target has no number: "no baseline: ..."
+
+
+@dataclass(frozen=True)
 class KpiResult:
     instance: KpiInstance
     evaluation: Evaluation
+    target: KpiTarget | None = None
 
 
 def evaluate_all(
@@ -73,7 +87,8 @@ def evaluate_all(
         for instance in kpi_instances(project):
             try:
                 data = KpiData(s, project, instance)
-                results.append(KpiResult(instance, _evaluate(project, instance, data, today or dt.date.today())))
+                evaluation, target = _evaluate(project, instance, data, today or dt.date.today())
+                results.append(KpiResult(instance, evaluation, target))
             except Exception as exc:
                 if errors is None or isinstance(exc, (StoreError, SQLAlchemyError)):
                     raise
@@ -117,13 +132,16 @@ def evaluate_and_store(
                 forecast_high=e.forecast_high,
                 probability=e.probability,
                 status=e.status.value,
-                details=details(e),
+                details=details(e, result.target),
             )
     return len(results)
 
 
-def details(e: Evaluation) -> dict[str, Any]:
+def details(e: Evaluation, target: KpiTarget | None = None) -> dict[str, Any]:
     return {
+        # a change target in words, and why it has no number (shown by the scorecard, the API and the web app)
+        "target_basis": target.basis if target is not None else None,
+        "target_unavailable": target.unavailable if target is not None else None,
         "target_kind": e.target_kind,
         "expected_low": e.expected_low,
         "expected_high": e.expected_high,
@@ -249,19 +267,60 @@ def _actual(flow: bool, sums: bool, data: KpiData, start: dt.date, end: dt.date,
     return data.periodic.get(start)
 
 
-def _baseline(
+def baseline_start(vs: Baseline | dt.date, start: dt.date, grain: m.Grain, calendar: m.Calendar) -> dt.date:
+    """First day of the baseline period of a change target, for the period of ``grain`` starting on ``start``.
+
+    ``previous_period``: the period before; ``same_period_last_year``: the period a year
+    earlier; a date (``vs: {period: 2024-10-01}``): the period of ``grain`` that holds it,
+    the same whatever the period judged (2024-Q4 for a quarterly KPI).
+    """
+    if vs == "previous_period":
+        return cal.shift_period(start, -1, grain)
+    if vs == "same_period_last_year":
+        return cal.period_start(cal.shift_date(start, -1, "year"), grain, calendar)
+    assert isinstance(vs, dt.date)
+    return cal.period_start(vs, grain, calendar)
+
+
+def baseline(
     sums: bool, data: KpiData, spec: TargetSpec, start: dt.date, grain: m.Grain, calendar: m.Calendar
-) -> float | None:
+) -> tuple[float | None, str | None]:
+    """The value of a change target's baseline period, or None and why there is none.
+
+    The value of the whole baseline period: the sum of its days for a metric that adds up
+    by day, else the period's own value at the timeframe's grain (count distinct, ratios,
+    levels). A baseline period the data covers only in part gives none (its value would
+    make the target too low or too high), and so does a fixed one that is not over before
+    the period judged starts.
+    """
+    assert spec.kind == "change" and spec.vs is not None
+    b_start = baseline_start(spec.vs, start, grain, calendar)
+    b_end = cal.period_end(b_start, grain)
+    if isinstance(spec.vs, dt.date):
+        label = period_label(b_start, grain, calendar)
+        if b_start >= start:
+            judged = period_label(start, grain, calendar)
+            return None, f"no baseline: the baseline period {label} is not over before the period judged ({judged})"
+        whole = f"the whole of {label}"
+    else:
+        whole = f"the whole {spec.vs.replace('_', ' ')}"
+    if not data.covers(b_start, b_end):
+        return None, f"no baseline: the data does not cover {whole}"
+    value = _sum(data.daily, b_start, b_end) if sums else data.periodic.get(b_start)
+    if value is None:
+        return None, f"no baseline: the metric has no value for {whole}"
+    return value, None
+
+
+def target_basis(spec: TargetSpec, start: dt.date, grain: m.Grain, calendar: m.Calendar) -> str | None:
+    """A change target in words ("+20% vs same period last year", "+15% vs 2024-Q4"); None for the other kinds."""
     if spec.kind != "change":
         return None
-    if spec.vs == "previous_period":
-        b_start = cal.shift_period(start, -1, grain)
-    else:
-        b_start = cal.period_start(cal.shift_date(start, -1, "year"), grain, calendar)
-    b_end = cal.period_end(b_start, grain)
-    if not data.covers(b_start, b_end):
-        return None  # a baseline the data covers only in part would give a target too low (or too high)
-    return _sum(data.daily, b_start, b_end) if sums else data.periodic.get(b_start)
+    assert spec.change is not None and spec.vs is not None
+    change = f"{spec.change * 100:+.6g}%"
+    if isinstance(spec.vs, dt.date):
+        return f"{change} vs {period_label(baseline_start(spec.vs, start, grain, calendar), grain, calendar)}"
+    return f"{change} vs {spec.vs.replace('_', ' ')}"
 
 
 def target_spec(target: g.Target) -> TargetSpec:
@@ -272,7 +331,28 @@ def target_spec(target: g.Target) -> TargetSpec:
     if target.between is not None:
         return TargetSpec("between", low=target.between[0], high=target.between[1])
     assert target.change is not None and target.vs is not None
-    return TargetSpec.relative(target.change, target.vs)
+    vs = target.vs.period if isinstance(target.vs, g.BaselinePeriod) else target.vs
+    return TargetSpec.relative(target.change, vs)
+
+
+def kpi_target(project: Project, instance: KpiInstance, data: KpiData, start: dt.date, grain: m.Grain) -> KpiTarget:
+    """The target of the KPI instance's period starting on ``start``: the one home of that rule.
+
+    The schedule entry in effect at ``start``; for a ``change`` target, its
+    :func:`baseline` from ``data`` (None, with the reason, when there is none).
+    Evaluate and lint both call it, so a KPI has one target wherever it is judged.
+    """
+    entries = [(t.effective_from, t) for t in instance.targets]
+    chosen = effective_entry(entries, start) if entries else None
+    if chosen is None:
+        return KpiTarget(None, None)
+    spec = target_spec(chosen)
+    want: Direction = "higher" if direction(project, instance.kpi) == m.Direction.higher else "lower"
+    if spec.kind != "change":
+        return KpiTarget(spec, resolve_target(spec, want, None))
+    sums = additive(project, instance.kpi.metric or "")
+    value, why = baseline(sums, data, spec, start, grain, project.calendar)
+    return KpiTarget(spec, resolve_target(spec, want, value), target_basis(spec, start, grain, project.calendar), why)
 
 
 def phasing_of(
@@ -321,7 +401,7 @@ def _history(daily: Mapping[dt.date, float | None], until: dt.date, flow: bool) 
     return tuple(values)
 
 
-def _evaluate(project: Project, instance: KpiInstance, data: KpiData, today: dt.date) -> Evaluation:
+def _evaluate(project: Project, instance: KpiInstance, data: KpiData, today: dt.date) -> tuple[Evaluation, KpiTarget]:
     kpi = instance.kpi
     flow = accumulation(project, kpi) == "flow"
     sums = additive(project, kpi.metric or "")
@@ -334,18 +414,11 @@ def _evaluate(project: Project, instance: KpiInstance, data: KpiData, today: dt.
     if last is not None and last < wall and last >= start:
         notes.append(f"data ends on {last}: judged as of then")
     bands_def = kpi.status_bands or project.config.evaluation.status_bands
-    entries = [(t.effective_from, t) for t in instance.targets]
-    chosen = effective_entry(entries, start) if entries else None
     want: Direction = "higher" if direction(project, kpi) == m.Direction.higher else "lower"
-    target: Target | None = None
-    if chosen is not None:
-        spec = target_spec(chosen)
-        baseline = _baseline(sums, data, spec, start, grain, project.calendar)
-        target = resolve_target(spec, want, baseline)
-        if target is None:
-            notes.append(
-                f"no baseline: the data does not cover the whole {spec.vs.replace('_', ' ') if spec.vs else ''}"
-            )
+    resolved = kpi_target(project, instance, data, start, grain)
+    target = resolved.target
+    if resolved.unavailable is not None:
+        notes.append(resolved.unavailable)
     history = _history(data.daily, min(as_of, last), flow) if last is not None else ()
     actual = _actual(flow, sums, data, start, end, as_of)
     if flow and not sums and actual is not None and history:
@@ -368,7 +441,7 @@ def _evaluate(project: Project, instance: KpiInstance, data: KpiData, today: dt.
             bands=Bands(on_track=bands_def.on_track, at_risk=bands_def.at_risk),
         )
     )
-    return replace(result, notes=(*result.notes, *notes)) if notes else result
+    return (replace(result, notes=(*result.notes, *notes)) if notes else result), resolved
 
 
 STATUS_ORDER = [s.value for s in Status]

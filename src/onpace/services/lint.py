@@ -27,12 +27,12 @@ from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.catalog.validate import dependencies
 from onpace.engine import calendar as cal
+from onpace.errors import UserError
 from onpace.kpi.status import meets
-from onpace.kpi.targets import effective_entry, resolve_target
-from onpace.kpi.types import Direction, Target
+from onpace.kpi.types import Target
 from onpace.services import scorecard
-from onpace.services.evaluate import as_of_date, period_of, target_spec
-from onpace.services.needs import KpiInstance, direction, kpi_instances, timeframe_grain
+from onpace.services.evaluate import KpiData, as_of_date, kpi_target, period_of
+from onpace.services.needs import KpiInstance, kpi_instances, timeframe_grain
 from onpace.services.reviews import overdue as review_overdue
 from onpace.store import observations as obs
 from onpace.store.db import Store
@@ -200,20 +200,18 @@ def _kpi_rules(
         return out
     as_of = as_of_date(project, last_day, today)
     start, _, grain = period_of(project, kpi, as_of)
-    entries = [(t.effective_from, t) for t in instance.targets]
-    chosen = effective_entry(entries, start) if entries else None
-    if chosen is None:
+    if not instance.targets:
         return out
-    want: Direction = "higher" if direction(project, kpi) == m.Direction.higher else "lower"
-    spec = target_spec(chosen)
+    try:
+        data = KpiData(s, project, instance)
+    except UserError:
+        return out  # a stored value onpace cannot use: the evaluation reports it
+    # the target the status judges (schedule, baseline and its coverage rule): one function for both
+    resolved = kpi_target(project, instance, data, start, grain)
+    target, spec = resolved.target, resolved.spec
+    if target is None or spec is None:
+        return out
     previous = cal.shift_period(start, -1, grain)
-    baseline = None
-    if spec.kind == "change":
-        before = previous if spec.vs == "previous_period" else cal.shift_period(start, -_per_year(grain), grain)
-        baseline = values.get(before)
-    target = resolve_target(spec, want, baseline)
-    if target is None:
-        return out
     if previous in values and meets(values[previous], target) and spec.kind != "between":
         out.append(
             Finding(
@@ -242,10 +240,6 @@ def _kpi_rules(
             )
     out += _demotion(project, instance, values, target, start, grain, objective_status)
     return out
-
-
-def _per_year(grain: m.Grain) -> int:
-    return {m.Grain.month: 12, m.Grain.quarter: 4, m.Grain.fiscal_quarter: 4}.get(grain, 1)
 
 
 def _target_text(target: Target) -> str:

@@ -43,6 +43,8 @@ FIELDS = (
     "target",
     "target_low",
     "target_high",
+    "target_basis",
+    "target_unavailable",
     "actual",
     "expected_to_date",
     "expected_low",
@@ -98,6 +100,9 @@ def kpi_rows(project: Project, store: Store) -> list[dict[str, Any]]:
                 "target": e.target,
                 "target_low": e.target_low,
                 "target_high": e.target_high,
+                # a change target in words ("+15% vs 2024-Q4") and why it has no number, stored with the evaluation
+                "target_basis": (e.details or {}).get("target_basis"),
+                "target_unavailable": (e.details or {}).get("target_unavailable"),
                 "actual": e.actual,
                 "expected_to_date": e.expected_to_date,
                 # a `between` target's band phased to date (kpi.targets.phase_target), stored with the evaluation

@@ -156,6 +156,9 @@ def _evaluation(e: Any) -> dict[str, Any]:
     ]:
         value = getattr(e, key)
         out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        if key == "target_high":  # a change target in words and why it has no number, stored in the details
+            out["target_basis"] = (e.details or {}).get("target_basis")
+            out["target_unavailable"] = (e.details or {}).get("target_unavailable")
         if key == "expected_to_date":  # a `between` target's band phased to date, stored in the details
             out["expected_low"] = (e.details or {}).get("expected_low")
             out["expected_high"] = (e.details or {}).get("expected_high")

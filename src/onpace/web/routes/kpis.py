@@ -59,7 +59,9 @@ def kpi_page(request: Request, name: str, ws: WorkspaceDep, user: UserDep, segme
         for driver in kpi.drivers:
             if driver not in project.metrics:
                 continue
-            points = explore.values_over_time(project, ws.store, engine, driver, grain=m.Grain.month)
+            points = explore.values_over_time(
+                project, ws.store, engine, driver, grain=m.Grain.month, mark_in_progress=False
+            )
             values = [p["value"] for p in points.rows if p["value"] is not None][-12:]
             d = project.metrics[driver]
             drivers.append({"name": driver, "label": d.label or driver, "values": values, "format": d.format})
