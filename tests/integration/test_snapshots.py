@@ -81,6 +81,28 @@ QUERIES: dict[str, tuple[str, Query]] = {
             end=dt.date(2024, 6, 30),
         ),
     ),
+    # each warehouse's own snapshots: a window per entity (last/first), a null-safe join (avg)
+    "semi_additive_per_warehouse": (
+        "main",
+        Query(
+            metrics=["warehouse_stock", "warehouse_opening_stock", "warehouse_average_stock"],
+            grain="quarter",
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2024, 6, 30),
+        ),
+    ),
+    # a window in months (the daily series joined to each period's window days) and running
+    # distinct counts (the rows joined to the windows), one with its own filter, by a dimension
+    "cumulative_months_and_distinct_by_region": (
+        "main",
+        Query(
+            metrics=["revenue_3m", "buyers_running", "completed_buyers_running"],
+            dimensions=["region"],
+            grain="quarter",
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2024, 12, 31),
+        ),
+    ),
     # a dataset defined by SQL and text compared exactly; avg and round() the same on every engine
     "text_avg_and_round_by_tag": (
         "main",

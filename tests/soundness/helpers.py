@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,14 +168,16 @@ def load_rows_into(
     table: str,
     create_sql: Callable[[str, str], str],
     rows: Sequence[tuple[Any, ...]],
-    spark_fields: Sequence[Any],
+    spark_fields: Sequence[Any] | str,
 ) -> tuple[str, dict[str, Any], list[Callable[[], None]]]:
     """``rows`` in a new ``table`` of ``backend`` (duckdb, postgres, mysql or spark).
 
     Returns the source URL a project reads it with (DuckDB: ``root/data.duckdb``), the
     connections to inject into its Engine (Spark's session), and the steps that drop the table.
     ``create_sql(dialect, table)`` is the CREATE TABLE statement; ``spark_fields`` the
-    pyspark StructFields of the columns.
+    pyspark StructFields of the columns, or Spark's DDL of them (``"d DATE, amount INT"``).
+    A timestamp without a time zone reads on Spark as written (Spark is given its instant in UTC,
+    the session's time zone).
     """
     marks = ", ".join(["?"] * len(rows[0]))
     cleanup: list[Callable[[], None]] = []
@@ -226,7 +231,119 @@ def load_rows_into(
     from pyspark.sql import types as T
 
     spark = request.getfixturevalue("spark_session")
-    spark.createDataFrame(list(rows), schema=T.StructType(list(spark_fields))).createOrReplaceTempView(table)
+    if any(_naive_timestamp(value) for row in rows for value in row):
+        # the session reads and shows timestamps in UTC (tests/conftest.py): give Spark the
+        # instants of those wall-clock times in UTC, so the rows read exactly as written
+        assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+        rows = [tuple(v.replace(tzinfo=dt.UTC) if _naive_timestamp(v) else v for v in row) for row in rows]
+    schema = spark_fields if isinstance(spark_fields, str) else T.StructType(list(spark_fields))
+    spark.createDataFrame(list(rows), schema=schema).createOrReplaceTempView(table)
     cleanup.append(lambda: spark.catalog.dropTempView(table))
     injected["warehouse"] = ibis.pyspark.connect(spark)
     return "spark://local[2]", injected, cleanup
+
+
+def _naive_timestamp(value: Any) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is None
+
+
+BACKENDS = ["duckdb", "postgres", "mysql", "spark"]
+
+
+def create_table_sql(columns: Sequence[str], column_types: Mapping[str, Sequence[str]]) -> Callable[[str, str], str]:
+    """``create_sql`` for :func:`load_rows_into`: ``columns`` typed by ``column_types[dialect]``."""
+
+    def create_sql(dialect: str, table: str) -> str:
+        typed = ", ".join(f"{c} {t}" for c, t in zip(columns, column_types[dialect], strict=True))
+        return f"CREATE TABLE {table} ({typed})"
+
+    return create_sql
+
+
+def write_project(root: Path, name: str, url: str, models_yaml: str) -> None:
+    """``onpace.yml`` (one source, ``warehouse``, at ``url``) and ``models/models.yml`` in ``root``."""
+    (root / "models").mkdir(parents=True)
+    config = {"name": name, "sources": {"warehouse": {"url": url}}}
+    (root / "onpace.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (root / "models" / "models.yml").write_text(models_yaml)
+
+
+@dataclass
+class Loaded:
+    """Rows in a table of a backend, and a project in ``root`` reading them."""
+
+    backend: str
+    url: str
+    table: str
+    root: Path
+    injected: dict[str, Any]
+
+
+@contextmanager
+def backend_project(
+    backend: str,
+    request: pytest.FixtureRequest,
+    root: Path,
+    table_prefix: str,
+    create_sql: Callable[[str, str], str],
+    rows: Sequence[tuple[Any, ...]],
+    spark_fields: Sequence[Any] | str,
+    project_name: str,
+    models: str | Callable[[str], str],
+) -> Iterator[Loaded]:
+    """``rows`` in a new table ``<table_prefix>_<random>`` of ``backend`` and a project in ``root`` reading it.
+
+    ``models`` is the text of models.yml: a template with ``{table}``, or a function of the
+    table's name. The table is dropped on exit.
+    """
+    table = f"{table_prefix}_{uuid.uuid4().hex[:10]}"  # runs that overlap never share a table
+    url, injected, cleanup = load_rows_into(backend, request, root, table, create_sql, rows, spark_fields)
+    try:
+        write_project(root, project_name, url, models(table) if callable(models) else models.format(table=table))
+        yield Loaded(backend, url, table, root, injected)
+    finally:
+        for step in cleanup:
+            step()
+
+
+@contextmanager
+def open_engine(loaded: Loaded) -> Iterator[Engine]:
+    """An engine on the project of ``loaded``, closed on exit. It never disconnects an injected
+    connection (Spark's session is shared by the whole run)."""
+    from onpace.engine import Engine
+
+    with Engine(load_project(loaded.root, env={}), backends=loaded.injected) as made:
+        yield made
+
+
+def backend_fixtures(
+    project_name: str,
+    table_prefix: str,
+    create_sql: Callable[[str, str], str],
+    rows: Sequence[tuple[Any, ...]],
+    spark_fields: Sequence[Any] | str,
+    models: str | Callable[[str], str],
+) -> tuple[Any, Any]:
+    """The fixtures ``loaded`` and ``engine`` of a module: ``loaded, engine = backend_fixtures(...)``.
+
+    ``loaded`` (module scope, one per backend of :data:`BACKENDS`) is :func:`backend_project`
+    on the arguments; ``engine`` (module scope) is :func:`open_engine` on it.
+    """
+
+    @pytest.fixture(scope="module", params=BACKENDS, name="loaded")
+    def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+        """The rows in a table of each backend, and a project reading them."""
+        backend: str = request.param
+        root = tmp_path_factory.mktemp(f"{project_name}-{backend}")
+        with backend_project(
+            backend, request, root, table_prefix, create_sql, rows, spark_fields, project_name, models
+        ) as made:
+            yield made
+
+    @pytest.fixture(scope="module", name="engine")
+    def engine(loaded: Loaded) -> Iterator[Engine]:
+        """An engine on the project (PostgreSQL and MariaDB opened through its URL, as a user's are)."""
+        with open_engine(loaded) as made:
+            yield made
+
+    return loaded, engine

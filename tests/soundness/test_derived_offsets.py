@@ -115,11 +115,12 @@ WEEK_SALES = [
 
 def test_year_offset_at_week_grain_truncates_the_shifted_start(make_project: MakeProject) -> None:
     project = make_project({"sales": WEEK_SALES}, MODELS)
-    first = project.query(["revenue", "yoy_delta"], grain="week", start=d("2024-01-01"), end=d("2024-01-01"))
+    # whole weeks: Monday to Sunday (an end on the Monday would read only that day of the week)
+    first = project.query(["revenue", "yoy_delta"], grain="week", start=d("2024-01-01"), end=d("2024-01-07"))
     # 2024-01-01 minus one year = Sunday 2023-01-01 -> week of 2022-12-26: 7 -> 14 - 7
     # (same ISO week number, or 52 weeks earlier: week of 2023-01-02 -> 14 - 100 = -86)
     assert_table(first, ["period", "revenue", "yoy_delta"], [(d("2024-01-01"), 14.0, 7.0)])
-    last = project.query(["revenue", "yoy_delta"], grain="week", start=d("2024-12-30"), end=d("2024-12-30"))
+    last = project.query(["revenue", "yoy_delta"], grain="week", start=d("2024-12-30"), end=d("2025-01-05"))
     # 2024-12-30 minus one year = Saturday 2023-12-30 -> week of 2023-12-25: 9 -> 3 - 9
     # (same ISO week number 1, or 52 weeks earlier: week of 2024-01-01 -> 3 - 14 = -11)
     assert_table(last, ["period", "revenue", "yoy_delta"], [(d("2024-12-30"), 3.0, -6.0)])

@@ -20,11 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import shutil
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +29,7 @@ import yaml
 from onpace.catalog.project import load_project
 from onpace.engine import Engine, Query
 
-from .helpers import assert_table, d, load_rows_into
+from .helpers import Loaded, assert_table, backend_fixtures, create_table_sql, d
 
 ROWS: list[tuple[dt.date, str, Decimal, int, float]] = [
     # day, coupon, amount DECIMAL(12,3), qty INTEGER, ratio DOUBLE
@@ -52,6 +48,7 @@ COLUMN_TYPES = {
     "mysql": ("DATE", "VARCHAR(16)", "DECIMAL(12,3)", "INT", "DOUBLE"),
 }
 COLUMNS = ("d", "coupon", "amount", "qty", "ratio")
+SPARK_SCHEMA = "d DATE, coupon STRING, amount DECIMAL(12,3), qty INT, ratio DOUBLE"
 
 MEASURES = """
       - {name: rows, agg: count}
@@ -91,8 +88,6 @@ datasets:
       - {{name: sql_coupons, agg: count_distinct, expr: sql_coupon}}
 """
 
-BACKENDS = ["duckdb", "postgres", "mysql", "spark"]
-
 
 def _metrics_yaml(models: str) -> str:
     """Every measure as a metric of the same name."""
@@ -105,65 +100,15 @@ def _metrics_yaml(models: str) -> str:
     return models + "\n" + yaml.safe_dump({"metrics": metrics}, sort_keys=False)
 
 
-def _write_project(root: Path, url: str, table: str) -> None:
-    (root / "models").mkdir(parents=True)
-    config = {"name": "dialects", "sources": {"warehouse": {"url": url}}}
-    (root / "onpace.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    models = MODELS.format(table=table, measures=MEASURES.rstrip())
-    (root / "models" / "models.yml").write_text(_metrics_yaml(models))
+def _models(table: str) -> str:
+    """The models.yml of the project reading ``table``."""
+    return _metrics_yaml(MODELS.format(table=table, measures=MEASURES.rstrip()))
 
 
-def _create_sql(dialect: str, table: str) -> str:
-    columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, COLUMN_TYPES[dialect], strict=True))
-    return f"CREATE TABLE {table} ({columns})"
-
-
-@dataclass
-class Loaded:
-    backend: str
-    url: str
-    table: str
-    root: Path
-    injected: dict[str, Any]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    """The rows in a table of each backend, and a project reading them."""
-    backend: str = request.param
-    root = tmp_path_factory.mktemp(f"dialects-{backend}")
-    table = f"onpace_dialects_{uuid.uuid4().hex[:10]}"  # runs that overlap never share a table
-    from pyspark.sql import types as T
-
-    url, injected, cleanup = load_rows_into(
-        backend,
-        request,
-        root,
-        table,
-        _create_sql,
-        ROWS,
-        [
-            T.StructField("d", T.DateType()),
-            T.StructField("coupon", T.StringType()),
-            T.StructField("amount", T.DecimalType(12, 3)),
-            T.StructField("qty", T.IntegerType()),
-            T.StructField("ratio", T.DoubleType()),
-        ],
-    )
-    _write_project(root, url, table)
-    try:
-        yield Loaded(backend, url, table, root, injected)
-    finally:
-        for step in cleanup:
-            step()
-
-
-@pytest.fixture(scope="module")
-def engine(loaded: Loaded) -> Iterator[Engine]:
-    """An engine over the rows (PostgreSQL and MariaDB opened through the project's URL, as a user's are)."""
-    made = Engine(load_project(loaded.root, env={}), backends=loaded.injected)
-    yield made
-    made.close()
+# the fixtures: loaded (the rows in a table of each backend, a project reading them) and engine
+loaded, engine = backend_fixtures(
+    "dialects", "onpace_dialects", create_table_sql(COLUMNS, COLUMN_TYPES), ROWS, SPARK_SCHEMA, _models
+)
 
 
 def _query(engine: Engine, metrics: list[str], dimensions: list[str] | None = None, grain: str | None = None) -> Any:

@@ -17,19 +17,11 @@ onpace.yml), as a user's project is; Spark through an injected session.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
-from onpace.catalog.project import load_project
 from onpace.engine import Engine, Query
 
-from .helpers import assert_table, d, load_rows_into
+from .helpers import assert_table, backend_fixtures, create_table_sql, d
 
 # day, channel (one null), amount
 ROWS: list[tuple[dt.date, str | None, int]] = [
@@ -50,6 +42,7 @@ COLUMN_TYPES = {
     "mysql": ("DATE", "VARCHAR(16)", "INT"),
 }
 COLUMNS = ("d", "channel", "amount")
+SPARK_SCHEMA = "d DATE, channel STRING, amount INT"
 
 MODELS = """
 datasets:
@@ -83,57 +76,11 @@ metrics:
       - {{metric: revenue, alias: revenue_prev, offset: 1 month}}
 """
 
-BACKENDS = ["duckdb", "postgres", "mysql", "spark"]
 
-
-def _create_sql(dialect: str, table: str) -> str:
-    columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, COLUMN_TYPES[dialect], strict=True))
-    return f"CREATE TABLE {table} ({columns})"
-
-
-@dataclass
-class Loaded:
-    root: Path
-    injected: dict[str, Any]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    """The rows in a table of each backend, and a project reading them."""
-    backend: str = request.param
-    root = tmp_path_factory.mktemp(f"nulls-{backend}")
-    table = f"onpace_nulls_{uuid.uuid4().hex[:10]}"  # runs that overlap never share a table
-    from pyspark.sql import types as T
-
-    url, injected, cleanup = load_rows_into(
-        backend,
-        request,
-        root,
-        table,
-        _create_sql,
-        ROWS,
-        [
-            T.StructField("d", T.DateType()),
-            T.StructField("channel", T.StringType()),
-            T.StructField("amount", T.IntegerType()),
-        ],
-    )
-    (root / "models").mkdir(parents=True)
-    config = {"name": "nulls", "sources": {"warehouse": {"url": url}}}
-    (root / "onpace.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (root / "models" / "models.yml").write_text(MODELS.format(table=table))
-    try:
-        yield Loaded(root, injected)
-    finally:
-        for step in cleanup:
-            step()
-
-
-@pytest.fixture(scope="module")
-def engine(loaded: Loaded) -> Iterator[Engine]:
-    made = Engine(load_project(loaded.root, env={}), backends=loaded.injected)
-    yield made
-    made.close()
+# the fixtures: loaded (the rows in a table of each backend, a project reading them) and engine
+loaded, engine = backend_fixtures(
+    "nulls", "onpace_nulls", create_table_sql(COLUMNS, COLUMN_TYPES), ROWS, SPARK_SCHEMA, MODELS
+)
 
 
 def _query(engine: Engine, metrics: list[str], **kwargs: Any) -> Any:

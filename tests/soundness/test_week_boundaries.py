@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from onpace.engine import partial_periods
+
 from .helpers import MakeProject, SoundProject, assert_table, d
 
 EVENTS: list[dict[str, Any]] = [
@@ -88,15 +90,25 @@ def test_iso_weeks_around_new_year_2025(monday: SoundProject) -> None:
     assert_table(table, ["period", "amount"], expected)
 
 
-def test_week_is_not_cut_by_the_range(monday: SoundProject) -> None:
-    # start on a Wednesday: only weeks whose first day is in range are listed, and the week of 12-30
-    # counts its days after `end` too (cut by the range: 32 + 64 = 96)
+def test_weeks_cut_by_the_range_keep_their_days_inside_it(monday: SoundProject) -> None:
+    # Wednesday to Wednesday: both weeks overlap the range and are partial (issue 14); each is
+    # valued from its days inside the range. (Before, the week of 12-23 was dropped and the week
+    # of 12-30 counted its days after `end` too: 224.)
     table = monday.query(["amount"], grain="week", start=d("2024-12-25"), end=d("2025-01-01"))
-    assert_table(table, ["period", "amount"], [(d("2024-12-30"), 224.0)])
+    assert_table(
+        table,
+        ["period", "amount"],
+        [
+            (d("2024-12-23"), 16.0),  # 12-25 to Sunday 12-29: 16
+            (d("2024-12-30"), 96.0),  # 12-30 to 01-01: 32 + 64 (Sunday 01-05, 128, is after the end)
+        ],
+    )
+    assert partial_periods(table) == [d("2024-12-23"), d("2024-12-30")]
 
 
 def test_sunday_weeks(sunday: SoundProject) -> None:
-    early = sunday.query(["amount"], grain="week", start=d("2022-12-25"), end=d("2023-01-01"))
+    # each range ends on the Saturday that ends its last week (whole weeks, nothing partial)
+    early = sunday.query(["amount"], grain="week", start=d("2022-12-25"), end=d("2023-01-07"))
     assert_table(
         early,
         ["period", "amount"],
@@ -105,7 +117,7 @@ def test_sunday_weeks(sunday: SoundProject) -> None:
             (d("2023-01-01"), 12.0),  # Sunday 01-01 + Monday 01-02
         ],
     )
-    late = sunday.query(["amount"], grain="week", start=d("2024-12-29"), end=d("2025-01-05"))
+    late = sunday.query(["amount"], grain="week", start=d("2024-12-29"), end=d("2025-01-11"))
     assert_table(
         late,
         ["period", "amount"],
@@ -124,7 +136,7 @@ def test_timestamps_late_on_sunday(make_project: MakeProject) -> None:
     ]
     models = MODELS.replace("{name: day, column: day, type: time}", "{name: day, column: at, type: time}")
     project = make_project({"events": rows}, models)
-    table = project.query(["amount"], grain="week", start=d("2024-12-23"), end=d("2024-12-30"))
+    table = project.query(["amount"], grain="week", start=d("2024-12-23"), end=d("2025-01-05"))
     assert_table(table, ["period", "amount"], [(d("2024-12-23"), 1.0), (d("2024-12-30"), 6.0)])
     by_day = project.query(["amount"], grain="day", start=d("2024-12-29"), end=d("2024-12-30"))
     assert_table(by_day, ["period", "amount"], [(d("2024-12-29"), 1.0), (d("2024-12-30"), 2.0)])

@@ -178,6 +178,34 @@ def _check_agg(agg: Agg, expr: str | None, percentile: float | None) -> None:
         raise ValueError(f"agg '{agg.value}' needs 'expr' (the column or expression to aggregate)")
 
 
+# What a simple or cumulative metric is in a period (x dimension combination) with no rows.
+EmptyPeriods = Literal["zero", "null"]
+ZERO_WHEN_EMPTY = (Agg.sum, Agg.count, Agg.count_distinct)
+
+
+def check_empty_periods(agg: Agg, empty_periods: str | None, measure: str | None = None) -> None:
+    """``empty_periods: zero`` only where no rows add up to 0: a sum or a count."""
+    if empty_periods == "zero" and agg not in ZERO_WHEN_EMPTY:
+        of = f" (of measure '{measure}')" if measure else ""
+        raise ValueError(
+            f"'empty_periods: zero' does not apply to agg '{agg.value}'{of}: the {agg.value} of no rows is not 0, "
+            "so a period with no rows is null; expected 'empty_periods: null' or no empty_periods"
+        )
+
+
+def empty_periods_word(value: object) -> object:
+    """YAML reads an unquoted ``empty_periods: null`` as no value: it means the word ``null``."""
+    return "null" if value is None else value
+
+
+def _refuse_empty_periods(kind: str, data: object) -> None:
+    if isinstance(data, dict) and "empty_periods" in data:
+        raise ValueError(
+            f"a {kind} metric has no 'empty_periods' (it is computed from its input metrics' values, "
+            "null where they are null): set empty_periods on the input metrics"
+        )
+
+
 class Dataset(Model):
     name: Identifier
     description: str | None = None
@@ -210,14 +238,18 @@ class Format(Model):
 
 
 _OFFSET = re.compile(r"^\s*(\d+)\s+(day|week|month|quarter|year|period)s?\s*$")
-_WINDOW = re.compile(r"^\s*(\d+)\s+(day|week)s?\s*$")
+_WINDOW = re.compile(r"^\s*(\d+)\s+(day|week|month|quarter|year)s?\s*$")
 
 
 def parse_span(text: str, *, allow_period: bool) -> tuple[int, str]:
-    """'28 days' -> (28, 'day'); raises ValueError naming the expected form."""
+    """'28 days' -> (28, 'day'); raises ValueError naming the expected form.
+
+    Offsets (``allow_period``) and trailing windows both take days, weeks, months,
+    quarters and years; only an offset may count periods of the query's grain.
+    """
     match = (_OFFSET if allow_period else _WINDOW).match(text)
     if not match or int(match.group(1)) <= 0:
-        units = "day, week, month, quarter, year or period" if allow_period else "day or week"
+        units = "day, week, month, quarter, year or period" if allow_period else "day, week, month, quarter or year"
         raise ValueError(
             f"invalid duration {text!r}; expected a positive count and a unit ({units}), such as '28 days'"
         )
@@ -265,6 +297,16 @@ class SimpleMetric(MetricBase):
     percentile: float | None = Field(default=None, gt=0, lt=1)
     filter: str | None = None
     time: str | None = None
+    empty_periods: EmptyPeriods | None = Field(
+        default=None,
+        description="A period with no rows: 'zero' (default of sum and count) or 'null' (the default of "
+        "every other aggregation).",
+    )
+
+    @field_validator("empty_periods", mode="before")
+    @classmethod
+    def _empty_periods(cls, value: object) -> object:
+        return empty_periods_word(value)
 
     @model_validator(mode="after")
     def _check(self) -> SimpleMetric:
@@ -275,6 +317,7 @@ class SimpleMetric(MetricBase):
             if self.agg is None or self.dataset is None:
                 raise ValueError("a simple metric needs 'measure', or 'dataset' and 'agg' (with 'expr')")
             _check_agg(self.agg, self.expr, self.percentile)
+            check_empty_periods(self.agg, self.empty_periods)
         return self
 
 
@@ -284,18 +327,38 @@ class RatioMetric(MetricBase):
     denominator: Identifier
     filter: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_periods(cls, data: object) -> object:
+        _refuse_empty_periods("ratio", data)
+        return data
+
 
 class DerivedMetric(MetricBase):
     type: Literal["derived"]
     expr: str
     inputs: list[MetricInput] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_periods(cls, data: object) -> object:
+        _refuse_empty_periods("derived", data)
+        return data
+
 
 class CumulativeMetric(MetricBase):
     type: Literal["cumulative"]
     metric: Identifier
-    window: str | None = Field(default=None, description="Trailing window such as '28 days'.")
+    window: str | None = Field(default=None, description="Trailing window such as '28 days' or '3 months'.")
     grain_to_date: Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"] | None = None
+    empty_periods: EmptyPeriods | None = Field(
+        default="zero", description="A period whose window holds no rows: 'zero' (default) or 'null'."
+    )
+
+    @field_validator("empty_periods", mode="before")
+    @classmethod
+    def _empty_periods(cls, value: object) -> object:
+        return empty_periods_word(value)
 
     @field_validator("window")
     @classmethod
@@ -319,6 +382,10 @@ class SemiAdditiveMetric(MetricBase):
     filter: str | None = None
     time: str | None = None
     over_time: Literal["last", "first", "avg"] = "last"
+    per: list[str] = Field(
+        default_factory=list,
+        description="Dimensions naming the entity whose own snapshots are taken (e.g. [warehouse]).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SemiAdditiveMetric:
@@ -326,6 +393,9 @@ class SemiAdditiveMetric(MetricBase):
             raise ValueError("give either 'measure' (a sum measure) or 'dataset' and 'expr'")
         if self.expr is not None and self.dataset is None:
             raise ValueError("'expr' needs 'dataset'")
+        doubled = sorted({name for name in self.per if self.per.count(name) > 1})
+        if doubled:
+            raise ValueError(f"'per' names {', '.join(doubled)} more than once")
         return self
 
 

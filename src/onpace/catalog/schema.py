@@ -154,10 +154,15 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "at_most": "Stay at or below this value (lower is better).",
         "between": "Keep the value within [low, high].",
         "change": "Relative target: a fraction (0.2) or percentage ('+20%') vs the baseline in 'vs'.",
-        "vs": "Baseline of a 'change' target: same_period_last_year or previous_period.",
+        "vs": "Baseline of a 'change' target: same_period_last_year, previous_period, or a fixed period "
+        "({period: 2024-10-01}: the KPI's period that holds that date, the same for every period).",
         "from": "In a schedule: the date from which this target applies (to periods starting on or after it).",
         "segment": "With the KPI's segment_by: the dimension value this target is for.",
         "note": "Why the target is what it is.",
+    },
+    goals.BaselinePeriod: {
+        "period": "A date (2024-10-01): the baseline is the period of the KPI's timeframe that holds it "
+        "(2024-Q4 for a quarterly KPI).",
     },
     goals.Milestone: {
         "date": "Date of the milestone (one-period timeframes).",
@@ -236,8 +241,8 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
     m.CumulativeMetric: {
         **_METRIC_COMMON,
         "type": "cumulative: a running total, a trailing window or a grain-to-date total of a simple metric.",
-        "metric": "The simple sum or count metric to accumulate.",
-        "window": "Trailing window in days or weeks, such as '28 days' or '4 weeks'.",
+        "metric": "The simple sum, count or count_distinct metric to accumulate.",
+        "window": "Trailing window in days, weeks, months, quarters or years, such as '28 days' or '3 months'.",
         "grain_to_date": "Reset at the start of each week, month, quarter, year, fiscal_quarter or fiscal_year.",
     },
     m.SemiAdditiveMetric: {
@@ -247,6 +252,8 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "expr": "Column or expression to sum (with 'dataset'), instead of 'measure'.",
         "type": "semi_additive: a balance (headcount, inventory) summed over dimensions but not over time.",
         "over_time": "Value of a period: last (default) or first time value in it, or avg over its time values.",
+        "per": "Dimensions naming the entity (e.g. [warehouse]) whose own last/first snapshot or average over "
+        "its own snapshots is taken in each period, then summed; without it, the period's snapshots over all rows.",
     },
 }
 
@@ -276,6 +283,7 @@ DEF_DOCS: dict[str, str] = {
     "Kpi": "A KPI: a metric with an objective, a target, a timeframe, an owner and a review cadence.",
     "Timeframe": "One period, or a recurring one.",
     "Target": "A target: at_least, at_most, between, or a change vs a baseline.",
+    "BaselinePeriod": "A fixed baseline period of a 'change' target, named by a date in it.",
     "Milestone": "A point of a custom phasing.",
     "MilestonePhasing": "Custom phasing through milestones.",
     "Agg": "An aggregation.",

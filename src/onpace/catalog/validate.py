@@ -15,7 +15,8 @@ from onpace.catalog.project import MetricDef, Project, interpolate
 from onpace.catalog.validate_goals import check_goals
 from onpace.errors import Issue, did_you_mean
 
-ADDITIVE = (m.Agg.sum, m.Agg.count)
+# what a cumulative metric accumulates (a running count of distinct values reads its rows)
+CUMULABLE = (m.Agg.sum, m.Agg.count, m.Agg.count_distinct)
 
 
 def check_project(project: Project) -> list[Issue]:
@@ -211,6 +212,8 @@ def _check_metrics(project: Project) -> list[Issue]:
                 )
         if isinstance(metric, (m.SimpleMetric, m.SemiAdditiveMetric)):
             issues += _check_measure_metric(project, metric)
+        if isinstance(metric, m.SimpleMetric) and metric.measure is not None:
+            issues += _check_empty_periods(project, metric)
         if isinstance(metric, m.DerivedMetric):
             issues += check_expression(project, metric, "expr", metric.expr)
             aliases = [inp.ref for inp in metric.inputs]
@@ -234,17 +237,30 @@ def _check_metrics(project: Project) -> list[Issue]:
             issues += check_expression(project, metric, "filter", metric.filter)
         if isinstance(metric, m.CumulativeMetric) and metric.metric in project.metrics:
             base = project.metrics[metric.metric]
-            ok = isinstance(base, m.SimpleMetric) and _simple_agg(project, base) in ADDITIVE
+            ok = isinstance(base, m.SimpleMetric) and _simple_agg(project, base) in CUMULABLE
             if not ok:
                 issues.append(
                     project.issue(
                         metric,
-                        f"cumulative metric '{metric.name}' needs a simple sum or count metric, and '{base.name}' is a {_describe(project, base)}",
+                        f"cumulative metric '{metric.name}' needs a simple sum, count or count_distinct metric, and '{base.name}' is a {_describe(project, base)} (an average, median, percentile, minimum or maximum of a window is not made of the values of its days)",
                         "metric",
-                        expected="a simple metric with agg sum or count",
+                        expected="a simple metric with agg sum, count or count_distinct",
                     )
                 )
     return issues
+
+
+def _check_empty_periods(project: Project, metric: m.SimpleMetric) -> list[Issue]:
+    """``empty_periods: zero`` on a metric whose measure is not a sum or a count (a metric with its
+    own ``agg`` is checked when its file is read)."""
+    agg = _simple_agg(project, metric)
+    try:
+        if agg is not None:
+            m.check_empty_periods(agg, metric.empty_periods, metric.measure)
+    except ValueError as exc:
+        message, _, expected = str(exc).partition("; expected ")
+        return [project.issue(metric, message, "empty_periods", expected=expected)]
+    return []
 
 
 def _describe(project: Project, metric: MetricDef) -> str:
@@ -312,6 +328,8 @@ def _check_measure_metric(project: Project, metric: m.SimpleMetric | m.SemiAddit
             )
     issues += check_expression(project, metric, "expr", metric.expr)
     issues += check_expression(project, metric, "filter", metric.filter)
+    if isinstance(metric, m.SemiAdditiveMetric):
+        issues += _check_per(project, metric, ds)
     if ds is not None:
         if metric.time is not None:
             issues += _check_time_ref(project, metric, ds, "time", metric.time)
@@ -322,6 +340,41 @@ def _check_measure_metric(project: Project, metric: m.SimpleMetric | m.SemiAddit
                     f"no time dimension: dataset '{ds.name}' has no 'time' and the metric sets none",
                     "name",
                     expected="'time: <time dimension>' on the dataset or the metric",
+                )
+            )
+    return issues
+
+
+def _check_per(project: Project, metric: m.SemiAdditiveMetric, ds: m.Dataset | None) -> list[Issue]:
+    """The entity dimensions of a semi-additive metric: known dimensions, not its time.
+
+    Whether each is reachable from the metric's dataset is checked with the data
+    (``onpace check``) and when the metric is queried.
+    """
+    issues: list[Issue] = []
+    dims = [dim.name for _, dim in project.dimensions()]
+    time = metric.time or (ds.time if ds is not None else None)
+    for i, ref in enumerate(metric.per):
+        bare = ref.split(".")[-1]
+        if bare not in dims:
+            issues.append(
+                project.issue(
+                    metric,
+                    f"unknown dimension '{ref}' in 'per' of semi-additive metric '{metric.name}'",
+                    "per",
+                    i,
+                    expected="the name of a dimension of the metric's dataset or reachable from it",
+                    suggestion=did_you_mean(bare, dims),
+                )
+            )
+        elif bare == time:
+            issues.append(
+                project.issue(
+                    metric,
+                    f"'per' of semi-additive metric '{metric.name}' names its time dimension '{ref}'",
+                    "per",
+                    i,
+                    expected="dimensions naming the entity whose snapshots are taken, e.g. [warehouse]",
                 )
             )
     return issues

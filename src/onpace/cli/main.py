@@ -131,8 +131,13 @@ GrainOpt = Annotated[
     str | None,
     typer.Option(help="day, week, month, quarter, year, fiscal_quarter or fiscal_year; omit for totals."),
 ]
-StartOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD): periods that start on or after it.")]
-EndOpt = Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), inclusive.")]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(help="First day (YYYY-MM-DD), inclusive; a period it cuts is partial (marked *)."),
+]
+EndOpt = Annotated[
+    str | None, typer.Option(help="Last day (YYYY-MM-DD), inclusive; a period it cuts is partial (marked *).")
+]
 WhereOpt = Annotated[
     str | None, typer.Option(help="Filter, e.g. \"region = 'EUROPE' and ship_mode in ('AIR', 'MAIL')\".")
 ]
@@ -151,7 +156,7 @@ def query(
 ) -> None:
     """Compute metrics, by period and dimensions."""
     from onpace.catalog.project import load_project
-    from onpace.cli.output import print_table, to_csv, to_json
+    from onpace.cli.output import partial_note, print_table, to_csv, to_json
     from onpace.engine import Engine
 
     with user_errors():
@@ -167,6 +172,10 @@ def query(
         sys.stdout.write(to_json(result) + "\n")
     elif fmt == Format.csv:
         sys.stdout.write(to_csv(result))
+        note = partial_note(result)  # the CSV keeps its columns: the note goes to stderr
+        if note is not None:
+            sys.stdout.flush()
+            err.print(note, highlight=False, markup=False)
     else:
         print_table(console, result, loaded)
 

@@ -16,7 +16,10 @@ from rich.table import Table
 from onpace.catalog.display import compact_value, format_value
 from onpace.catalog.project import Project
 
-__all__ = ["compact_value", "format_value", "print_table", "rows", "to_csv", "to_json"]
+__all__ = ["compact_value", "format_value", "partial_note", "print_table", "rows", "to_csv", "to_json"]
+
+PARTIAL_MARK = "*"
+"""After the period of a partial row in the table output (the footnote says which days were read)."""
 
 
 def rows(table: pa.Table) -> list[dict[str, Any]]:
@@ -35,8 +38,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def partial_key(table: pa.Table) -> str:
+    """The key of the partial flag in JSON rows: ``partial``, or ``_partial`` when a column has that name."""
+    return "_partial" if "partial" in table.column_names else "partial"
+
+
 def to_json(table: pa.Table) -> str:
-    return json.dumps(rows(table), indent=2)
+    """The rows as a JSON list; a row of a partial period also has ``"partial": true``."""
+    from onpace.engine.result import partial_periods  # the engine package imports ibis: only when needed
+
+    out = rows(table)
+    partial = {p.isoformat() for p in partial_periods(table)}
+    if partial and "period" in table.column_names:
+        key = partial_key(table)
+        for row in out:
+            if row["period"] in partial:
+                row[key] = True
+    return json.dumps(out, indent=2)
+
+
+def partial_note(table: pa.Table) -> str | None:
+    """The footnote of a result with partial periods: which periods, and which days were read."""
+    from onpace.engine.result import days_read, partial_periods
+
+    partial = partial_periods(table)
+    if not partial:
+        return None
+    days = days_read(table)
+    which = ", ".join(p.isoformat() for p in partial)
+    plural = "s" if len(partial) > 1 else ""
+    read = (
+        f"only the days from {days[0].isoformat()} to {days[1].isoformat()} were read" if days else "cut by the range"
+    )
+    return f"{PARTIAL_MARK} partial period{plural} {which}: {read}"
 
 
 def to_csv(table: pa.Table) -> str:
@@ -60,11 +94,20 @@ def print_table(console: Console, table: pa.Table, project: Project, title: str 
         if is_num and name in project.metrics:
             numeric.add(name)
         view.add_column(label, justify="right" if name in numeric else "left")
+    from onpace.engine.result import partial_periods
+
+    partial = set(partial_periods(table))
     for row in table.to_pylist():
         cells = []
         for name, value in row.items():
             metric = project.metrics.get(name)
-            cells.append(format_value(value, metric.format if metric else None))
+            cell = format_value(value, metric.format if metric else None)
+            if name == "period" and value in partial:
+                cell += f" {PARTIAL_MARK}"
+            cells.append(cell)
         view.add_row(*cells)
     console.print(view)
     console.print(f"[dim]{table.num_rows} row{'s' if table.num_rows != 1 else ''}[/dim]")
+    note = partial_note(table)
+    if note is not None:
+        console.print(note, highlight=False, markup=False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -40,19 +40,33 @@ TIME = "__t"
 
 @dataclass
 class Range:
-    """The periods a query covers, and the data each kind of node must read."""
+    """The periods a query covers, and the data each kind of node must read.
+
+    The result's periods are read from ``start`` to ``end`` only: a period the range
+    cuts (``partial``) gets the value of its days inside the range. Periods before
+    ``first``, read by offsets, are read whole; so is the first period under the key
+    ``whole_first`` (the day before it) when it is partial and a later period's offset
+    reads it.
+    """
 
     grain: m.Grain | None
     first: dt.date  # first period in the result
     last: dt.date  # last period in the result
     spine_first: dt.date  # first period computed (earlier when offsets look back)
     end: dt.date  # last day of data read for the result periods
+    start: dt.date  # first day of data read for the result periods (first, or a day inside it)
+    partial: list[dt.date] = field(default_factory=list)  # result periods not wholly inside the range
+    days: tuple[dt.date, dt.date] | None = None  # the range [start, end] as the output reports it
+    whole_first: dt.date | None = None
 
     @property
     def periods(self) -> list[dt.date]:
         if self.grain is None:
             return [self.first]
-        return list(_periods(self.spine_first, self.last, self.grain))
+        out = list(_periods(self.spine_first, self.last, self.grain))
+        if self.whole_first is not None:
+            out.insert(out.index(self.first), self.whole_first)
+        return out
 
     def period_end(self, start: dt.date) -> dt.date:
         return self.end if self.grain is None else cal.period_end(start, self.grain)
@@ -92,6 +106,7 @@ class _Window:
     as_of: dict[dt.date, dt.date]  # period -> the day its value is taken on
     lo: dt.date
     hi: dt.date
+    starts: dict[dt.date, dt.date] = field(default_factory=dict)  # period -> first day of its window
 
 
 @dataclass
@@ -113,6 +128,8 @@ class Built:
     columns: list[str]
     integer_columns: set[str] = field(default_factory=set)
     empty: bool = False
+    partial: list[dt.date] = field(default_factory=list)  # periods the range cuts (see Range)
+    days: tuple[dt.date, dt.date] | None = None  # the days read for the result: [start, end]
 
 
 class Assembler:
@@ -158,6 +175,8 @@ class Assembler:
         leaves = [n for n in nodes if isinstance(n, p.Leaf)]
         by_scan: dict[tuple[str, str], list[p.Leaf]] = {}
         for leaf in leaves:
+            if leaf.agg == m.Agg.count_distinct and not reads.get(leaf):
+                continue  # read only by running distinct counts, which read the rows themselves
             by_scan.setdefault((leaf.dataset, leaf.time), []).append(leaf)
         # cumulative metrics need a daily series; additive leaves of the same dataset
         # are rolled up from that series too, so the dataset is scanned once
@@ -166,7 +185,9 @@ class Assembler:
         for node in nodes:
             if isinstance(node, p.Cumulative):
                 window = windows[node] = self._cumulative_window(node)
-                daily.setdefault((node.leaf.dataset, node.leaf.time), _Daily()).add([node.leaf], window.lo, window.hi)
+                if not node.distinct:  # distinct counts do not add up by day: they read the rows
+                    key = (node.leaf.dataset, node.leaf.time)
+                    daily.setdefault(key, _Daily()).add([node.leaf], window.lo, window.hi)
         leaf_lo = self.rng.spine_first if grain else self.rng.first
         rolled: dict[tuple[str, str], list[p.Leaf]] = {}
         for key, group in by_scan.items():
@@ -186,8 +207,11 @@ class Assembler:
         for key, group in rolled.items():
             groups.append(self._reading(self._rollup(series[key], group, names, leaf_lo), group, reads))
         for node, window in windows.items():
-            key = (node.leaf.dataset, node.leaf.time)
-            cumulative = self._cumulative_group(series[key], daily[key], node, window, names)
+            if node.distinct:
+                cumulative = self._distinct_group(node, window, names[node])
+            else:
+                key = (node.leaf.dataset, node.leaf.time)
+                cumulative = self._cumulative_group(series[key], daily[key], node, window, names)
             groups.append(self._reading(cumulative, [node], reads))
         for node in nodes:
             if isinstance(node, p.Semi):
@@ -214,7 +238,7 @@ class Assembler:
         for name, root in zip(query.metrics, roots, strict=True):
             value = table[names[root]]
             select[name] = value.cast("int64") if name in integer_cols else value.cast("float64")
-        return Built(table.select(**select), out_cols, integer_cols)
+        return Built(table.select(**select), out_cols, integer_cols, partial=rng.partial, days=rng.days)
 
     # -- range ----------------------------------------------------------------
     def _time_refs(self, nodes: list[p.Node]) -> set[str]:
@@ -242,16 +266,36 @@ class Assembler:
             if start > end:
                 return None
         if grain is None:
-            return Range(None, start, start, start, end)
-        if query.start is None:  # the data's own range: the period holding the first row is in it
-            first = cal.period_start(start, grain, self.calendar)
-        else:
-            first = cal.first_period_on_or_after(start, grain, self.calendar)
+            return Range(None, start, start, start, end, start=start, days=(start, end))
+        # every period that overlaps [start, end] is in the result, valued from its days inside the
+        # range; without a start, the range starts with the period holding the first row
+        first = cal.period_start(start, grain, self.calendar)
+        if query.start is None:
+            start = first
         last = cal.period_start(end, grain, self.calendar)
         if first > last:
             return None
+        partial = [
+            period for period in dict.fromkeys([first, last]) if period < start or cal.period_end(period, grain) > end
+        ]
+        # without an end the data's last day ends the range; reading on to the period's end reads
+        # the same rows, and what a stale bound missed
+        read_end = end if query.end is not None else cal.period_end(last, grain)
         spine_first = min(self._earliest(root, first, grain) for root in roots)
-        return Range(grain, first, last, spine_first, cal.period_end(last, grain))
+        # a later period's offset reads the first period whole: it gets its own key, the day before it
+        offsets = any(isinstance(n, p.Offset) for n in nodes)
+        whole_first = first - dt.timedelta(days=1) if offsets and start > first and first < last else None
+        return Range(
+            grain,
+            first,
+            last,
+            spine_first,
+            read_end,
+            start=start,
+            partial=partial,
+            days=(start, end),
+            whole_first=whole_first,
+        )
 
     def _reads(self, roots: list[p.Node]) -> dict[p.Node, set[dt.date]]:
         """The periods each node is read for: the result's periods, shifted back under an offset.
@@ -269,7 +313,7 @@ class Assembler:
             if isinstance(node, p.Offset):
                 assert self.rng.grain is not None
                 grain = self.rng.grain
-                visit(node.node, frozenset(self._shift_back(period, node, grain) for period in periods))
+                visit(node.node, frozenset(self._read_back(period, node, grain) for period in periods))
             elif not isinstance(node, p.Cumulative):
                 for kid in p.children(node):
                     visit(kid, periods)
@@ -301,15 +345,22 @@ class Assembler:
         kids = p.children(node)
         return min((self._earliest(k, first, grain) for k in kids), default=first)
 
+    def _read_back(self, period: dt.date, node: p.Offset, grain: m.Grain) -> dt.date:
+        """The period an offset reads for ``period``: the first period's whole key in place of it."""
+        whole = self.rng.whole_first
+        prior = self._shift_back(self.rng.first if period == whole else period, node, grain)
+        return whole if whole is not None and prior == self.rng.first else prior
+
     def _shift_back(self, period: dt.date, node: p.Offset, grain: m.Grain) -> dt.date:
         if node.unit == "period":
             return cal.shift_period(period, -node.count, grain)
         return cal.period_start(cal.shift_date(period, -node.count, node.unit), grain, self.calendar)
 
     # -- scans ----------------------------------------------------------------
-    def _scan(self, dataset: str, time: str, texts: list[str | None]) -> tuple[Scan, Any]:
+    def _scan(self, dataset: str, time: str, texts: list[str | None], dims: Sequence[str] = ()) -> tuple[Scan, Any]:
+        """The dataset's rows with the query's dimensions, ``dims`` and the time, after the query's where."""
         scan = Scan(self.project, self.graph, self.table_of, dataset)
-        for dim in self.dims:
+        for dim in [*self.dims, *dims]:
             scan.need_dimension(dim)
         scan.need_dimension(time)
         scan.need(self.query.where, dimensions_first=True)
@@ -322,9 +373,37 @@ class Assembler:
         return scan, table
 
     def _period(self, table: Any) -> Any:
+        """The period of each row: its own column once :meth:`_rows_in_range` gave it one."""
+        if PERIOD in table.columns:
+            return table[PERIOD]
         if self.rng.grain is None:
             return ibis.literal(self.rng.first, type="date")
         return cal.truncate(table[TIME], self.rng.grain, self.calendar, self.dialect)
+
+    def _rows_in_range(self, table: Any, lo: dt.date | None = None) -> Any:
+        """The rows read for the result's periods (and the earlier ones offsets read), with their period.
+
+        Days from ``lo`` (the first period computed) to the range's end, without the days of the
+        first result period before the range's start: a period the range cuts is valued from its
+        days inside the range. Periods before the first one are read whole, and so is the first
+        one, again, under the key ``whole_first`` when a later period's offset reads it.
+        """
+        rng = self.rng
+        if lo is None:
+            lo = rng.spine_first if rng.grain else rng.first
+        table = self._in_window(table, lo, rng.end)
+        rows = table
+        if rng.grain is not None and rng.start > rng.first:
+            first, start = ibis.literal(rng.first, type="date"), ibis.literal(rng.start, type="date")
+            rows = table.filter((table[TIME] < first) | (table[TIME] >= start))
+        rows = rows.mutate(**{PERIOD: self._period(rows)})
+        if rng.whole_first is not None:
+            assert rng.grain is not None
+            first_end = ibis.literal(cal.period_end(rng.first, rng.grain), type="date")
+            whole = table.filter((table[TIME] >= ibis.literal(rng.first, type="date")) & (table[TIME] <= first_end))
+            whole = whole.mutate(**{PERIOD: ibis.literal(rng.whole_first, type="date")})
+            rows = rows.union(whole.select(*rows.columns))
+        return rows
 
     def _in_window(self, table: Any, lo: dt.date | None, hi: dt.date) -> Any:
         cond = table[TIME] <= ibis.literal(hi, type="date")
@@ -345,9 +424,7 @@ class Assembler:
             texts.append(leaf.expr)
             texts.extend(leaf.filters)
         scan, table = self._scan(dataset, time, texts)
-        lo = self.rng.spine_first if self.rng.grain else self.rng.first
-        table = self._in_window(table, lo, self.rng.end)
-        table = table.mutate(**{PERIOD: self._period(table)})
+        table = self._rows_in_range(table)
         aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in leaves}
         grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
         return Group(grouped, [names[leaf] for leaf in leaves])
@@ -367,6 +444,9 @@ class Assembler:
     def _aggregate(self, scan: Scan, table: Any, leaf: p.Leaf) -> Any:
         """One aggregate. Sums run in the column's own type (exact for decimals and
         integers) and become float64 in the output; percentiles interpolate in float64."""
+        if leaf.null_when_empty and leaf.is_count:
+            # empty_periods: null: a count of nothing is null, as a sum of no rows is (SQL's SUM)
+            return self._aggregate(scan, table, replace(leaf, null_when_empty=False)).nullif(0)
         where = self._condition(scan, table, leaf.filters)
         agg = leaf.agg
         if agg == m.Agg.count:
@@ -399,8 +479,7 @@ class Assembler:
         """A continuous percentile from row ranks: x[lo] + (pos - lo) * (x[hi] - x[lo]), pos = q * (n - 1)."""
         assert leaf.expr is not None
         scan, table = self._scan(leaf.dataset, leaf.time, [leaf.expr, *leaf.filters])
-        lo_day = self.rng.spine_first if self.rng.grain else self.rng.first
-        table = self._in_window(table, lo_day, self.rng.end)
+        table = self._rows_in_range(table)
         seen = self._seen(table)  # before the metric's own filter: it hides no combination
         cond = self._condition(scan, table, leaf.filters)
         if cond is not None:
@@ -426,15 +505,19 @@ class Assembler:
         return Group(out, [name], seen=seen)
 
     def _semi_group(self, node: p.Semi, name: str) -> Group:
-        scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters])
-        lo = self.rng.spine_first if self.rng.grain else self.rng.first
-        table = self._in_window(table, lo, self.rng.end)
+        scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters], dims=node.per)
+        table = self._rows_in_range(table)
         seen = self._seen(table)  # before the metric's own filter: it hides no combination
         cond = self._condition(scan, table, node.filters)
         if cond is not None:
             table = table.filter(cond)
         value = self._value(scan, table, node.expr).cast("float64")
-        rows = table.select(**{PERIOD: self._period(table), TIME: table[TIME], "__v": value, **self._keys(table)})
+        entity = {dim_col(d): table[dim_col(d)] for d in node.per}
+        rows = table.select(
+            **{PERIOD: self._period(table), TIME: table[TIME], "__v": value, **self._keys(table), **entity}
+        )
+        if node.per:
+            return Group(self._per_entity(rows, node, name), [name], seen=seen)
         keys = [rows[PERIOD], *[rows[dim_col(d)] for d in self.dims]]
         if node.over_time == "avg":
             sums = rows.group_by(keys).aggregate(__s=rows["__v"].sum())
@@ -451,23 +534,103 @@ class Assembler:
         )
         return Group(out, [name], seen=seen)
 
+    def _per_entity(self, rows: Any, node: p.Semi, name: str) -> Any:
+        """Each entity's own value in each period, summed by period and the query's dimensions.
+
+        An entity is a combination of the ``per`` dimensions (null a value of its own).
+        last/first: its rows at its own latest/earliest time in the period; avg: the sum of
+        its rows in the period over the number of its own distinct times there. An entity
+        with no row in a period adds nothing to it.
+        """
+        per = [dim_col(d) for d in node.per]
+        result = [PERIOD, *[dim_col(d) for d in self.dims]]
+        if node.over_time == "avg":
+            sums = rows.group_by(list(dict.fromkeys([*result, *per]))).aggregate(__s=rows["__v"].sum())
+            days = rows.group_by(__tp=rows[PERIOD], **{f"__e{i}": rows[c] for i, c in enumerate(per)}).aggregate(
+                __c=rows[TIME].nunique()
+            )
+            preds = [sums[PERIOD] == days["__tp"], *[sums[c].identical_to(days[f"__e{i}"]) for i, c in enumerate(per)]]
+            joined = sums.join(days, preds)
+            shares = joined.select(*result, __a=joined["__s"] / joined["__c"])
+            return shares.group_by(result).aggregate(**{name: shares["__a"].sum()})
+        frame = ibis.window(group_by=[rows[PERIOD], *[rows[c] for c in per]])
+        pick = rows[TIME].max() if node.over_time == "last" else rows[TIME].min()
+        marked = rows.mutate(__pick=pick.over(frame))
+        chosen = marked.filter(marked[TIME] == marked["__pick"])
+        return chosen.group_by(result).aggregate(**{name: chosen["__v"].sum()})
+
     def _cumulative_window(self, node: p.Cumulative) -> _Window:
         """The as-of day of each period, and the days of data the metric reads."""
         data_lo, data_hi = self.bounds(node.leaf.time)
         as_of: dict[dt.date, dt.date] = {}
         for period in self.rng.periods:
-            day = self.rng.period_end(period)
+            own = self.rng.first if period == self.rng.whole_first else period  # the first period, read whole
+            # a period the range's end cuts is taken as of that end (a month in progress: to date)
+            day = min(self.rng.period_end(own), self.rng.end)
             if self.rng.grain != m.Grain.day and data_hi is not None:
-                day = max(period, min(day, data_hi))
+                day = max(own, min(day, data_hi))
             as_of[period] = day
-        first = min(as_of.values())
+        starts = {period: self._window_start(node, day, data_lo) for period, day in as_of.items()}
+        return _Window(as_of, min(starts.values()), max(as_of.values()), starts)
+
+    def _window_start(self, node: p.Cumulative, day: dt.date, data_lo: dt.date | None) -> dt.date:
+        """The first day of the window of ``node`` as of ``day``.
+
+        A window of N months holds the days after ``day`` moved back N months (a day the
+        earlier month lacks becomes its last day: as of 2024-05-31, 3 months start on
+        2024-03-01), up to ``day``; a quarter is 3 months, a year 12.
+        """
         if node.window_days is not None:
-            lo = first - dt.timedelta(days=node.window_days - 1)
-        elif node.to_date is not None:
-            lo = cal.period_start(first, node.to_date, self.calendar)
-        else:
-            lo = data_lo if data_lo is not None and data_lo < first else first
-        return _Window(as_of, lo, max(as_of.values()))
+            return day - dt.timedelta(days=node.window_days - 1)
+        if node.months is not None:
+            return cal.shift_date(day, -node.months, "month") + dt.timedelta(days=1)
+        if node.to_date is not None:
+            return cal.period_start(day, node.to_date, self.calendar)
+        return data_lo if data_lo is not None and data_lo < day else day
+
+    def _windows(self, rows: Any, window: _Window) -> Any:
+        """``rows`` (with a day ``TIME``) once for each period whose window holds the day: the
+        period is ``__ap``. The windows are a small table (period, as-of day, first day)."""
+        bounds = date_table(
+            "windows",
+            {
+                "__ap": list(window.as_of),
+                "__ad": list(window.as_of.values()),
+                "__al": [window.starts[period] for period in window.as_of],
+            },
+        )
+        return bounds.join(rows, [rows[TIME] >= bounds["__al"], rows[TIME] <= bounds["__ad"]])
+
+    def _calendar_window_group(self, daily: Any, node: p.Cumulative, window: _Window, name: str, value: str) -> Group:
+        """A trailing window in months: the daily values of each period's window, summed by period
+        and dimensions (months differ in length, so no fixed frame of rows fits). A combination
+        is seen in a period when the window of its as-of day holds rows of it."""
+        joined = self._windows(daily, window)
+        total = ibis.coalesce(joined[value], 0).sum()
+        if node.null_when_empty:  # empty_periods: null: null where the window holds no value
+            total = ibis.ifelse(joined[value].count() > 0, total, ibis.null(total.type()))
+        out = joined.group_by(**{PERIOD: joined["__ap"]}, **self._keys(joined)).aggregate(**{name: total})
+        return Group(out, [name])
+
+    def _distinct_group(self, node: p.Cumulative, window: _Window, name: str) -> Group:
+        """A running count of distinct values: the distinct values among all the rows of each
+        period's window, by period and dimensions. Distinct counts do not add up (a value on two
+        days is one value), so the rows are joined to the windows, never the daily counts."""
+        leaf = node.leaf
+        assert leaf.expr is not None
+        scan, table = self._scan(leaf.dataset, leaf.time, [leaf.expr, *leaf.filters])
+        table = self._in_window(table, window.lo, window.hi)
+        value = scan.compile(table, leaf.expr)
+        cond = self._condition(scan, table, leaf.filters)
+        if cond is not None:  # the metric's own filter picks the values; its rows still show their combination
+            value = ibis.ifelse(cond, value, ibis.null(value.type()))
+        rows = table.select(**{TIME: table[TIME], "__v": value, **self._keys(table)})
+        joined = self._windows(rows, window)
+        count = joined["__v"].nunique()
+        if node.null_when_empty:  # empty_periods: null: null where the window holds no value
+            count = count.nullif(0)
+        out = joined.group_by(**{PERIOD: joined["__ap"]}, **self._keys(joined)).aggregate(**{name: count})
+        return Group(out, [name])
 
     def _daily_table(self, key: tuple[str, str], need: _Daily, names: dict[p.Node, str]) -> Any:
         """Leaves aggregated by day (and the query's dimensions), in one scan."""
@@ -481,8 +644,7 @@ class Assembler:
 
     def _rollup(self, daily: Any, leaves: list[p.Leaf], names: dict[p.Node, str], lo: dt.date) -> Group:
         """Additive leaves per period, summed from their daily values."""
-        table = self._in_window(daily, lo, self.rng.end)
-        table = table.mutate(**{PERIOD: self._period(table)})
+        table = self._rows_in_range(daily, lo)
         aggs = {names[leaf]: table[names[leaf]].sum() for leaf in leaves}
         grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
         return Group(grouped, [names[leaf] for leaf in leaves])
@@ -491,6 +653,8 @@ class Assembler:
         self, daily: Any, need: _Daily, node: p.Cumulative, window: _Window, names: dict[p.Node, str]
     ) -> Group:
         name, value = names[node], names[node.leaf]
+        if node.months is not None:
+            return self._calendar_window_group(daily, node, window, name, value)
         days = date_table(
             "days", {"__day": [need.lo + dt.timedelta(days=i) for i in range((need.hi - need.lo).days + 1)]}
         )
@@ -502,6 +666,8 @@ class Assembler:
         preds = [grid["__day"] == daily[TIME], *[grid[dim_col(d)].identical_to(daily[dim_col(d)]) for d in self.dims]]
         # __f: the day has rows of the combination (a window that holds one sees the combination)
         flag = {"__f": ibis.ifelse(daily[TIME].isnull(), 0, 1)} if self.dims else {}
+        if node.null_when_empty:  # __h: the day has a value (its leaf is null where no row passes the filters)
+            flag["__h"] = ibis.ifelse(daily[value].isnull(), 0, 1)
         dense = grid.left_join(daily, preds).select(
             "__day", *[grid[dim_col(d)] for d in self.dims], __v=ibis.coalesce(daily[value], 0), **flag
         )
@@ -514,7 +680,10 @@ class Assembler:
             if node.to_date is not None:
                 partition.append(cal.truncate(dense["__day"], node.to_date, self.calendar, self.dialect))
             frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=None, following=0)
-        running = dense.mutate(__c=dense["__v"].sum().over(frame))
+        total = dense["__v"].sum().over(frame)
+        if node.null_when_empty:  # empty_periods: null: null where the window holds no value
+            total = ibis.ifelse(dense["__h"].sum().over(frame) > 0, total, ibis.null(total.type()))
+        running = dense.mutate(__c=total)
         if self.dims:
             running = running.mutate(__s=dense["__f"].sum().over(frame))
         mapping = date_table("asof", {"__ap": list(window.as_of), "__ad": list(window.as_of.values())})
@@ -561,7 +730,11 @@ class Assembler:
             preds += [joined[dim_col(d)].identical_to(renamed[f"__g{index}_{i}"]) for i, d in enumerate(self.dims)]
             joined = joined.left_join(renamed, preds)
             renamed_groups.append((renamed, cols))
-        zero = {names[n] for n in nodes if (isinstance(n, p.Leaf) and n.zero_when_empty) or isinstance(n, p.Cumulative)}
+        zero = {
+            names[n]
+            for n in nodes
+            if (isinstance(n, p.Leaf) and n.zero_when_empty) or (isinstance(n, p.Cumulative) and not n.null_when_empty)
+        }
         values: dict[str, Any] = {}
         for renamed, cols in renamed_groups:
             for col in cols:
@@ -586,6 +759,9 @@ class Assembler:
         assert grain is not None
         node = batch[0]
         current = table[PERIOD]
+        whole = self.rng.whole_first  # the first period read whole: its prior is the first period's
+        if whole is not None:
+            current = ibis.ifelse(current == ibis.literal(whole, type="date"), self._first_lit(), current)
         if node.unit == "period":
             if grain == m.Grain.day:
                 prior = current - ibis.interval(days=node.count)
@@ -597,7 +773,10 @@ class Assembler:
         else:
             shifted = current - _interval(node.count, node.unit)
             prior = cal.truncate(shifted.cast("date"), grain, self.calendar, self.dialect)
-        with_prior = table.mutate(__prior=prior.cast("date"))
+        prior = prior.cast("date")
+        if whole is not None:  # a later period's offset reads the first period whole
+            prior = ibis.ifelse(prior == self._first_lit(), ibis.literal(whole, type="date"), prior)
+        with_prior = table.mutate(__prior=prior)
         source = table.select(
             __op=table[PERIOD],
             **{f"__o_{i}": table[dim_col(d)] for i, d in enumerate(self.dims)},
@@ -609,6 +788,9 @@ class Assembler:
         return joined.select(
             *[with_prior[c] for c in table.columns], **{names[n]: source[f"__ov{j}"] for j, n in enumerate(batch)}
         )
+
+    def _first_lit(self) -> Any:
+        return ibis.literal(self.rng.first, type="date")
 
 
 def _levels(nodes: list[p.Node]) -> list[list[p.Node]]:

@@ -240,6 +240,18 @@ class _Checker:
                     self.graph.resolve(ds.name, time)
                 except QueryError as exc:
                     self.issues.append(self.project.issue(metric, str(exc), "time" if metric.time else "name"))
+            if isinstance(metric, m.SemiAdditiveMetric):
+                for i, ref in enumerate(metric.per):
+                    if not self.graph.is_dimension(ref):
+                        continue  # reported by the catalog's checks
+                    try:
+                        self.graph.resolve(ds.name, ref)
+                    except QueryError as exc:
+                        self.issues.append(
+                            self.project.issue(
+                                metric, f"'per' of semi-additive metric '{metric.name}': {exc}", "per", i
+                            )
+                        )
         elif isinstance(metric, m.RatioMetric) and metric.filter:
             self._filter_dims(metric, "filter", metric.filter)
         elif isinstance(metric, m.DerivedMetric):

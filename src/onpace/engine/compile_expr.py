@@ -216,9 +216,9 @@ class _Compiler:
         if name == "nullif":
             return args[0].nullif(args[1])
         if name == "greatest":
-            return ibis.greatest(*args)
+            return ibis.greatest(*_skipping_nulls(args))
         if name == "least":
-            return ibis.least(*args)
+            return ibis.least(*_skipping_nulls(args))
         if name == "lower":
             return args[0].lower()
         if name == "upper":
@@ -292,6 +292,17 @@ def _round_half_away(value: Any, digits: int) -> Any:
     signed = x.sign().cast("float64") * (up / scale if digits >= 0 else up * scale) + 0.0
     # from 2^52 a float has no fraction left to round (and floor would overflow an int64)
     return ibis.ifelse(v >= 2.0**52, x, signed)
+
+
+def _skipping_nulls(args: list[Any]) -> list[Any]:
+    """The arguments of greatest/least so that a null one is skipped on every engine (null only
+    when all are): each becomes ``coalesce(itself, the others…)``, one of the non-null values.
+
+    DuckDB, PostgreSQL and Spark skip nulls; MySQL and MariaDB return null if any is null.
+    """
+    if len(args) < 2:
+        return args
+    return [ibis.coalesce(arg, *args[:i], *args[i + 1 :]) for i, arg in enumerate(args)]
 
 
 def _nullif_zero(value: Any) -> Any:

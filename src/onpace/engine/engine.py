@@ -26,6 +26,7 @@ from onpace.engine.connect import (
 from onpace.engine.joins import JoinGraph
 from onpace.engine.plan import Cumulative, Leaf, Semi, walk
 from onpace.engine.query import Query
+from onpace.engine.result import mark
 from onpace.engine.scan import _own_expr, as_date
 from onpace.errors import BackendError, OnpaceError, QueryError, UserError
 
@@ -223,11 +224,15 @@ class Engine:
         return sql
 
     def query(self, query: Query) -> pa.Table:
-        """Run ``query``; the result as an Arrow table (see docs/engine-contract.md)."""
+        """Run ``query``; the result as an Arrow table (see docs/engine-contract.md).
+
+        The periods the range cuts and the days read are in the schema's metadata:
+        :func:`onpace.engine.partial_periods`, :func:`onpace.engine.days_read`.
+        """
         built, source = self.build(query)
         schema = _schema(built, query)
         if built.empty:
-            return schema.empty_table()
+            return mark(schema.empty_table(), [], None)
         result = self._execute(built.expr, source)
         schema = pa.schema(
             [pa.field(f.name, result.schema.field(f.name).type) if f.name in query.dimensions else f for f in schema]
@@ -239,7 +244,7 @@ class Engine:
         keys = [c for c in built.columns if c == "period" or c in query.dimensions]
         if keys:
             table = table.sort_by([(k, "ascending", "at_end") for k in keys])
-        return table
+        return mark(table, built.partial, built.days)
 
     def _execute(self, expr: Any, source: str) -> pa.Table:
         backend = self.backend(source)

@@ -8,7 +8,7 @@ metrics is computed once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, names, parse
@@ -26,6 +26,8 @@ class Leaf:
     expr: str | None
     filters: tuple[str, ...]
     percentile: float | None = None
+    # ``empty_periods: null`` on a sum or count: null (not 0) where no row passes the filters
+    null_when_empty: bool = False
 
     @property
     def is_count(self) -> bool:
@@ -33,26 +35,50 @@ class Leaf:
 
     @property
     def zero_when_empty(self) -> bool:
-        return self.agg in (m.Agg.sum, m.Agg.count, m.Agg.count_distinct)
+        return self.agg in m.ZERO_WHEN_EMPTY and not self.null_when_empty
 
 
 @dataclass(frozen=True)
 class Semi:
-    """A semi-additive balance: last/first/avg over time, summed over the rest."""
+    """A semi-additive balance: last/first/avg over time, summed over the rest.
+
+    ``per``: the dimensions naming the entity whose own snapshots are taken (empty: the
+    period's snapshots over all rows).
+    """
 
     dataset: str
     time: str
     expr: str
     filters: tuple[str, ...]
     over_time: str
+    per: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Cumulative:
     leaf: Leaf
-    window_days: int | None  # trailing window in days (None: not a window)
+    window_days: int | None  # trailing window in days or weeks, as days (None: not such a window)
     window: tuple[int, str] | None  # the window as written: (28, 'day')
     to_date: m.Grain | None
+    # ``empty_periods: null``: null (not 0) where the window holds no row of the leaf
+    null_when_empty: bool = False
+
+    @property
+    def months(self) -> int | None:
+        """A trailing window in calendar months (a quarter is 3, a year 12); None otherwise."""
+        if self.window is None or self.window[1] not in _MONTHS:
+            return None
+        return self.window[0] * _MONTHS[self.window[1]]
+
+    @property
+    def distinct(self) -> bool:
+        """A running count of distinct values: read from the rows, never from daily counts."""
+        return self.leaf.agg == m.Agg.count_distinct
+
+
+# what a cumulative metric accumulates, and the calendar units of a trailing window
+CUMULABLE = (m.Agg.sum, m.Agg.count, m.Agg.count_distinct)
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 @dataclass(frozen=True)
@@ -142,16 +168,21 @@ class Planner:
             return Ratio(self.resolve(metric.numerator, more, stack), self.resolve(metric.denominator, more, stack))
         if isinstance(metric, m.CumulativeMetric):
             base = self.resolve(metric.metric, extra, stack)
-            if not isinstance(base, Leaf) or base.agg not in (m.Agg.sum, m.Agg.count):
-                raise QueryError(f"cumulative metric '{name}' needs a simple sum or count metric")
+            if not isinstance(base, Leaf) or base.agg not in CUMULABLE:
+                raise QueryError(
+                    f"cumulative metric '{name}' needs a simple sum, count or count_distinct metric "
+                    f"('{metric.metric}' is not): an average, median, percentile, minimum or maximum "
+                    "of a window is not made of the values of its days"
+                )
             window = m.parse_span(metric.window, allow_period=False) if metric.window else None
             days = None
-            if window is not None:
-                if window[1] not in ("day", "week"):
-                    raise QueryError(f"cumulative metric '{name}': windows are counted in days or weeks")
+            if window is not None and window[1] in ("day", "week"):
                 days = window[0] * (7 if window[1] == "week" else 1)
             to_date = m.Grain(metric.grain_to_date) if metric.grain_to_date else None
-            return Cumulative(base, days, window, to_date)
+            # the daily values follow the cumulative's own empty_periods (a day with no row is
+            # null in its leaf when the window must tell "no rows" from 0)
+            null = metric.empty_periods == "null"
+            return Cumulative(replace(base, null_when_empty=null), days, window, to_date, null)
         return self._derived(metric, extra, stack)
 
     def _measure(self, metric: m.SimpleMetric | m.SemiAdditiveMetric) -> tuple[m.Dataset, m.Measure | None]:
@@ -171,16 +202,30 @@ class Planner:
     def _simple(self, metric: m.SimpleMetric, extra: tuple[str, ...]) -> Leaf:
         ds, measure = self._measure(metric)
         filters = tuple(f for f in (measure.filter if measure else None, metric.filter, *extra) if f)
+        agg = measure.agg if measure is not None else metric.agg
+        assert agg is not None
+        try:
+            m.check_empty_periods(agg, metric.empty_periods)
+        except ValueError as exc:
+            raise QueryError(f"metric '{metric.name}': {str(exc).partition('; expected ')[0]}") from None
+        # only a sum or a count has a choice: every other aggregation of no rows is null already
+        null = metric.empty_periods == "null" and agg in m.ZERO_WHEN_EMPTY
         if measure is not None:
-            return Leaf(ds.name, self._time(metric, ds), measure.agg, measure.expr, filters, measure.percentile)
-        assert metric.agg is not None
-        return Leaf(ds.name, self._time(metric, ds), metric.agg, metric.expr, filters, metric.percentile)
+            return Leaf(ds.name, self._time(metric, ds), agg, measure.expr, filters, measure.percentile, null)
+        return Leaf(ds.name, self._time(metric, ds), agg, metric.expr, filters, metric.percentile, null)
 
     def _semi(self, metric: m.SemiAdditiveMetric, extra: tuple[str, ...]) -> Semi:
         ds, measure = self._measure(metric)
         expr = measure.expr if measure else metric.expr
         filters = tuple(f for f in (measure.filter if measure else None, metric.filter, *extra) if f)
-        return Semi(ds.name, self._time(metric, ds), expr or "1", filters, metric.over_time)
+        dims = [dim.name for _, dim in self.project.dimensions()]
+        for ref in metric.per:
+            if ref.split(".")[-1] not in dims:
+                raise QueryError(
+                    f"unknown dimension '{ref}' in 'per' of semi-additive metric '{metric.name}'",
+                    suggestion=did_you_mean(ref.split(".")[-1], dims),
+                )
+        return Semi(ds.name, self._time(metric, ds), expr or "1", filters, metric.over_time, tuple(metric.per))
 
     def _derived(self, metric: m.DerivedMetric, extra: tuple[str, ...], stack: tuple[str, ...]) -> Derived:
         inputs: dict[str, Node] = {}

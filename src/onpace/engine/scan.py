@@ -110,7 +110,7 @@ class Scan:
         base = self.base
         adds: dict[str, Any] = {}
         for ref_name, dim in by_path.get((), []):
-            adds[dim_col(ref_name)] = self._exact(_own_expr(base, self.dataset, dim.expression, dim.name))
+            adds[dim_col(ref_name)] = self._exact(dimension_value(base, self.dataset, dim))
         for i, path in enumerate(p for p in ordered if len(p) == 1):
             key = _key(self.dataset, path[0][0])
             col = f"__k{i}"
@@ -125,7 +125,7 @@ class Scan:
             right = self.table_of(target)
             proj: dict[str, Any] = {f"__j{j}": _own_expr(right, ds, _key(ds, key_name).expression, key_name)}
             for ref_name, dim in by_path.get(path, []):
-                proj[dim_col(ref_name)] = self._exact(_own_expr(right, ds, dim.expression, dim.name))
+                proj[dim_col(ref_name)] = self._exact(dimension_value(right, ds, dim))
             for k, child in enumerate(c for c in ordered if len(c) == len(path) + 1 and c[:-1] == path):
                 col = f"__k{j}_{k}"
                 proj[col] = _own_expr(right, ds, _key(ds, child[-1][0]).expression, child[-1][0])
@@ -156,6 +156,20 @@ def _own_expr(table: Any, ds: m.Dataset, text: str, what: str) -> Any:
 
     node: Node = parse(text)
     return compile_expr(node, resolve, text)
+
+
+def dimension_value(table: Any, ds: m.Dataset, dim: m.Dimension) -> Any:
+    """A dimension's value in the rows of its dataset ``ds``, as every query uses it.
+
+    A time dimension (``type: time``; a dataset's ``time`` is one) on a timestamp is the
+    timestamp's date, taken as stored (no time zone conversion): grouped, filtered and compared
+    by day everywhere (``refund_date = '2023-03-27'`` holds at 10:15 too). A categorical
+    dimension keeps the column's own type.
+    """
+    value = _own_expr(table, ds, dim.expression, dim.name)
+    if (dim.type == "time" or dim.name == ds.time) and value.type().is_timestamp():
+        return value.date()
+    return value
 
 
 def as_date(value: Any) -> Any:

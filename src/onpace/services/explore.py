@@ -9,15 +9,16 @@ expression language: nothing here writes SQL.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from onpace.catalog import models as m
 from onpace.catalog.project import MetricDef, Project
-from onpace.engine import Engine, Query
+from onpace.engine import Engine, Query, partial_periods
+from onpace.engine import calendar as cal
 from onpace.engine.joins import JoinGraph
 from onpace.engine.plan import Cumulative, Leaf, Planner, Semi, walk
-from onpace.errors import NotFoundError, QueryError, UserError, did_you_mean
+from onpace.errors import NotFoundError, OnpaceError, QueryError, UserError, did_you_mean
 from onpace.services.needs import is_computed
 from onpace.store import observations as obs
 from onpace.store.db import Store
@@ -117,6 +118,7 @@ class Points:
     grain: str
     source: str  # "store" or "engine"
     rows: list[dict[str, Any]]
+    partial: list[str] = field(default_factory=list)  # ISO starts of the periods the range cuts
 
 
 def values_over_time(
@@ -129,17 +131,30 @@ def values_over_time(
     start: dt.date | None = None,
     end: dt.date | None = None,
     where: str | None = None,
+    mark_in_progress: bool = True,
 ) -> Points:
-    """The metric by period: the stored series when there is one (and no filter), else a live query."""
+    """The metric by period: the stored series when there is one (and no filter), else a live query.
+
+    A range that cuts a period (a start or an end inside it) is a live query: the store holds
+    whole periods, and a cut period is valued from its days inside the range (docs/definitions.md,
+    "Ranges and partial periods"). ``partial`` lists the periods the range cuts, and a last
+    stored period the data stops inside (a month in progress; that asks the source for its last
+    day with data, skipped with ``mark_in_progress=False``).
+    """
     get_metric(project, metric)
     _check_range(start, end)
-    if not where:
+    computed = is_computed(project, metric)
+    if not where and not (computed and _cuts_a_period(project, grain, start, end)):
         with store.session(readonly=True) as s:
             series = obs.get_series(s, metric, grain.value, "")
             if series is not None and series.data_until is not None:
                 rows = obs.read_series(s, metric, grain.value, "", start, end)
-                return Points(grain.value, "store", [{"period": p.isoformat(), "value": v} for p, v in rows])
-    if not is_computed(project, metric):
+                partial: list[str] = []
+                if rows and computed and mark_in_progress:
+                    partial = _in_progress(engine, metric, grain, rows[-1][0], end)
+                points = [{"period": p.isoformat(), "value": v} for p, v in rows]
+                return Points(grain.value, "store", points, partial)
+    if not computed:
         return Points(grain.value, "store", [])
     table = engine.query(Query(metrics=[metric], grain=grain, start=start, end=end, where=where or None))
     periods = table.column("period").to_pylist()
@@ -151,7 +166,29 @@ def values_over_time(
             {"period": p.isoformat(), "value": None if v is None else float(v)}
             for p, v in zip(periods, values, strict=True)
         ],
+        [p.isoformat() for p in partial_periods(table)],
     )
+
+
+def _cuts_a_period(project: Project, grain: m.Grain, start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether ``start`` or ``end`` falls inside a period of ``grain`` rather than on its edge."""
+    calendar = project.calendar
+    if start is not None and cal.period_start(start, grain, calendar) != start:
+        return True
+    return end is not None and cal.period_end(cal.period_start(end, grain, calendar), grain) != end
+
+
+def _in_progress(engine: Engine, metric: str, grain: m.Grain, last: dt.date, end: dt.date | None) -> list[str]:
+    """[the last stored period] when the range has no end and the data stops inside that period."""
+    if end is not None:
+        return []  # an end on a period's edge (else the query is live): the period is inside the range
+    try:
+        _, data_end = engine.data_days(metric)
+    except OnpaceError:  # the source cannot be read now: the stored values are still shown
+        return []
+    if data_end is not None and last <= data_end < cal.period_end(last, grain):
+        return [last.isoformat()]
+    return []
 
 
 def breakdown(

@@ -10,7 +10,7 @@ WITH "t8" AS (
       "t2"."order_date" AS "__t"
     FROM "onpace_it_orders" AS "t2"
     WHERE
-      "t2"."order_date" <= MAKE_DATE(2024, 5, 4)
+      "t2"."order_date" <= MAKE_DATE(2024, 4, 28)
       AND "t2"."order_date" >= MAKE_DATE(2023, 4, 1)
   ) AS "t7"
   GROUP BY
@@ -45,7 +45,7 @@ FROM (
           DATE_TRUNC('WEEK', "t9"."__t" + INTERVAL '1 DAY') - INTERVAL '1 DAY' AS "__p"
         FROM "t8" AS "t9"
         WHERE
-          "t9"."__t" <= MAKE_DATE(2024, 5, 4) AND "t9"."__t" >= MAKE_DATE(2024, 3, 3)
+          "t9"."__t" <= MAKE_DATE(2024, 4, 28) AND "t9"."__t" >= MAKE_DATE(2024, 3, 3)
       ) AS "t11"
       GROUP BY
         1
@@ -73,12 +73,12 @@ FROM (
           SELECT
             "t6"."__day",
             COALESCE("t10"."__n1", 0) AS "__v"
-          FROM "onpace_days_92cc9abbec59" AS "t6"
+          FROM "onpace_days_b90e7dfab1a4" AS "t6"
           LEFT OUTER JOIN "t8" AS "t10"
             ON "t6"."__day" = "t10"."__t"
         ) AS "t12"
       ) AS "t17"
-      INNER JOIN "onpace_asof_8f1d1a783b79" AS "t5"
+      INNER JOIN "onpace_asof_ae3aa4c70fa8" AS "t5"
         ON "t17"."__day" = "t5"."__ad"
     ) AS "t18"
   ) AS "t20"

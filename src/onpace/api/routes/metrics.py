@@ -84,7 +84,11 @@ def observations(
     ] = None,
     where: WhereQ = None,
 ) -> dict[str, Any]:
-    """The metric by period (from the store when refresh keeps it), or by a dimension's values with ``by``."""
+    """The metric by period (from the store when refresh keeps it), or by a dimension's values with ``by``.
+
+    By period, ``partial_periods`` lists the periods the range cuts: their values are those of
+    their days inside [start, end] (and a last period the data stops inside, without ``end``).
+    """
     project = ws.project()
     metric = explore.get_metric(project, name)
     with ws.engine() as engine:
@@ -95,7 +99,14 @@ def observations(
         points = explore.values_over_time(
             project, ws.store, engine, name, grain=chosen, start=start, end=end, where=where
         )
-    return {"metric": name, "grain": points.grain, "source": points.source, "rows": points.rows}
+    return {
+        "metric": name,
+        "grain": points.grain,
+        "source": points.source,
+        "rows": points.rows,
+        # periods the range cuts (valued from their days inside it), or a month in progress
+        "partial_periods": points.partial,
+    }
 
 
 class PushedValue(BaseModel):
