@@ -38,8 +38,8 @@ import httpx
 
 from onpace.catalog.project import load_project
 from onpace.examples.tpch_data import generate
+from onpace.kpi.instances import kpi_instances
 from onpace.services import auth
-from onpace.services.needs import kpi_instances
 from onpace.services.refresh import refresh
 from onpace.store.db import Store
 

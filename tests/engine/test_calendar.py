@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from onpace import calendar as cal
 from onpace.catalog.models import WEEKDAYS, Calendar, Grain
-from onpace.engine import calendar as cal
+from onpace.engine.calendar import truncate
 
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2040, 12, 31))
 calendars = st.builds(Calendar, week_start=st.sampled_from(WEEKDAYS), fiscal_year_start=st.integers(1, 12))
@@ -71,6 +72,6 @@ def test_fiscal_year_starts_in_the_configured_month(day: dt.date, calendar: Cale
 def test_backend_truncation_matches_python(days: list[dt.date], calendar: Calendar, grain: Grain) -> None:
     con = ibis.duckdb.connect()
     table = ibis.memtable(pa.table({"d": pa.array(days, type=pa.date32())}))
-    expr = table.select(p=cal.truncate(table.d, grain, calendar).cast("date"), d=table.d)
+    expr = table.select(p=truncate(table.d, grain, calendar).cast("date"), d=table.d)
     got = {row["d"]: row["p"] for row in con.to_pyarrow(expr).to_pylist()}
     assert got == {d: cal.period_start(d, grain, calendar) for d in days}

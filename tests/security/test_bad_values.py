@@ -17,11 +17,11 @@ from sqlalchemy import func, select, update
 from tests.api.conftest import Site
 from typer.testing import CliRunner
 
-from onpace.catalog.periods import FIRST_DATE, LAST_DATE
+from onpace.calendar import FIRST_DATE, LAST_DATE
 from onpace.catalog.project import load_project
 from onpace.cli.main import app as cli
 from onpace.errors import DefinitionError, UserError
-from onpace.services.needs import kpi_instances
+from onpace.kpi.instances import kpi_instances
 from onpace.services.refresh import refresh
 from onpace.store import observations as obs
 from onpace.store import runs

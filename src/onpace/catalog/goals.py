@@ -24,8 +24,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from onpace.calendar import out_of_range
 from onpace.catalog.models import Cadence, Direction, Identifier, Model, NameText, SegmentValue, StatusBands
-from onpace.catalog.periods import out_of_range
 
 RECURRING = ("month", "quarter", "year", "fiscal_quarter", "fiscal_year")
 _CHANGE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")

@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from onpace.calendar import WEEKDAYS as WEEKDAYS
+from onpace.calendar import Grain as Grain
+
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
 # The longest text a definition may hold where the app later takes the same text back as a query
@@ -22,16 +25,6 @@ MAX_NAME_TEXT = 128  # owners, departments, tags
 MAX_SEGMENT = 500  # a segment value (of segment_by; a target's segment)
 NameText = Annotated[str, Field(max_length=MAX_NAME_TEXT)]
 SegmentValue = Annotated[str, Field(max_length=MAX_SEGMENT)]
-
-
-class Grain(StrEnum):
-    day = "day"
-    week = "week"
-    month = "month"
-    quarter = "quarter"
-    year = "year"
-    fiscal_quarter = "fiscal_quarter"
-    fiscal_year = "fiscal_year"
 
 
 class Agg(Enum):
@@ -75,9 +68,6 @@ class Calendar(Model):
     week_start: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
     fiscal_year_start: int = Field(default=1, ge=1, le=12, description="Month number the fiscal year starts in.")
     fiscal_year_named_by: Literal["start", "end"] = "start"
-
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class StatusBands(Model):

@@ -1,7 +1,9 @@
-"""A loaded project: onpace.yml plus every file under its model folders.
+"""Load a project: onpace.yml plus every file under its model folders.
 
 :func:`load_project` reads and checks everything, collecting every issue
 before it raises one :class:`~onpace.errors.DefinitionError` that lists them.
+What it returns, :class:`Project`, is defined in :mod:`onpace.catalog.loaded`
+(and importable from here too).
 """
 
 from __future__ import annotations
@@ -10,111 +12,24 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from onpace.catalog import files, goals
+from onpace.catalog import files
 from onpace.catalog import models as m
+from onpace.catalog.loaded import DEFAULT_SOURCE as DEFAULT_SOURCE
+from onpace.catalog.loaded import DEFAULT_SOURCE_URL as DEFAULT_SOURCE_URL
+from onpace.catalog.loaded import MetricDef as MetricDef
+from onpace.catalog.loaded import Project as Project
+from onpace.catalog.loaded import interpolate as interpolate
+from onpace.catalog.validate import check_project
 from onpace.catalog.yamlpos import PathKey, format_path, line_of, load_yaml
 from onpace.errors import DefinitionError, Issue, did_you_mean
 
 PROJECT_FILE = "onpace.yml"
-DEFAULT_SOURCE = "warehouse"
-DEFAULT_SOURCE_URL = "duckdb:///data/warehouse.duckdb"
-
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-MetricDef = (
-    m.SimpleMetric | m.RatioMetric | m.DerivedMetric | m.CumulativeMetric | m.SemiAdditiveMetric | m.ManualMetric
-)
-
-
-@dataclass
-class Project:
-    root: Path
-    config: m.ProjectConfig
-    datasets: dict[str, m.Dataset] = field(default_factory=dict)
-    metrics: dict[str, MetricDef] = field(default_factory=dict)
-    objectives: dict[str, goals.Objective] = field(default_factory=dict)
-    kpis: dict[str, goals.Kpi] = field(default_factory=dict)
-    positions: dict[str, dict[PathKey, int]] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-
-    # -- where things are -------------------------------------------------
-    def issue(self, obj: m.Model, message: str, *fields: str | int, **extra: Any) -> Issue:
-        """An issue located at ``obj`` (or one of its fields)."""
-        file = obj._file
-        path = (*obj._path, *fields)
-        line = line_of(self.positions.get(file or "", {}), path) if file else None
-        return Issue(message, file=file, line=line, path=format_path(path), **extra)
-
-    # -- lookups ------------------------------------------------------------
-    @property
-    def calendar(self) -> m.Calendar:
-        return self.config.calendar
-
-    @property
-    def sources(self) -> dict[str, m.Source]:
-        if self.config.sources:
-            return dict(self.config.sources)
-        return {DEFAULT_SOURCE: m.Source(url=DEFAULT_SOURCE_URL)}
-
-    @property
-    def default_source(self) -> str:
-        if self.config.default_source:
-            return self.config.default_source
-        return next(iter(self.sources))
-
-    def source_of(self, dataset: m.Dataset) -> str:
-        return dataset.source or self.default_source
-
-    def source_url(self, name: str) -> str:
-        """The source's URL with ${VAR} replaced from the environment."""
-        url, missing = interpolate(self.sources[name].url, self.env)
-        if missing:
-            raise DefinitionError(
-                [self.issue(self.sources[name], f"environment variable {missing[0]} is not set", "url")]
-            )
-        return url
-
-    def dimensions(self) -> Iterator[tuple[m.Dataset, m.Dimension]]:
-        for ds in self.datasets.values():
-            for dim in ds.dimensions:
-                yield ds, dim
-
-    def find_dimension(self, name: str) -> tuple[m.Dataset, m.Dimension] | None:
-        for ds, dim in self.dimensions():
-            if dim.name == name:
-                return ds, dim
-        return None
-
-    def find_measure(self, ref: str) -> list[tuple[m.Dataset, m.Measure]]:
-        """Measures matching 'dataset.measure' or a bare measure name."""
-        if "." in ref:
-            ds_name, _, name = ref.partition(".")
-            ds = self.datasets.get(ds_name)
-            return [(ds, x) for x in ds.measures if x.name == name] if ds else []
-        return [(ds, x) for ds in self.datasets.values() for x in ds.measures if x.name == ref]
-
-
-def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Replace ${VAR} and ${VAR:-default}; return the text and the missing names."""
-    missing: list[str] = []
-
-    def repl(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in env:
-            return env[name]
-        if default is not None:
-            return default
-        missing.append(name)
-        return ""
-
-    return _ENV.sub(repl, text), missing
 
 
 def _attach(obj: Any, file: str, path: PathKey) -> None:
@@ -337,8 +252,6 @@ def load_project(
         _collect(project, "KPI", content.kpis, project.kpis, issues)
 
     if check:
-        from onpace.catalog.validate import check_project
-
         issues += check_project(project)
     if issues:
         raise DefinitionError(issues)

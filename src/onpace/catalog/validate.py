@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from onpace.catalog import models as m
-from onpace.catalog.expr import ExpressionError, Name, names, parse, parse_condition
-from onpace.catalog.project import MetricDef, Project, interpolate
+from onpace.catalog.expr import ExpressionError, Name, parse, parse_condition
+from onpace.catalog.lineage import dependencies, metric_refs
+from onpace.catalog.loaded import MetricDef, Project, interpolate
 from onpace.catalog.validate_goals import check_goals
 from onpace.errors import Issue, did_you_mean
 
@@ -161,32 +162,10 @@ def _check_time_ref(project: Project, obj: m.Model, ds: m.Dataset, field: str, r
     return []
 
 
-def _metric_refs(metric: MetricDef) -> list[tuple[str, str]]:
-    """(field, metric name) pairs a metric depends on."""
-    if isinstance(metric, m.RatioMetric):
-        return [("numerator", metric.numerator), ("denominator", metric.denominator)]
-    if isinstance(metric, m.CumulativeMetric):
-        return [("metric", metric.metric)]
-    if isinstance(metric, m.DerivedMetric):
-        refs = [(f"inputs.{i}", inp.metric) for i, inp in enumerate(metric.inputs)]
-        aliases = {inp.ref for inp in metric.inputs}
-        try:
-            tree = parse(metric.expr)
-        except ExpressionError:
-            return refs
-        refs += [("expr", n.text) for n in names(tree) if n.text not in aliases]
-        return refs
-    return []
-
-
-def dependencies(metric: MetricDef) -> list[str]:
-    return [name for _, name in _metric_refs(metric)]
-
-
 def _check_metrics(project: Project) -> list[Issue]:
     issues: list[Issue] = []
     for metric in project.metrics.values():
-        for field, ref in _metric_refs(metric):
+        for field, ref in metric_refs(metric):
             if isinstance(project.metrics.get(ref), m.ManualMetric):
                 issues.append(
                     project.issue(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from onpace.calendar import parse_period, period_end
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, names, parse_condition
-from onpace.catalog.periods import parse_period, period_end
-from onpace.catalog.project import Project
+from onpace.catalog.loaded import Project
 from onpace.errors import Issue, did_you_mean
 
 REQUIRED = ("metric", "objective", "target", "timeframe", "owner", "review_cadence")

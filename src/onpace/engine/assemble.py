@@ -20,11 +20,12 @@ from typing import Any
 
 import ibis
 
+from onpace import calendar as cal
 from onpace.catalog import models as m
 from onpace.catalog.expr import Name, parse
 from onpace.catalog.project import Project
-from onpace.engine import calendar as cal
 from onpace.engine import plan as p
+from onpace.engine.calendar import truncate
 from onpace.engine.compile_expr import compile_expr
 from onpace.engine.joins import JoinGraph
 from onpace.engine.query import Query
@@ -133,6 +134,12 @@ class Built:
 
 
 class Assembler:
+    """What every query of one project shares: its definitions, joins, tables, data bounds and dialect.
+
+    It keeps nothing of a query: :meth:`build` gives each query its own :class:`_Assembly`,
+    so one assembler serves any number of queries, one after another or at the same time.
+    """
+
     def __init__(
         self, project: Project, graph: JoinGraph, table_of: TableOf, bounds: Bounds, dialect: str = "duckdb"
     ) -> None:
@@ -144,9 +151,30 @@ class Assembler:
         self.calendar = project.calendar
         self.planner = p.Planner(project)
 
-    # -- entry point ----------------------------------------------------------
     def build(self, query: Query) -> Built:
-        query = query.checked()
+        """The ibis expression of ``query`` (see the module's docstring)."""
+        return _Assembly(self, query.checked()).build()
+
+
+class _Assembly:
+    """One query being built: the query, its dimensions and its range, next to what the assembler shares."""
+
+    rng: Range  # set by build(), before anything reads it
+
+    def __init__(self, shared: Assembler, query: Query) -> None:
+        self.dialect = shared.dialect
+        self.project = shared.project
+        self.graph = shared.graph
+        self.table_of = shared.table_of
+        self.bounds = shared.bounds
+        self.calendar = shared.calendar
+        self.planner = shared.planner
+        self.query = query
+        self.dims = list(query.dimensions)
+
+    # -- entry point ----------------------------------------------------------
+    def build(self) -> Built:
+        query = self.query
         grain = query.grain_value
         roots = [self.planner.resolve(name) for name in query.metrics]
         nodes = p.walk(roots)
@@ -159,8 +187,6 @@ class Assembler:
                 raise QueryError(
                     f"unknown dimension '{dim}'", suggestion=did_you_mean(dim, self.graph.dimension_names())
                 )
-        self.query = query
-        self.dims = list(query.dimensions)
         names = {n: f"__n{i}" for i, n in enumerate(nodes)}
         out_cols = ([] if grain is None else ["period"]) + self.dims + list(query.metrics)
         integer_cols = {name for name, root in zip(query.metrics, roots, strict=True) if p.is_integer(root)}
@@ -378,7 +404,7 @@ class Assembler:
             return table[PERIOD]
         if self.rng.grain is None:
             return ibis.literal(self.rng.first, type="date")
-        return cal.truncate(table[TIME], self.rng.grain, self.calendar, self.dialect)
+        return truncate(table[TIME], self.rng.grain, self.calendar, self.dialect)
 
     def _rows_in_range(self, table: Any, lo: dt.date | None = None) -> Any:
         """The rows read for the result's periods (and the earlier ones offsets read), with their period.
@@ -678,7 +704,7 @@ class Assembler:
             )
         else:
             if node.to_date is not None:
-                partition.append(cal.truncate(dense["__day"], node.to_date, self.calendar, self.dialect))
+                partition.append(truncate(dense["__day"], node.to_date, self.calendar, self.dialect))
             frame = ibis.window(group_by=partition, order_by=dense["__day"], preceding=None, following=0)
         total = dense["__v"].sum().over(frame)
         if node.null_when_empty:  # empty_periods: null: null where the window holds no value
@@ -772,7 +798,7 @@ class Assembler:
                 prior = current - ibis.interval(months=months * node.count)
         else:
             shifted = current - _interval(node.count, node.unit)
-            prior = cal.truncate(shifted.cast("date"), grain, self.calendar, self.dialect)
+            prior = truncate(shifted.cast("date"), grain, self.calendar, self.dialect)
         prior = prior.cast("date")
         if whole is not None:  # a later period's offset reads the first period whole
             prior = ibis.ifelse(prior == self._first_lit(), ibis.literal(whole, type="date"), prior)

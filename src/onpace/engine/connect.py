@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlparse
+from urllib.parse import ParseResult, parse_qsl, unquote, unquote_plus, urlparse
 
 import ibis
 
@@ -190,7 +190,27 @@ def _postgres(url: str) -> Any:
     parsed = urlparse("postgres://" + url.split("://", 1)[1])
     extra = dict(parse_qsl(parsed.query))
     options = " ".join(o for o in (extra.get("options"), _PG_READ_ONLY) if o)
-    return ReadOnlyPostgres()._from_url(parsed._replace(query=""), **{**extra, "options": options})
+    return ReadOnlyPostgres().connect(**{**_postgres_params(parsed), **extra, "options": options})
+
+
+def _postgres_params(parsed: ParseResult) -> dict[str, Any]:
+    """What ``postgres://user:password@host:port/database[/schema]`` names, as arguments of
+    ibis's ``connect`` (read as ibis reads the URL of ``ibis.connect``)."""
+    params: dict[str, Any] = {}
+    database, *schema = parsed.path[1:].split("/", 1)
+    if parsed.username:
+        params["user"] = parsed.username
+    if parsed.password:
+        params["password"] = unquote_plus(parsed.password)
+    if parsed.hostname:
+        params["host"] = parsed.hostname
+    if database:
+        params["database"] = database
+    if parsed.port:
+        params["port"] = parsed.port
+    if schema:
+        params["schema"] = schema[0]
+    return params
 
 
 def postgres_query_schema(backend: Any, query: str) -> Any:

@@ -11,6 +11,7 @@ import ibis
 import pyarrow as pa
 
 from onpace.catalog import models as m
+from onpace.catalog.lineage import datasets_read, scans
 from onpace.catalog.project import Project
 from onpace.engine.assemble import Assembler, Built
 from onpace.engine.connect import (
@@ -23,8 +24,8 @@ from onpace.engine.connect import (
     is_duckdb_file,
     postgres_query_schema,
 )
+from onpace.engine.ibis_internals import can_run_duckdb_directly, duckdb_to_arrow
 from onpace.engine.joins import JoinGraph
-from onpace.engine.plan import Cumulative, Leaf, Semi, walk
 from onpace.engine.query import Query
 from onpace.engine.result import mark
 from onpace.engine.scan import _own_expr, as_date
@@ -51,6 +52,7 @@ class Engine:
         self._bounds: dict[str, tuple[dt.date | None, dt.date | None]] = {}
         self._released: dict[str, tuple[int, ...]] = {}  # DuckDB files closed by release(), as they were then
         self._busy_until: dict[str, float] = {}  # sources found busy (another program writes to them)
+        self._assemblers: dict[str, Assembler] = {}  # by dialect
 
     # -- connections ----------------------------------------------------------
     def backend(self, source: str) -> Any:
@@ -116,12 +118,12 @@ class Engine:
 
         ``(None, None)`` when no row of the metric's datasets passes ``where``.
         """
-        from onpace.engine.extent import extent_expr, scans_of
+        from onpace.engine.extent import extent_expr
 
         source = self._source_for(Query(metrics=[metric]))
         lows: list[dt.date] = []
         highs: list[dt.date] = []
-        for dataset, time_dim in scans_of(self.project, metric):
+        for dataset, time_dim in scans(self.project, metric):
             expr = extent_expr(self.project, self.graph, self.table, dataset, time_dim, where)
             row = self._execute(expr, source).to_pylist()[0]
             lo, hi = _as_date(row["lo"]), _as_date(row["hi"])
@@ -186,15 +188,11 @@ class Engine:
 
     # -- queries --------------------------------------------------------------
     def _source_for(self, query: Query) -> str:
-        from onpace.engine.plan import Planner
-
-        planner = Planner(self.project)
-        sources = set()
-        for node in walk([planner.resolve(name) for name in query.checked().metrics]):
-            if isinstance(node, (Leaf, Semi)):
-                sources.add(self.project.source_of(self.project.datasets[node.dataset]))
-            elif isinstance(node, Cumulative):
-                sources.add(self.project.source_of(self.project.datasets[node.leaf.dataset]))
+        sources = {
+            self.project.source_of(self.project.datasets[dataset])
+            for name in query.checked().metrics
+            for dataset in datasets_read(self.project, name)
+        }
         if len(sources) > 1:
             raise QueryError(
                 "these metrics live in different sources (" + ", ".join(sorted(sources)) + "); query them separately"
@@ -203,7 +201,12 @@ class Engine:
 
     def build(self, query: Query) -> tuple[Built, str]:
         source = self._source_for(query)
-        assembler = Assembler(self.project, self.graph, self.table, self.bounds, self.dialect(source))
+        dialect = self.dialect(source)
+        assembler = self._assemblers.get(dialect)
+        if assembler is None:  # an assembler keeps nothing of a query: one per dialect serves them all
+            assembler = self._assemblers[dialect] = Assembler(
+                self.project, self.graph, self.table, self.bounds, dialect
+            )
         return assembler.build(query), source
 
     def sql(self, query: Query, *, standalone: bool = False) -> str:
@@ -249,9 +252,8 @@ class Engine:
     def _execute(self, expr: Any, source: str) -> pa.Table:
         backend = self.backend(source)
         try:
-            if getattr(backend, "name", None) == "duckdb" and hasattr(backend, "_to_duckdb_relation"):
-                # straight to Arrow: ibis's to_pyarrow imports pandas (0.3 s) to convert types we cast ourselves
-                return backend._to_duckdb_relation(expr).to_arrow_table()
+            if can_run_duckdb_directly(backend):
+                return duckdb_to_arrow(backend, expr)  # without importing pandas (see the function)
             return backend.to_pyarrow(expr)
         except OnpaceError:
             raise

@@ -6,6 +6,7 @@ last day of every other segment. Those days are not data. A *day with data* of a
 metric in a segment (a ``where`` filter on dimensions) is a day on which at least one
 row of the metric's datasets passes the segment. The metric's own filters do not
 count: a day with orders but no returns is a day with data for a count of returns.
+The datasets a metric reads are :func:`onpace.catalog.lineage.scans`.
 """
 
 from __future__ import annotations
@@ -13,20 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from onpace.catalog.project import Project
-from onpace.engine import plan as p
 from onpace.engine.joins import JoinGraph
 from onpace.engine.scan import Scan, TableOf, as_date, dim_col
-
-
-def scans_of(project: Project, metric: str) -> list[tuple[str, str]]:
-    """The (dataset, time dimension) pairs whose rows a metric reads, sorted."""
-    pairs: set[tuple[str, str]] = set()
-    for node in p.walk([p.Planner(project).resolve(metric)]):
-        if isinstance(node, (p.Leaf, p.Semi)):
-            pairs.add((node.dataset, node.time))
-        elif isinstance(node, p.Cumulative):
-            pairs.add((node.leaf.dataset, node.leaf.time))
-    return sorted(pairs)
 
 
 def extent_expr(

@@ -9,6 +9,7 @@ metrics is computed once.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, names, parse
@@ -131,6 +132,51 @@ def walk(roots: list[Node]) -> list[Node]:
     for root in roots:
         visit(root)
     return order
+
+
+def describe(node: Node) -> dict[str, Any]:
+    """The plan rooted at ``node`` as plain JSON data: its kind, and every field of every node by name.
+
+    A stored series' fingerprint is a hash of it (``onpace.services.refresh.fingerprint``), so it
+    is written out field by field rather than taken from ``repr()``: renaming a class or
+    changing how a dataclass prints does not change it, and a new field of a node is
+    part of it (``tests/engine/test_plan_fingerprint.py`` checks that every field is).
+    """
+    if isinstance(node, Leaf):
+        return {
+            "kind": "leaf",
+            "dataset": node.dataset,
+            "time": node.time,
+            "agg": node.agg.value,
+            "expr": node.expr,
+            "filters": list(node.filters),
+            "percentile": node.percentile,
+            "null_when_empty": node.null_when_empty,
+        }
+    if isinstance(node, Semi):
+        return {
+            "kind": "semi",
+            "dataset": node.dataset,
+            "time": node.time,
+            "expr": node.expr,
+            "filters": list(node.filters),
+            "over_time": node.over_time,
+            "per": list(node.per),
+        }
+    if isinstance(node, Cumulative):
+        return {
+            "kind": "cumulative",
+            "leaf": describe(node.leaf),
+            "window_days": node.window_days,
+            "window": list(node.window) if node.window is not None else None,
+            "to_date": node.to_date.value if node.to_date is not None else None,
+            "null_when_empty": node.null_when_empty,
+        }
+    if isinstance(node, Ratio):
+        return {"kind": "ratio", "numerator": describe(node.numerator), "denominator": describe(node.denominator)}
+    if isinstance(node, Derived):
+        return {"kind": "derived", "expr": node.expr, "inputs": [[ref, describe(n)] for ref, n in node.inputs]}
+    return {"kind": "offset", "node": describe(node.node), "count": node.count, "unit": node.unit}
 
 
 def is_integer(node: Node) -> bool:

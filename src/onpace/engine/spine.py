@@ -12,10 +12,9 @@ import struct
 from functools import lru_cache
 from typing import Any
 
-import ibis.expr.operations as ops
-import ibis.expr.schema as sch
 import pyarrow as pa
-from ibis.formats.pyarrow import PyArrowTableProxy
+
+from onpace.engine.ibis_internals import named_memtable
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
@@ -42,7 +41,4 @@ def _date_table(prefix: str, items: tuple[tuple[str, tuple[dt.date, ...]], ...])
     for name, values in columns.items():
         digest.update(name.encode())
         digest.update(b"".join(v.toordinal().to_bytes(4, "little") for v in values))
-    schema = sch.Schema({name: "date" for name in columns})
-    return ops.InMemoryTable(
-        name=f"onpace_{prefix}_{digest.hexdigest()[:12]}", schema=schema, data=PyArrowTableProxy(arrow)
-    ).to_expr()
+    return named_memtable(f"onpace_{prefix}_{digest.hexdigest()[:12]}", arrow)

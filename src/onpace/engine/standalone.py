@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis.expr.operations as ops
+import pyarrow as pa
 import sqlglot
 import sqlglot.expressions as sge
 
+from onpace.engine.ibis_internals import memtables_of
+
 
 def inline_memtables(expr: Any, sql: str, dialect: str) -> str:
-    tables = {op.name: op for op in expr.op().find(ops.InMemoryTable)}
+    tables = memtables_of(expr)
     if not tables:
         return sql
     tree = sqlglot.parse_one(sql, read=dialect)
-    ctes = [_cte(name, op) for name, op in sorted(tables.items())]
+    ctes = [_cte(name, table) for name, table in sorted(tables.items())]
     existing = tree.args.get("with_")
     if existing is not None:
         existing.set("expressions", [*ctes, *existing.expressions])
@@ -29,8 +31,7 @@ def inline_memtables(expr: Any, sql: str, dialect: str) -> str:
     return tree.sql(dialect=dialect, pretty=True)
 
 
-def _cte(name: str, op: Any) -> sge.CTE:
-    table = op.data.to_pyarrow(op.schema)
+def _cte(name: str, table: pa.Table) -> sge.CTE:
     columns = table.column_names
     selects = []
     for row in table.to_pylist():

@@ -5,8 +5,11 @@ Definitions live in YAML under git, so both change the files:
 - ``promote`` appends the new KPI to ``models/promoted.yml`` (a file of KPIs
   only, created when missing), after checking that the project still loads
   with it;
-- ``demote`` removes the KPI's block from the file that defines it (the
-  metric stays), keeping every other line, comments included.
+- ``demote`` removes the KPI from the file that defines it (the metric
+  stays), keeping every other definition, comment, quote and the order.
+
+Both edit the YAML round trip (:mod:`onpace.catalog.yamledit`, ADR 0011), never
+by lines or patterns.
 
 Either way the edit is made under the project's lock, on the files as they are
 then, and checked (the project loads, only the one KPI changed) before the file
@@ -18,19 +21,18 @@ entry. Commit the changed file with git as for any other definition change.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
 from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi
 from onpace.catalog.project import Project
-from onpace.catalog.yamlpos import compose_yaml, parse_yaml
+from onpace.catalog.yamledit import append_item, remove_item
+from onpace.catalog.yamlpos import parse_yaml
 from onpace.errors import QueryError, UserError, did_you_mean
 from onpace.fileio import read_text
 from onpace.services.app_definitions import validated
@@ -38,7 +40,7 @@ from onpace.store import audit, lifecycle
 from onpace.store.db import Store
 
 PROMOTED_FILE = Path("models") / "promoted.yml"
-_TOP_LEVEL = re.compile(r"^[^\s#-]")
+_PROMOTED_HEAD = "# KPIs promoted from metrics with 'onpace promote'.\nkpis:\n"
 
 
 @dataclass
@@ -79,13 +81,8 @@ def promote(
             existing = parse_yaml(before, PROMOTED_FILE.as_posix()) or {}
             if not isinstance(existing, dict) or set(existing) - {"kpis"}:
                 raise UserError(f"{PROMOTED_FILE} holds more than 'kpis'; keep promoted KPIs in a file of their own")
-        head = before if before is not None else "# KPIs promoted from metrics with 'onpace promote'.\nkpis:\n"
-        if before is not None:
-            head = re.sub(r"^kpis:\s*\[\s*\]\s*$", "kpis:", before, flags=re.M)  # left empty by a demotion
-            if not re.search(r"^kpis:\s*$", head, re.M):
-                head = head.rstrip("\n") + "\nkpis:\n"
-        block = yaml.safe_dump([body], sort_keys=False, allow_unicode=True, default_flow_style=False)
-        return {path: head.rstrip("\n") + "\n" + _indent(block)}
+        text = before if before is not None else _PROMOTED_HEAD
+        return {path: append_item(text, PROMOTED_FILE.as_posix(), "kpis", body)}
 
     edit = _Edit(path, metric, body)
     return _apply(project, store, change, body["name"], "promote", actor, reason, edit)
@@ -103,13 +100,8 @@ def demote(project: Project, store: Store, kpi_name: str, *, actor: str, reason:
             raise QueryError(f"unknown KPI '{kpi_name}'", suggestion=did_you_mean(kpi_name, current.kpis))
         assert kpi._file is not None
         path = current.root / kpi._file
-        before = read_text(path) or ""
-        lines = before.splitlines(keepends=True)
-        first, last = _block(kpi, lines)
-        text = "".join(lines[:first] + lines[last:])
-        data = parse_yaml(text, kpi._file)
-        if isinstance(data, dict) and not data.get("kpis", True):
-            text = re.sub(r"^kpis:\s*\n", "kpis: []\n", text, flags=re.M)  # the list became empty
+        index = kpi._path[1] if len(kpi._path) > 1 and isinstance(kpi._path[1], int) else -1
+        text = remove_item(read_text(path) or "", kpi._file, "kpis", index, kpi.name, "KPI")
         edit.path, edit.metric = path, kpi.metric or ""
         edit.body = kpi.model_dump(mode="json", by_alias=True, exclude_unset=True)
         return {path: text}
@@ -142,39 +134,6 @@ def _check_only(before: Project, after: Project, name: str, action: str) -> None
     if old != new:
         changed = sorted(f"{k[0]} {k[1]}" for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         raise UserError(f"the edit would also change {', '.join(changed)}; nothing was changed: edit the YAML by hand")
-
-
-def _indent(block: str) -> str:
-    return "".join("  " + line if line.strip() else line for line in block.splitlines(keepends=True))
-
-
-def _block(kpi: Kpi, lines: list[str]) -> tuple[int, int]:
-    """The 0-based line range [first, last) of the KPI's list item in its file, from the YAML's own nodes."""
-    text = "".join(lines)
-    root = compose_yaml(text, kpi._file or "")
-    items = None
-    if isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "kpis" and isinstance(value, yaml.SequenceNode):
-                items = value
-    index = kpi._path[1]
-    if items is None or not isinstance(index, int) or index >= len(items.value):
-        raise UserError(f"KPI '{kpi.name}' was not found where {kpi._file} lists its KPIs; remove it by hand")
-    if items.flow_style:
-        raise UserError(f"the KPIs of {kpi._file} are written inline ([...]); remove KPI '{kpi.name}' by hand")
-    node = items.value[index]
-    first = node.start_mark.line  # the line of the item's dash ('- name: ...')
-    if not lines[first].lstrip().startswith("-"):
-        raise UserError(f"KPI '{kpi.name}' does not start its own line in {kpi._file}; remove it by hand")
-    if index + 1 < len(items.value):
-        last = items.value[index + 1].start_mark.line
-        if last == first or not lines[last].lstrip().startswith("-"):
-            raise UserError(f"KPI '{kpi.name}' shares lines with the next one in {kpi._file}; remove it by hand")
-        return first, last
-    last = node.end_mark.line + (1 if node.end_mark.column > 0 else 0)
-    while last < len(lines) and not _TOP_LEVEL.match(lines[last]) and lines[last].strip():
-        last += 1
-    return first, last
 
 
 def _apply(

@@ -15,8 +15,9 @@
   refresh meant to replace. A full refresh limited to some metrics (``--metric``)
   neither starts nor ends that duty for the others.
 - Each series keeps a fingerprint of the definitions it was computed from (the
-  metric's plan, the datasets, the calendar, the sources, the segment): when
-  they changed, the series is recomputed in full, never only its recent periods.
+  metric's plan as :func:`onpace.engine.plan.describe` writes it, the datasets,
+  the calendar, the sources, the segment): when they changed, the series is
+  recomputed in full, never only its recent periods.
 - Metrics are queried together only when they share their time dimensions, so
   that a dataset whose data ends earlier is not zero-filled up to another's end.
 - A segment's series covers the segment's own days with data (from its first to
@@ -48,12 +49,14 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.exc import SQLAlchemyError
 
+from onpace import calendar as cal
+from onpace.calendar import in_range
 from onpace.catalog import models as m
-from onpace.catalog.periods import in_range
+from onpace.catalog.lineage import time_dimensions
 from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
-from onpace.engine import calendar as cal
 from onpace.errors import OnpaceError, QueryError, StoreError
+from onpace.services.failures import Failure, as_text
 from onpace.services.needs import SeriesSpec, series_needed
 from onpace.store import observations as obs
 from onpace.store import runs
@@ -70,9 +73,14 @@ class RefreshResult:
     status: str
     series: int = 0
     rows: int = 0
-    errors: dict[str, str] = field(default_factory=dict)
+    failures: dict[Failure, str] = field(default_factory=dict)  # what failed -> why
     evaluated: int = 0
     seconds: float = 0.0
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The failures as people read them and the run records them: ``revenue (month)`` -> why."""
+        return as_text(self.failures)
 
 
 def actor() -> str:
@@ -138,25 +146,25 @@ def refresh(
                 progress(done, len(specs), label)
         result.series = len(specs)
         if evaluate:
-            result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.errors)
+            result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.failures)
     except BaseException as exc:
         # an error outside one metric's work (the store went away, Ctrl-C): record it, then re-raise
         result.status = "failed"
         reason = str(exc) if isinstance(exc, OnpaceError) else f"{type(exc).__name__}: {exc}"
         try:
             with store.session() as s:
-                runs.finish_run(s, run_id, "failed", len(specs), len(result.errors), {**result.errors, "*": reason})
+                runs.finish_run(s, run_id, "failed", len(specs), len(result.failures), {**result.errors, "*": reason})
         except Exception:  # noqa: BLE001 - the store cannot record it: the next refresh marks the run
             runs.release(run_id)
         raise
     finally:
         if own_engine:
             engine.close()
-    failed_metrics = {key.split(" ")[0] for key in result.errors if not key.startswith("KPI ")}
+    failed_metrics = {failure.name for failure in result.failures if failure.kind == "metric"}
     total_metrics = {spec.metric for spec in specs}
     status: RunStatus = (
         "succeeded"
-        if not result.errors
+        if not result.failures
         else ("failed" if failed_metrics and failed_metrics >= total_metrics else "partial")
     )
     result.status = status
@@ -177,19 +185,6 @@ def _unfinished_full(s: Any) -> int | None:
     return None
 
 
-def time_dimensions(project: Project, metric: str) -> frozenset[str]:
-    """The time dimensions a metric's values are computed over (its datasets' or its own)."""
-    from onpace.engine.plan import Cumulative, Leaf, Planner, Semi, walk
-
-    times: set[str] = set()
-    for node in walk([Planner(project).resolve(metric)]):
-        if isinstance(node, (Leaf, Semi)):
-            times.add(node.time)
-        elif isinstance(node, Cumulative):
-            times.add(node.leaf.time)
-    return frozenset(times)
-
-
 def shared_definitions(project: Project) -> str:
     """What every series depends on: the datasets, the calendar and the sources (as JSON)."""
     return json.dumps(
@@ -207,10 +202,10 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
 
     ``shared``: :func:`shared_definitions` of the project, computed once for many series.
     """
-    from onpace.engine.plan import Planner
+    from onpace.engine.plan import Planner, describe
 
     parts = {
-        "plan": repr(Planner(project).resolve(spec.metric)),
+        "plan": describe(Planner(project).resolve(spec.metric)),
         "shared": shared if shared is not None else shared_definitions(project),
         "grain": spec.grain.value,
         "segment": spec.segment,
@@ -320,16 +315,12 @@ def _series_failed(result: RefreshResult, metric: str, grain: m.Grain, segment: 
     """
     _reraise_store_failure(exc)
     reason = str(exc) if isinstance(exc, OnpaceError) else f"{type(exc).__name__}: {exc}"
-    result.errors[_error_key(metric, grain, segment)] = reason
+    result.failures[Failure.series(metric, grain, segment)] = reason
 
 
 def _reraise_store_failure(exc: Exception) -> None:
     if isinstance(exc, (StoreError, SQLAlchemyError)):
         raise exc
-
-
-def _error_key(metric: str, grain: m.Grain, segment: str) -> str:
-    return f"{metric} ({grain.value}{', ' + segment if segment else ''})"
 
 
 def _rows(table: pa.Table, metric: str) -> list[tuple[dt.date, float | None]]:

@@ -13,6 +13,7 @@ writer per file).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -28,6 +29,7 @@ from onpace.errors import ConflictError
 from onpace.store.db import Store
 
 T = TypeVar("T")
+_Loaded = tuple[Project, tuple[str, ...], tuple[tuple[str, int, int, int], ...], int]
 CACHE_SIZE = 64
 SOURCE_IDLE_SECONDS = 1.0
 """A DuckDB source no query used for this long is closed (the queries of one page share it)."""
@@ -50,9 +52,10 @@ class Workspace:
         self.store = store or Store.for_project(self.root, self.settings).ensure_current()
         self._lock = threading.RLock()
         self._engine_lock = threading.Lock()
-        # the loaded project, the files a change of it shows in, and their times then: one tuple,
-        # replaced as a whole, so a reader without the lock never mixes two loads
-        self._loaded: tuple[Project, tuple[str, ...], tuple[tuple[str, int, int, int], ...]] | None = None
+        # the loaded project, the files a change of it shows in, their times then, and the load's
+        # generation: one tuple, replaced as a whole, so a reader without the lock never mixes two loads
+        self._loaded: _Loaded | None = None
+        self._generations = itertools.count(1)
         self._engine: Engine | None = None
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -73,8 +76,10 @@ class Workspace:
                     if self._engine is not None:
                         self._engine.close()
                     self._engine = None
-                loaded = (project, watched, _signature(watched))
+                loaded = (project, watched, _signature(watched), next(self._generations))
                 self._loaded = loaded
+                with self._cache_lock:
+                    self._cache.clear()  # answers of an older load are never asked for again
             return loaded[0]
 
     def fresh_project(self) -> Project | None:
@@ -126,10 +131,14 @@ class Workspace:
         """``compute()``, kept while ``key`` stays the same (the newest evaluation id, the filters...).
 
         For what changes only when the store or the definitions change: the scorecard is read far
-        more often than KPIs are evaluated. The project's identity is part of every key, so a
-        reloaded definition never serves an old answer. Holds at most ``CACHE_SIZE`` answers.
+        more often than KPIs are evaluated. The generation of the project's load is part of every
+        key, so a reloaded definition never serves an old answer. Holds at most ``CACHE_SIZE`` answers.
         """
-        full = _cache_key(self.project(), key)
+        project = self.project()
+        generation = self._generation(project)
+        if generation is None:  # reloaded between the two reads: compute, keep nothing
+            return compute()
+        full = _cache_key(generation, key)
         with self._cache_lock:
             if full in self._cache:
                 return cast(T, self._cache[full])
@@ -141,9 +150,22 @@ class Workspace:
         return value
 
     def peek(self, project: Project, key: tuple[object, ...]) -> object | None:
-        """What :meth:`cached` holds for ``key`` and ``project``, without computing it (None when nothing)."""
+        """What :meth:`cached` holds for ``key`` and ``project``, without computing it (None when nothing).
+
+        Nothing for a project that is not the one this workspace loaded last.
+        """
+        generation = self._generation(project)
+        if generation is None:
+            return None
         with self._cache_lock:
-            return self._cache.get(_cache_key(project, key))
+            return self._cache.get(_cache_key(generation, key))
+
+    def _generation(self, project: Project) -> int | None:
+        """The generation of ``project``'s load, if it is the project loaded last (by identity), else None."""
+        loaded = self._loaded
+        if loaded is not None and loaded[0] is project:
+            return loaded[3]
+        return None
 
     def start_refresh(self, *, full: bool, metrics: list[str] | None, requested_by: str) -> int:
         """Start a refresh in a background thread; the id of its run (ConflictError while one runs here)."""
@@ -219,6 +241,10 @@ def _signature(paths: tuple[str, ...]) -> tuple[tuple[str, int, int, int], ...]:
     return tuple(out)
 
 
-def _cache_key(project: Project, key: tuple[object, ...]) -> tuple[object, ...]:
-    """The project's identity is part of every key: a reloaded definition never serves an old answer."""
-    return (id(project), *key)
+def _cache_key(generation: int, key: tuple[object, ...]) -> tuple[object, ...]:
+    """The load's generation is part of every key: a reloaded definition never serves an old answer.
+
+    Not ``id(project)``: an id is reused once its object is freed, so a new project could be
+    served the board of an old one. Generations only grow, one per load of this workspace.
+    """
+    return (generation, *key)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from onpace.catalog.periods import out_of_range
+from onpace.calendar import out_of_range
 from onpace.errors import UserError
 from onpace.store import bulk, upsert
 from onpace.store.coltypes import utcnow
@@ -72,7 +72,7 @@ def write_observations(
     in that range that are not in ``rows`` are deleted first: the rows are the
     whole truth for the range. Observations outside it are kept. NaN is stored
     as None (no value). A period given twice, or outside the dates onpace
-    supports (:data:`onpace.catalog.periods.FIRST_DATE` to ``LAST_DATE``), is
+    supports (:data:`onpace.calendar.FIRST_DATE` to ``LAST_DATE``), is
     an error raised before anything is written. The series'
     ``data_until`` (latest period with a value), ``last_run_id`` (when
     ``run_id`` is given) and ``updated_at`` are updated.
