@@ -124,10 +124,9 @@ def test_status_json_and_api_show_the_phased_band(band_project: Path, monkeypatc
     assert "120–180" in table.output
 
     # the API's evaluation history (/api/kpis/{name}/evaluations) reads the same stored band
-    from onpace.api.routes.kpis import _evaluation
     from onpace.cli.common import project_and_store
-    from onpace.store import evaluations as ev
+    from onpace.services import kpi_history
 
-    with project_and_store(band_project) as (_, store), store.session(readonly=True) as s:
-        history = [_evaluation(e) for e in ev.evaluation_history(s, "april_band", "")]
+    with project_and_store(band_project) as (_, store):
+        history = [e.model_dump(mode="json") for e in kpi_history.evaluations(store, "april_band", "")]
     assert [(h["expected_to_date"], h["expected_low"], h["expected_high"]) for h in history] == [(None, 120.0, 180.0)]

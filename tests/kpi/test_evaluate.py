@@ -9,7 +9,8 @@ import re
 import pytest
 
 from onpace.errors import UserError
-from onpace.kpi.evaluate import Evaluation, KpiInput, Phasing, evaluate
+from onpace.kpi.evaluate import Evaluation, KpiInput, evaluate
+from onpace.kpi.phasing import Phasing
 from onpace.kpi.targets import resolve_target
 from onpace.kpi.types import Bands, Status, Target, TargetSpec
 

@@ -20,9 +20,9 @@ from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import load_project
 from onpace.errors import DefinitionError, UserError
+from onpace.kpi.resolve import baseline, baseline_start, target_basis, target_spec
 from onpace.kpi.targets import resolve_target
 from onpace.kpi.types import Target, TargetSpec
-from onpace.services.evaluate import baseline, baseline_start, target_basis, target_spec
 
 OCT_1 = dt.date(2024, 10, 1)
 GREGORIAN = m.Calendar()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from onpace.calendar import elapsed_days, remaining_days, total_days
 from onpace.errors import UserError
-from onpace.kpi.periods import elapsed_days, remaining_days, total_days
 from onpace.kpi.phasing import linear_share, milestone_problems, milestone_share, seasonal_share
 
 Q3_1998 = (dt.date(1998, 7, 1), dt.date(1998, 9, 30))

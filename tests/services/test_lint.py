@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from onpace.catalog.project import load_project
-from onpace.services.lint import Finding, lint
+from onpace.services.findings import Finding
+from onpace.services.lint import lint
 from onpace.services.refresh import refresh
 from onpace.store import observations as obs
 from onpace.store.db import Store

@@ -14,7 +14,7 @@ from onpace.catalog.project import Project, load_project
 from onpace.cli.main import app
 from onpace.errors import QueryError, UserError
 from onpace.services import reviews as service
-from onpace.services.lint import Finding
+from onpace.services.findings import Finding
 from onpace.services.reviews import history, overdue, record_review, review_dict
 from onpace.store import audit, evaluations
 from onpace.store import reviews as stored

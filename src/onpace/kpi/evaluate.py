@@ -9,42 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Literal
 
+from onpace.calendar import elapsed_days, is_over, total_days
 from onpace.errors import UserError
 from onpace.kpi.forecast import Forecast, forecast_flow, forecast_level
-from onpace.kpi.periods import elapsed_days, is_over, total_days
-from onpace.kpi.phasing import linear_share, milestone_share, seasonal_share
+from onpace.kpi.phasing import LINEAR, Phasing
+from onpace.kpi.phasing import share as phased_share
 from onpace.kpi.status import status, target_attainment, target_direction
 from onpace.kpi.targets import phase_target
-from onpace.kpi.types import DEFAULT_BANDS, DIRECTIONS, Bands, Direction, Status, Target, TargetKind
-
-Accumulation = Literal["flow", "level"]
-PhasingKind = Literal["linear", "seasonal", "milestones"]
+from onpace.kpi.types import DEFAULT_BANDS, DIRECTIONS, Accumulation, Bands, Direction, Status, Target, TargetKind
 
 SEASONAL_FALLBACK = "seasonal phasing fell back to linear: no earlier periods with data"
 NO_TARGET = "no target (no baseline)"
-
-
-@dataclass(frozen=True)
-class Phasing:
-    """How a flow target spreads over its period.
-
-    ``past``: for seasonal phasing, the daily values of the same period in
-    earlier years. ``milestones``: (date, share of the target due by the end
-    of that date), in date order.
-    """
-
-    kind: PhasingKind = "linear"
-    past: tuple[tuple[float, ...], ...] = ()
-    milestones: tuple[tuple[dt.date, float], ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("linear", "seasonal", "milestones"):
-            raise UserError(f"phasing must be linear, seasonal or milestones, got {self.kind!r}")
-
-
-LINEAR = Phasing("linear")
 
 
 @dataclass(frozen=True)
@@ -120,19 +96,15 @@ class Evaluation:
 
 def _share(inp: KpiInput, notes: list[str]) -> tuple[float | None, str]:
     """The phased share of a flow target and the phasing actually used; (None, "none") for a level."""
-    start, end, as_of, phasing = inp.period_start, inp.period_end, inp.as_of, inp.phasing
+    phasing = inp.phasing
     if inp.accumulation == "level":
         if phasing.kind != "linear":
             notes.append(f"{phasing.kind} phasing does not apply to a level KPI: its target holds all period")
         return None, "none"
-    if phasing.kind == "seasonal":
-        share = seasonal_share(phasing.past, start, end, as_of)
-        if share is not None:
-            return share, "seasonal"
+    value, used = phased_share(phasing, inp.period_start, inp.period_end, inp.as_of)
+    if used != phasing.kind:
         notes.append(SEASONAL_FALLBACK)
-    elif phasing.kind == "milestones":
-        return milestone_share(start, end, as_of, phasing.milestones), "milestones"
-    return linear_share(start, end, as_of), "linear"
+    return value, used
 
 
 def _forecast(inp: KpiInput, actual: float, elapsed: int, remaining: int) -> Forecast:

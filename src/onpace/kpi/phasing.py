@@ -6,9 +6,13 @@ Three ways to spread a target over its period:
 - seasonal: the way the same period went in earlier years;
 - milestones: the owner's own checkpoints, straight lines between them.
 
-Days are counted as in ``onpace.kpi.periods``: inclusively, so as of the first
+Days are counted as in ``onpace.calendar``: inclusively, so as of the first
 day one day has elapsed; before the start the share is 0 and from the last day
 on it is 1.
+
+:func:`phasing_of` builds a KPI's :class:`Phasing` from its definition and its
+values; :func:`share` is the share due by a day under a phasing. The
+evaluation and the KPI chart both call them, so they phase a target alike.
 """
 
 from __future__ import annotations
@@ -16,10 +20,41 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
+from typing import Literal
 
+from onpace import calendar as cal
+from onpace.calendar import elapsed_days, total_days
+from onpace.catalog import goals as g
+from onpace.catalog import models as m
 from onpace.errors import UserError
-from onpace.kpi.periods import elapsed_days, total_days
+from onpace.kpi.series import KpiSeries
+
+PhasingKind = Literal["linear", "seasonal", "milestones"]
+#: Seasonal phasing follows the same period in up to this many earlier years.
+SEASONAL_YEARS = 3
+
+
+@dataclass(frozen=True)
+class Phasing:
+    """How a flow target spreads over its period.
+
+    ``past``: for seasonal phasing, the daily values of the same period in
+    earlier years. ``milestones``: (date, share of the target due by the end
+    of that date), in date order.
+    """
+
+    kind: PhasingKind = "linear"
+    past: tuple[tuple[float, ...], ...] = ()
+    milestones: tuple[tuple[dt.date, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("linear", "seasonal", "milestones"):
+            raise UserError(f"phasing must be linear, seasonal or milestones, got {self.kind!r}")
+
+
+LINEAR = Phasing("linear")
 
 
 def linear_share(start: dt.date, end: dt.date, as_of: dt.date) -> float:
@@ -114,3 +149,55 @@ def milestone_share(start: dt.date, end: dt.date, as_of: dt.date, milestones: Se
             y = y0 + (y1 - y0) * ((elapsed - x0) / (x1 - x0))
             return min(max(y, y0), y1)
     return 1.0
+
+
+def share(phasing: Phasing, start: dt.date, end: dt.date, day: dt.date) -> tuple[float, PhasingKind]:
+    """The share of a flow target due by the end of ``day``, and the phasing that gave it.
+
+    Seasonal phasing without a usable earlier period falls back to linear (the
+    phasing returned is then ``linear``); invalid milestones raise a UserError.
+    """
+    if phasing.kind == "seasonal":
+        found = seasonal_share(phasing.past, start, end, day)
+        if found is not None:
+            return found, "seasonal"
+    elif phasing.kind == "milestones":
+        return milestone_share(start, end, day, phasing.milestones), "milestones"
+    return linear_share(start, end, day), "linear"
+
+
+def phasing_of(
+    kpi: g.Kpi, series: KpiSeries, start: dt.date, end: dt.date, grain: m.Grain, calendar: m.Calendar
+) -> Phasing:
+    """The phasing of the KPI's period ``start``..``end`` (of ``grain``), from its definition and its values.
+
+    Seasonal: the daily values of the same period in up to :data:`SEASONAL_YEARS`
+    earlier years, those ``series`` covers whole (a missing day counts 0).
+    Milestones: each on its date, or for ``elapsed`` on the day that fraction of
+    the period reaches, never its last day; two on one day count once, with the
+    larger share.
+    """
+    if kpi.phasing == "seasonal":
+        past = []
+        for years in range(1, SEASONAL_YEARS + 1):
+            p_start = cal.period_start(cal.shift_date(start, -years, "year"), grain, calendar)
+            p_end = cal.period_end(p_start, grain)
+            if not series.covers(p_start, p_end):
+                continue  # a period the data covers only in part would distort the shape
+            days = [p_start + dt.timedelta(days=i) for i in range((p_end - p_start).days + 1)]
+            past.append(tuple(float(series.daily.get(d) or 0.0) for d in days))
+        return Phasing("seasonal", past=tuple(past))
+    if isinstance(kpi.phasing, g.MilestonePhasing):
+        total = (end - start).days + 1
+        points: dict[dt.date, float] = {}
+        for milestone in kpi.phasing.milestones:
+            if milestone.date is not None:
+                when = milestone.date
+            else:
+                assert milestone.elapsed is not None
+                # a fraction of the period, never its last day (whose share is 1 by definition)
+                offset = min(max(1, round(milestone.elapsed * total)) - 1, total - 2)
+                when = start + dt.timedelta(days=max(offset, 0))
+            points[when] = max(points.get(when, 0.0), milestone.share)  # two that land on one day: one point
+        return Phasing("milestones", milestones=tuple(sorted(points.items())))
+    return LINEAR

@@ -17,6 +17,7 @@ from typing import Literal
 from onpace.errors import UserError
 
 Direction = Literal["higher", "lower"]
+Accumulation = Literal["flow", "level"]
 TargetKind = Literal["at_least", "at_most", "between"]
 SpecKind = Literal["at_least", "at_most", "between", "change"]
 Baseline = Literal["same_period_last_year", "previous_period"]

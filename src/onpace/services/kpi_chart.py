@@ -11,7 +11,9 @@
   period end, and from there to the interval's ends. The end points are the
   evaluation's own numbers; the days in between are drawn on straight lines.
 
-The numbers come from the store, like the evaluation's.
+The numbers come from the store, like the evaluation's, and the phasing is
+the evaluation's own (:func:`onpace.kpi.phasing.phasing_of` and
+:func:`onpace.kpi.phasing.share`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from typing import Any
 
 from onpace.catalog.project import Project
 from onpace.errors import NotFoundError
-from onpace.kpi.phasing import linear_share, milestone_share, seasonal_share
-from onpace.services.evaluate import KpiData, phasing_of
-from onpace.services.needs import accumulation, additive, kpi_instances, timeframe_grain
+from onpace.kpi.instances import accumulation, additive, kpi_instances, timeframe_grain
+from onpace.kpi.phasing import phasing_of, share
+from onpace.services.evaluate import read_kpi_series
 from onpace.store import evaluations as ev
 from onpace.store.db import Store
 
@@ -35,7 +37,7 @@ def chart(project: Project, store: Store, kpi: str, segment: str = "") -> dict[s
         raise NotFoundError(f"no KPI '{kpi}'" + (f" with segment '{segment}'" if segment else ""))
     with store.session(readonly=True) as s:
         latest = [e for e in ev.latest_evaluations(s, kpi) if e.segment == segment]
-        data = KpiData(s, project, instance)
+        data = read_kpi_series(s, project, instance)
     if not latest:
         return {"days": [], "actual": [], "target": [], "target_low": [], "target_high": [], "cone": None}
     e = latest[0]
@@ -65,10 +67,10 @@ def chart(project: Project, store: Store, kpi: str, segment: str = "") -> dict[s
                 actual.append(value)
         else:
             actual.append(None)
-        share = _share(phasing, start, end, day) if flow else 1.0
-        target.append(None if e.target is None else e.target * share)
-        low.append(None if e.target_low is None else e.target_low * share)
-        high.append(None if e.target_high is None else e.target_high * share)
+        due = share(phasing, start, end, day)[0] if flow else 1.0
+        target.append(None if e.target is None else e.target * due)
+        low.append(None if e.target_low is None else e.target_low * due)
+        high.append(None if e.target_high is None else e.target_high * due)
     cone = None
     if e.forecast is not None and as_of < end:
         base = e.actual if e.actual is not None else 0.0
@@ -92,12 +94,3 @@ def chart(project: Project, store: Store, kpi: str, segment: str = "") -> dict[s
         "as_of": as_of.isoformat(),
         "cumulative": cumulative,
     }
-
-
-def _share(phasing: Any, start: dt.date, end: dt.date, day: dt.date) -> float:
-    if phasing.kind == "seasonal":
-        found = seasonal_share(phasing.past, start, end, day)
-        return found if found is not None else linear_share(start, end, day)
-    if phasing.kind == "milestones":
-        return milestone_share(start, end, day, phasing.milestones)
-    return linear_share(start, end, day)

@@ -20,50 +20,30 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from onpace import calendar as cal
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.catalog.validate import dependencies
-from onpace.engine import calendar as cal
 from onpace.errors import UserError
+from onpace.kpi.instances import KpiInstance, kpi_instances, timeframe_grain
+from onpace.kpi.judge import judged_period
+from onpace.kpi.resolve import KpiTarget, kpi_target
 from onpace.kpi.status import meets
 from onpace.kpi.types import Target
 from onpace.services import scorecard
-from onpace.services.evaluate import KpiData, as_of_date, kpi_target, period_of
-from onpace.services.needs import KpiInstance, kpi_instances, timeframe_grain
+from onpace.services.evaluate import read_kpi_series
+from onpace.services.findings import Finding
 from onpace.services.reviews import overdue as review_overdue
 from onpace.store import observations as obs
 from onpace.store.db import Store
-
-Severity = Literal["error", "warning", "info"]
 
 #: Days of silence a cadence allows before data counts as stale.
 CADENCE_DAYS = {"daily": 2, "weekly": 8, "monthly": 32, "quarterly": 93, "yearly": 366}
 HISTORY_PERIODS = 12
 MAX_LAG = 3
 MIN_POINTS = 12
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: Severity
-    kind: str  # kpi, objective, metric, project
-    name: str
-    message: str
-    suggestion: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "kind": self.kind,
-            "name": self.name,
-            "message": self.message,
-            "suggestion": self.suggestion,
-        }
 
 
 def lint(project: Project, store: Store | None, today: dt.date | None = None) -> list[Finding]:
@@ -152,7 +132,7 @@ def _with_values(project: Project, s: Any, store: Store, today: dt.date) -> list
     monthly = _MonthlySeries(s)
     for instance in kpi_instances(project):
         out += _kpi_rules(project, s, instance, today, objective_status)
-        out += _drivers(project, monthly, instance, _name(instance))
+        out += _drivers(project, monthly, instance, instance.name)
     out += _stale_metrics(project, s, today)
     return out
 
@@ -165,16 +145,12 @@ def _period_values(project: Project, s: Any, instance: KpiInstance) -> dict[dt.d
     return {d: v for d, v in rows if v is not None}
 
 
-def _name(instance: KpiInstance) -> str:
-    return instance.kpi.name + (f" [{instance.segment_value}]" if instance.segment_value else "")
-
-
 def _kpi_rules(
     project: Project, s: Any, instance: KpiInstance, today: dt.date, objective_status: Mapping[str, str]
 ) -> list[Finding]:
     kpi = instance.kpi
     out: list[Finding] = []
-    name = _name(instance)
+    name = instance.name
     metric = project.metrics[kpi.metric or ""]
     if isinstance(metric, m.ManualMetric):  # entered by hand: its own grain; a value covers its period
         entered = obs.get_series(s, metric.name, metric.grain.value, instance.filter)
@@ -196,18 +172,12 @@ def _kpi_rules(
             )
         )
     values = _period_values(project, s, instance)
-    if not values:
+    if not values or not instance.targets:
         return out
-    as_of = as_of_date(project, last_day, today)
-    start, _, grain = period_of(project, kpi, as_of)
-    if not instance.targets:
-        return out
-    try:
-        data = KpiData(s, project, instance)
-    except UserError:
+    judged = _judged(project, s, instance, today)
+    if judged is None:
         return out  # a stored value onpace cannot use: the evaluation reports it
-    # the target the status judges (schedule, baseline and its coverage rule): one function for both
-    resolved = kpi_target(project, instance, data, start, grain)
+    start, grain, resolved = judged
     target, spec = resolved.target, resolved.spec
     if target is None or spec is None:
         return out
@@ -242,6 +212,33 @@ def _kpi_rules(
     return out
 
 
+def _judged(
+    project: Project, s: Any, instance: KpiInstance, today: dt.date
+) -> tuple[dt.date, m.Grain, KpiTarget] | None:
+    """The period and target the status judges the instance by: the same functions as the evaluation.
+
+    None when a stored value cannot be used (the evaluation reports it).
+    """
+    try:
+        series = read_kpi_series(s, project, instance)
+    except UserError:
+        return None
+    period = judged_period(project, instance.kpi, series, today)
+    return period.start, period.grain, kpi_target(project, instance, series, period.start, period.grain)
+
+
+def judged_targets(project: Project, store: Store, today: dt.date | None = None) -> dict[tuple[str, str], KpiTarget]:
+    """The target lint judges each KPI instance by, keyed by (KPI, segment): the status's own target."""
+    today = today or dt.date.today()
+    out: dict[tuple[str, str], KpiTarget] = {}
+    with store.session(readonly=True) as s:
+        for instance in kpi_instances(project):
+            judged = _judged(project, s, instance, today)
+            if judged is not None:
+                out[(instance.kpi.name, instance.key)] = judged[2]
+    return out
+
+
 def _target_text(target: Target) -> str:
     if target.kind == "between":
         return f"between {target.low:,.4g} and {target.high:,.4g}"
@@ -270,7 +267,7 @@ def _demotion(
                 "suggest_demotion",
                 "info",
                 "kpi",
-                _name(instance),
+                instance.name,
                 f"met its target {streak} periods in a row while objective '{instance.kpi.objective}' is "
                 f"{status.replace('_', ' ')}: hitting it does not move the objective",
                 f"onpace demote {instance.kpi.name} --reason '...'",

@@ -16,17 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any, get_args
 
 from onpace.catalog.project import Project
 from onpace.errors import QueryError, UserError, did_you_mean
-from onpace.services.needs import kpi_instances
+from onpace.kpi.instances import kpi_instances
+from onpace.services.findings import Finding
 from onpace.store import audit, evaluations, reviews
 from onpace.store.db import Store
 from onpace.store.models import KpiEvaluation, Review, ReviewAssessment
-
-if TYPE_CHECKING:
-    from onpace.services.lint import Finding
 
 ASSESSMENTS: tuple[str, ...] = get_args(ReviewAssessment)
 #: Days a review cadence allows between two reviews (dates compared, reviews dated in UTC).
@@ -147,8 +145,6 @@ def review_dict(review: Review) -> dict[str, Any]:
 
 def overdue(project: Project, store: Store, today: dt.date) -> list[Finding]:
     """Rule ``review_overdue``: KPIs (per segment) never reviewed, or not within their review cadence."""
-    from onpace.services.lint import Finding  # lint runs this rule: importing it at the top is a cycle
-
     with store.session(readonly=True) as s:
         last = reviews.last_reviewed(s)
     out: list[Finding] = []
@@ -157,7 +153,6 @@ def overdue(project: Project, store: Store, today: dt.date) -> list[Finding]:
         cadence = kpi.review_cadence.value if kpi.review_cadence else DEFAULT_CADENCE
         allowed = REVIEW_DAYS[cadence]
         times = [at for key in ((kpi.name, ""), (kpi.name, instance.key)) if (at := last.get(key)) is not None]
-        name = kpi.name + (f" [{instance.segment_value}]" if instance.segment_value else "")
         where = f" --segment {shlex.quote(instance.segment_value)}" if instance.segment_value else ""
         suggestion = f"onpace review {kpi.name}{where} --assessment ... --comment '...'"
         if not times:
@@ -170,5 +165,5 @@ def overdue(project: Project, store: Store, today: dt.date) -> list[Finding]:
             message = (
                 f"last reviewed on {day}, {days} days ago; it is reviewed {cadence} (at most {allowed} days apart)"
             )
-        out.append(Finding("review_overdue", "warning", "kpi", name, message, suggestion))
+        out.append(Finding("review_overdue", "warning", "kpi", instance.name, message, suggestion))
     return out

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onpace import calendar as cal
+from onpace.calendar import DATE_RANGE, out_of_range
 from onpace.catalog import models as m
-from onpace.catalog.periods import DATE_RANGE, out_of_range
 from onpace.catalog.project import Project
-from onpace.engine import calendar as cal
 from onpace.errors import Issue, UserError, did_you_mean
-from onpace.services.needs import canonical
+from onpace.kpi.instances import canonical
+from onpace.services.failures import Failure
 from onpace.store import audit
 from onpace.store import observations as obs
 from onpace.store.db import Store
@@ -56,7 +57,7 @@ class ImportResult:
     rows: int
     metrics: dict[str, int] = field(default_factory=dict)  # metric -> values written
     evaluated: int = 0
-    kpi_errors: dict[str, str] = field(default_factory=dict)  # KPI -> why it could not be evaluated
+    kpi_errors: dict[Failure, str] = field(default_factory=dict)  # KPI -> why it could not be evaluated
 
 
 class ValuesError(UserError):
@@ -388,7 +389,7 @@ def import_values(project: Project, store: Store, rows: list[ValueRow], actor: s
             {"file": source, "rows": len(rows), "metrics": counts},
         )
     # the values are in: a KPI that cannot be evaluated is reported, and does not undo or fail the import
-    kpi_errors: dict[str, str] = {}
+    kpi_errors: dict[Failure, str] = {}
     evaluated = evaluate_and_store(project, store, errors=kpi_errors)
     return ImportResult(rows=len(rows), metrics=counts, evaluated=evaluated, kpi_errors=kpi_errors)
 
