@@ -4,9 +4,9 @@ Top-level packages sit in layers and import only downward::
 
     4  api  web  cli          interfaces: they never import one another
     3  services  notify  examples  library
-    2  engine  store
-    1  catalog  kpi           kpi is pure math: errors and config only
-    0  errors  config  fileio errors imports nothing from onpace; config and fileio may import errors
+    2  engine  store  kpi     kpi: the KPI rules, pure functions over definitions and the calendar
+    1  catalog
+    0  errors  config  fileio  calendar   errors imports nothing from onpace; the others may import errors
 
 A module may import from its own package and from any lower layer. Imports
 between two packages of the same layer are forbidden unless listed in
@@ -19,6 +19,14 @@ imports, imports inside functions or under ``if TYPE_CHECKING:``, and
 ``importlib.import_module("onpace.x")`` with a literal name. A top-level module
 or package missing from ``LAYERS`` fails the test: give it a layer here.
 Packages in ``LAYERS`` that do not exist yet are skipped.
+
+No cycles, between packages or inside one: the modules of one top-level
+package (``catalog``, ``services``...) never import one another in a cycle,
+counting every import as above, those under ``if TYPE_CHECKING:`` included. A
+cycle that only type hints close still ties the modules together (neither can
+be read or moved alone), and it fails at import the day a hint is needed at run
+time. ``from onpace.catalog import models`` imports the module ``models``, not
+the package's ``__init__``; a name the ``__init__`` defines is an import of it.
 """
 
 from __future__ import annotations
@@ -38,9 +46,10 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "config": 0,
+    "calendar": 0,  # period arithmetic: grains, weeks, fiscal years, names of periods, days
     "fileio": 0,  # definition files written under a cross-process lock, replaced atomically
     "catalog": 1,
-    "kpi": 1,
+    "kpi": 2,
     "engine": 2,
     "store": 2,
     "services": 3,
@@ -59,6 +68,7 @@ SAME_LAYER_ALLOWED = frozenset(
     {
         ("config", "errors"),
         ("fileio", "errors"),
+        ("calendar", "errors"),
         ("services", "notify"),  # alerts and reports are sent through the channels
         ("library", "examples"),  # `onpace init --template` generates the demo company's data
         ("examples", "services"),  # `onpace demo` refreshes its project and adds the team's notes
@@ -300,6 +310,80 @@ def test_no_import_cycles_between_packages() -> None:
     assert not cycles, "\n".join(cycles)
 
 
+def module_graph(found: Scan) -> dict[str, dict[str, Import]]:
+    """Module -> the modules of its own top-level package it imports, each with one example import."""
+    modules = set(found.modules)
+    names_on_line: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for imp in found.imports:
+        names_on_line[(imp.module, imp.line)].add(imp.target)
+
+    def module_of(name: str) -> str | None:  # the longest prefix of ``name`` that is a module
+        parts = name.split(".")
+        while parts and ".".join(parts) not in modules:
+            parts.pop()
+        return ".".join(parts) or None
+
+    graph: dict[str, dict[str, Import]] = defaultdict(dict)
+    for imp in found.imports:
+        if any(other.startswith(imp.target + ".") for other in names_on_line[(imp.module, imp.line)]):
+            continue  # the package a ``from`` names: its names below say which module each is from
+        dst = module_of(imp.target)
+        if dst is not None and dst != imp.module and dst.split(".")[:2] == imp.module.split(".")[:2]:
+            graph[imp.module].setdefault(dst, imp)
+    return graph
+
+
+def module_cycle_messages(found: Scan) -> list[str]:
+    graph = module_graph(found)
+    messages = []
+    for component in find_cycles(graph):
+        package = component[0].split(".")[1]
+        edges = [
+            f"{src} -> {dst} ({imp.where()})"
+            for src in component
+            for dst, imp in sorted(graph[src].items())
+            if dst in component
+        ]
+        messages.append(f"import cycle inside '{package}': " + "; ".join(edges))
+    return messages
+
+
+def test_no_import_cycles_inside_a_package() -> None:
+    cycles = module_cycle_messages(_real_scan())
+    assert not cycles, "\n".join(cycles)
+
+
+def test_checker_finds_cycles_inside_a_package(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _write_tree(
+        src,
+        {
+            "onpace/__init__.py": "",
+            "onpace/catalog/__init__.py": "from .project import Project\n",
+            "onpace/catalog/models.py": "",
+            # project -> validate at run time, validate -> project for type hints only: still a cycle
+            "onpace/catalog/project.py": "def load():\n    from onpace.catalog.validate import check\n",
+            "onpace/catalog/validate.py": (
+                "from typing import TYPE_CHECKING\nfrom onpace.catalog import models\n"
+                "if TYPE_CHECKING:\n    from onpace.catalog.project import Project\n"
+            ),
+            # a submodule imported through its package is no import of the package's __init__
+            "onpace/catalog/display.py": "from onpace.catalog import models, project\n",
+            "onpace/engine/__init__.py": "from onpace.engine.engine import Engine\n",
+            "onpace/engine/engine.py": "from onpace.engine.check import check\n",
+            "onpace/engine/check.py": "from onpace.engine import Engine\n",  # a name the __init__ defines
+        },
+    )
+    assert module_cycle_messages(scan(src)) == [
+        "import cycle inside 'catalog': onpace.catalog.project -> onpace.catalog.validate "
+        "(src/onpace/catalog/project.py:2); onpace.catalog.validate -> onpace.catalog.project "
+        "(src/onpace/catalog/validate.py:4)",
+        "import cycle inside 'engine': onpace.engine -> onpace.engine.engine (src/onpace/engine/__init__.py:1); "
+        "onpace.engine.check -> onpace.engine (src/onpace/engine/check.py:1); "
+        "onpace.engine.engine -> onpace.engine.check (src/onpace/engine/engine.py:1)",
+    ]
+
+
 def test_the_contract_table_is_consistent() -> None:
     for src, dst in SAME_LAYER_ALLOWED:
         assert LAYERS[src] == LAYERS[dst], (src, dst)
@@ -316,6 +400,10 @@ def _write_tree(src: Path, files: Mapping[str, str]) -> None:
         path = src / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+# the fake tree's picture: kpi one layer below engine, so that kpi -> engine is upward
+FAKE_LAYERS = {**LAYERS, "kpi": 1}
 
 
 @pytest.fixture
@@ -349,7 +437,7 @@ def fake_src(tmp_path: Path) -> Path:
 
 
 def test_checker_reports_each_kind_of_violation(fake_src: Path) -> None:
-    problems = "\n".join(layer_violations(scan(fake_src)))
+    problems = "\n".join(layer_violations(scan(fake_src), FAKE_LAYERS))
 
     # kpi -> engine inside a function: upward
     assert "src/onpace/kpi/pace.py:2: onpace.kpi.pace imports onpace.engine: upward import" in problems
@@ -371,7 +459,7 @@ def test_checker_reports_each_kind_of_violation(fake_src: Path) -> None:
 
 
 def test_checker_accepts_downward_and_allowed_imports(fake_src: Path) -> None:
-    problems = "\n".join(layer_violations(scan(fake_src)))
+    problems = "\n".join(layer_violations(scan(fake_src), FAKE_LAYERS))
     for fine in (
         "onpace/config.py",  # config -> errors
         "onpace/catalog/__init__.py",  # inside its own package
@@ -422,3 +510,50 @@ def test_find_cycles_on_a_plain_graph() -> None:
 )
 def test_resolve_relative(module: str, is_package: bool, level: int, name: str | None, expected: str | None) -> None:
     assert resolve_relative(module, is_package, level, name) == expected
+
+
+# ------------------------------------------------------- what interfaces may touch
+
+
+def test_interfaces_call_services_not_the_store_or_engine_internals() -> None:
+    """The interfaces (``api``, ``web``, ``cli`` and ``server.py``) read and write through services.
+
+    The rule, checked on every module of the interfaces (every import counts, as above):
+
+    - no ``.session(...)`` call: an interface never opens a store session (nor any other
+      object's ``session`` method: there is no need for one), a service function reads for it;
+    - of ``onpace.store``, only ``Store`` from ``onpace.store.db``: the type of the store an
+      interface opens or receives (``Store.for_project``, the API's ``StoreDep``) and hands to
+      services, for wiring only; no repository module, no store model, no store helper;
+    - of ``onpace.engine``, only the package's public API (``from onpace.engine import Engine,
+      Query, partial_periods``: what its ``__init__`` exports), never one of its modules
+      (``onpace.engine.check``, ``onpace.engine.result``...): a service wraps what an
+      interface needs from inside the engine.
+    """
+    interfaces = {"api", "web", "cli", "server"}
+    engine_modules = {
+        p.stem if p.suffix == ".py" else p.name
+        for p in (SRC / PACKAGE / "engine").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
+    store_allowed = {f"{PACKAGE}.store.db", f"{PACKAGE}.store.db.Store"}
+    problems = []
+    found = _real_scan()
+    for imp in found.imports:
+        if unit_of(imp.module, found.units) not in interfaces:
+            continue
+        parts = imp.target.split(".")
+        if parts[1:2] == ["store"] and imp.target not in store_allowed:
+            problems.append(f"{imp.where()}: {imp.module} imports {imp.target}: only Store, from onpace.store.db")
+        if parts[1:2] == ["engine"] and len(parts) > 2 and parts[2] in engine_modules:
+            problems.append(f"{imp.where()}: {imp.module} imports {imp.target}: an engine module, not its public API")
+    for path in sorted((SRC / PACKAGE).rglob("*.py")):
+        module, _ = module_name(path, SRC)
+        if unit_of(module, found.units) not in interfaces:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "session":
+                shown = path.relative_to(SRC.parent)
+                problems.append(f"{shown}:{node.lineno}: {module} opens a store session: call a service instead")
+    assert {unit_of(m, found.units) for m in found.modules} >= interfaces, "an interface was not scanned"
+    assert not problems, "interfaces reach past the services:\n" + "\n".join(problems)

@@ -43,7 +43,7 @@ from onpace import __version__
 from onpace.api import build_router as api_router
 from onpace.config import Settings
 from onpace.errors import OnpaceError, PermissionDeniedError
-from onpace.services import auth, scorecard
+from onpace.services import auth, board
 from onpace.services.workspace import Workspace
 from onpace.web import STATIC_DIR
 from onpace.web import build_router as web_router
@@ -117,7 +117,7 @@ class AuthGate:
         if user is not None and request.method == "GET" and request.url.path in SCORECARD_PAGES:
             # read here, in the thread the login check already runs in: the page itself then
             # needs no thread of its own when its board is cached (the common case)
-            request.scope.setdefault("state", {})["scorecard_newest"] = scorecard.newest(self.workspace.store)
+            request.scope.setdefault("state", {})["scorecard_newest"] = board.newest(self.workspace.store)
         return user
 
     async def _failed(self, request: Request, exc: OnpaceError, scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,14 +1,21 @@
-"""The REST API under /api (OpenAPI at /api/docs). One module of routes per resource."""
+"""The REST API under /api (OpenAPI at /api/docs). One module of routes per resource.
+
+Every answer is a typed view of ``onpace.services.views`` (the operation's ``response_model``),
+and every error answer an :class:`~onpace.services.views.errors.ErrorBody`, so the OpenAPI
+document types each body the API sends.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from onpace.api.deps import ERRORS
+
 
 def build_router() -> APIRouter:
     from onpace.api.routes import admin, health, kpis, metrics, objectives, runs, session
 
-    router = APIRouter(prefix="/api")
+    router = APIRouter(prefix="/api", responses=ERRORS)
     for module in (health, session, metrics, kpis, objectives, runs, admin):
         router.include_router(module.router)
     router.include_router(metrics.router_values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -9,8 +10,9 @@ from fastapi import Depends, Request
 from onpace.catalog.project import Project
 from onpace.errors import AuthenticationError
 from onpace.services.auth import Action, CurrentUser, RoleRule
+from onpace.services.views.errors import ErrorBody
 from onpace.services.workspace import Workspace
-from onpace.store.db import Store
+from onpace.store.db import Store  # the type of the store dependency: routes hand it to services
 
 
 async def workspace(request: Request) -> Workspace:
@@ -56,3 +58,15 @@ def allowed(action: Action, *, bulk: bool = False) -> Any:
 def open_to_anyone() -> Any:
     """The declaration of an unsafe route anyone may call (logging in): no role is checked."""
     return Depends(Allowed(None))
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "refused: the message, or the request's problems (docs/web.md)"},
+    "5XX": {"model": ErrorBody, "description": "a data source or the store failed"},
+}
+"""The error answers every operation may give (server.py's handlers write them)."""
+
+
+def errors(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """Error answers of one operation, by status: ``errors({409: "the name is taken"})``."""
+    return {code: {"model": ErrorBody, "description": text} for code, text in described.items()}

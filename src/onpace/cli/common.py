@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 console = Console()
 err = Console(stderr=True)
+M = TypeVar("M", bound=BaseModel)
 
 
 class Format(StrEnum):
@@ -70,3 +72,13 @@ def project_and_store(project: Path) -> Iterator[tuple[Project, Store]]:
         yield loaded, store
     finally:
         store.close()
+
+
+def parse_options(model: type[M], **options: object) -> M:
+    """Options into a service's model (a filter): a value it refuses is a bad ``--option``, named."""
+    try:
+        return model.model_validate(options)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        raise typer.BadParameter(problem["msg"], param_hint="--" + name.replace("_", "-")) from None

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.tree import Tree
 
-from onpace.cli.common import Format, ProjectOpt, console, err, project_and_store, user_errors
+from onpace.cli.common import Format, ProjectOpt, console, err, parse_options, project_and_store, user_errors
 
 STATUS_STYLE = {
     "on_track": ("● on track", "green"),
@@ -57,39 +57,33 @@ def refresh(
 
 def status(
     objective: Annotated[str | None, typer.Option(help="Only this objective (and the ones under it).")] = None,
+    department: Annotated[str | None, typer.Option(help="Only the KPIs of this department's metrics.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only the KPIs of this owner.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only the KPIs with this status (on_track, at_risk...).")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """The scorecard: objectives, their KPIs with actual, target, expected to date, forecast and status."""
     from onpace.services import scorecard
+    from onpace.services.filters import ScorecardFilter
 
+    if fmt == Format.csv:
+        raise typer.BadParameter("status prints a table or json", param_hint="--format")
+    filters = parse_options(ScorecardFilter, objective=objective, department=department, owner=owner, status=status)
     with user_errors():
         with project_and_store(project) as (loaded, store):
             rows = scorecard.kpi_rows(loaded, store)
-        roots = scorecard.tree(loaded, rows)
-        if objective is not None:
-            roots = _subtree(roots, objective, loaded)
+        chosen = filters.select(loaded, rows)
+        roots = filters.tree(loaded, rows)
     if fmt == Format.json:
-        keep = {r["kpi"] for node in scorecard.walk(roots) for r in node.rows}
-        chosen = [r for r in rows if objective is None or r["kpi"] in keep]
-        sys.stdout.write(json.dumps([scorecard.jsonable(r) for r in chosen], indent=2) + "\n")
+        sys.stdout.write(json.dumps([row.model_dump(mode="json") for row in chosen], indent=2) + "\n")
         return
-    if fmt == Format.csv:
-        raise typer.BadParameter("status prints a table or json", param_hint="--format")
     if not rows:
         err.print("no KPI evaluations yet: run 'onpace refresh' first")
         raise typer.Exit(1)
     _print_tree(roots, loaded)
-
-
-def _subtree(roots: list[Any], name: str, project: Any) -> list[Any]:
-    from onpace.errors import QueryError, did_you_mean
-    from onpace.services import scorecard
-
-    for node in scorecard.walk(roots):
-        if node.objective.name == name:
-            return [node]
-    raise QueryError(f"unknown objective '{name}'", suggestion=did_you_mean(name, project.objectives))
 
 
 def _fmt(value: Any, metric: Any) -> str:
@@ -117,35 +111,35 @@ def _add(branch: Tree, node: Any, project: Any) -> None:
         for column in ("KPI", "period", "actual", "target", "expected", "attain.", "forecast", "P(hit)", "status"):
             table.add_column(column, justify="left" if column in ("KPI", "period", "status") else "right")
         for row in node.rows:
-            metric = project.metrics.get(row["metric"])
-            text, colour = STATUS_STYLE[row["status"]]
+            metric = project.metrics.get(row.metric)
+            text, colour = STATUS_STYLE[row.status]
             target = (
-                f"{_fmt(row['target_low'], metric)}–{_fmt(row['target_high'], metric)}"
-                if row["target_low"] is not None
-                else _fmt(row["target"], metric)
+                f"{_fmt(row.target_low, metric)}–{_fmt(row.target_high, metric)}"
+                if row.target_low is not None
+                else _fmt(row.target, metric)
             )
-            name = row["label"] + (f" [{row['segment']}]" if row["segment"] else "")
+            name = row.label + (f" [{row.segment}]" if row.segment else "")
             table.add_row(
                 escape(name),  # "[web]" is a segment, not Rich markup
-                row["period"],
-                _fmt(row["actual"], metric),
+                row.period,
+                _fmt(row.actual, metric),
                 target,
                 (
-                    f"{_fmt(row['expected_low'], metric)}–{_fmt(row['expected_high'], metric)}"
-                    if row["expected_low"] is not None
-                    else _fmt(row["expected_to_date"], metric)
+                    f"{_fmt(row.expected_low, metric)}–{_fmt(row.expected_high, metric)}"
+                    if row.expected_low is not None
+                    else _fmt(row.expected_to_date, metric)
                 ),
-                "–" if row["attainment"] is None else f"{row['attainment']:.0%}",
-                _fmt(row["forecast"], metric),
-                "–" if row["probability"] is None else f"{row['probability']:.0%}",
+                "–" if row.attainment is None else f"{row.attainment:.0%}",
+                _fmt(row.forecast, metric),
+                "–" if row.probability is None else f"{row.probability:.0%}",
                 f"[{colour}]{text}[/{colour}]",
             )
         branch.add(table)
         for row in node.rows:  # a change target in words, and why it has no number when it has none
-            if row.get("target_basis"):
-                name = row["label"] + (f" [{row['segment']}]" if row["segment"] else "")
-                why = f"; {row['target_unavailable']}" if row.get("target_unavailable") else ""
-                branch.add(f"[dim]{escape(name)}: target {escape(row['target_basis'] + why)}[/dim]")
+            if row.target_basis:
+                name = row.label + (f" [{row.segment}]" if row.segment else "")
+                why = f"; {row.target_unavailable}" if row.target_unavailable else ""
+                branch.add(f"[dim]{escape(name)}: target {escape(row.target_basis + why)}[/dim]")
     for child in node.children:
         _add(branch.add(_objective_label(child)), child, project)
 
@@ -158,12 +152,12 @@ def lint(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Check KPI quality: too many KPIs, targets already met or never reached, stale data, overdue reviews..."""
-    from onpace.services.lint import lint as run_lint
+    from onpace.services import feedback
 
     with user_errors(), project_and_store(project) as (loaded, store):
-        findings = run_lint(loaded, store)
+        findings = feedback.lint(loaded, store)
     if fmt == Format.json:
-        sys.stdout.write(json.dumps([f.to_dict() for f in findings], indent=2) + "\n")
+        sys.stdout.write(json.dumps([f.model_dump(mode="json") for f in findings], indent=2) + "\n")
     elif not findings:
         console.print("[green]OK[/green]: no finding")
     else:

@@ -90,12 +90,14 @@ def validate(
         err.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(1) from None
     if loaded is not None and not offline:
-        from onpace.engine.check import check_sources
+        from onpace.services.validation import check_sources
 
         with user_errors():
             issues = check_sources(loaded)
     if fmt == Format.json:
-        print(json.dumps({"ok": not issues, "issues": [i.to_dict() for i in issues]}, indent=2))
+        from onpace.services.validation import report
+
+        print(json.dumps(report(issues).model_dump(mode="json"), indent=2))
     elif issues:
         err.print(f"[bold red]{len(issues)} problem{'s' if len(issues) != 1 else ''}[/bold red] in {project}:")
         for issue in issues:

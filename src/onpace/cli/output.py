@@ -45,7 +45,7 @@ def partial_key(table: pa.Table) -> str:
 
 def to_json(table: pa.Table) -> str:
     """The rows as a JSON list; a row of a partial period also has ``"partial": true``."""
-    from onpace.engine.result import partial_periods  # the engine package imports ibis: only when needed
+    from onpace.engine import partial_periods  # the engine package imports ibis: only when needed
 
     out = rows(table)
     partial = {p.isoformat() for p in partial_periods(table)}
@@ -59,7 +59,7 @@ def to_json(table: pa.Table) -> str:
 
 def partial_note(table: pa.Table) -> str | None:
     """The footnote of a result with partial periods: which periods, and which days were read."""
-    from onpace.engine.result import days_read, partial_periods
+    from onpace.engine import days_read, partial_periods
 
     partial = partial_periods(table)
     if not partial:
@@ -94,7 +94,7 @@ def print_table(console: Console, table: pa.Table, project: Project, title: str 
         if is_num and name in project.metrics:
             numeric.add(name)
         view.add_column(label, justify="right" if name in numeric else "left")
-    from onpace.engine.result import partial_periods
+    from onpace.engine import partial_periods
 
     partial = set(partial_periods(table))
     for row in table.to_pylist():

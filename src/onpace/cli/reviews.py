@@ -63,14 +63,14 @@ def list_reviews(
     project: ProjectOpt = Path("."),
 ) -> None:
     """The reviews of the KPIs (or of one), newest first."""
-    from onpace.services.reviews import history, review_dict
+    from onpace.services import feedback
 
     if fmt == Format.csv:
         raise typer.BadParameter("reviews prints a table or json", param_hint="--format")
     with user_errors(), project_and_store(project) as (loaded, store):
-        found = history(loaded, store, kpi, limit)
+        found = feedback.reviews(loaded, store, kpi, limit)
     if fmt == Format.json:
-        sys.stdout.write(json.dumps([review_dict(r) for r in found], indent=2) + "\n")
+        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in found], indent=2) + "\n")
         return
     if not found:
         console.print(f"no review{' of ' + kpi if kpi else ''} yet: record one with 'onpace review KPI'", markup=False)

@@ -118,16 +118,14 @@ def add(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Add a user; the password is asked for (or read from stdin), never passed as an argument."""
-    from onpace.services import auth
+    from onpace.services import admin, auth
     from onpace.services.refresh import actor
-    from onpace.store import users
 
     if if_missing:
         with user_errors():
             store = _store(project)
             try:
-                with store.session(readonly=True) as s:
-                    exists = users.get_user(s, name) is not None
+                exists = admin.user_exists(store, name)
             finally:
                 store.close()
         if exists:
@@ -149,18 +147,17 @@ def list_users(project: ProjectOpt = Path(".")) -> None:
     """The users, their roles and departments."""
     from rich.table import Table
 
-    from onpace.store import users
+    from onpace.services import admin
 
     with user_errors():
         store = _store(project)
         try:
-            with store.session(readonly=True) as s:
-                rows = users.list_users(s)
-                table = Table("name", "role", "department", "disabled", header_style="bold")
-                for u in rows:
-                    table.add_row(u.name, u.role, u.department or "", "yes" if u.disabled else "")
+            rows = admin.users(store)
         finally:
             store.close()
+    table = Table("name", "role", "department", "disabled", header_style="bold")
+    for u in rows:
+        table.add_row(u.name, u.role, u.department or "", "yes" if u.disabled else "")
     console.print(table)
 
 

@@ -9,17 +9,26 @@ expression language: nothing here writes SQL.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
+from onpace import calendar as cal
 from onpace.catalog import models as m
+from onpace.catalog.lineage import datasets_read
 from onpace.catalog.project import MetricDef, Project
 from onpace.engine import Engine, Query, partial_periods
-from onpace.engine import calendar as cal
 from onpace.engine.joins import JoinGraph
-from onpace.engine.plan import Cumulative, Leaf, Planner, Semi, walk
 from onpace.errors import NotFoundError, OnpaceError, QueryError, UserError, did_you_mean
-from onpace.services.needs import is_computed
+from onpace.kpi.instances import is_computed
+from onpace.services.filters import CatalogFilter
+from onpace.services.views.metrics import (
+    Breakdown,
+    BreakdownRow,
+    CatalogPage,
+    GeneratedSql,
+    MetricDetail,
+    MetricSummary,
+    SeriesValues,
+    ValuePoint,
+)
 from onpace.store import observations as obs
 from onpace.store.db import Store
 
@@ -38,67 +47,59 @@ def kpis_of(project: Project, metric: str) -> list[str]:
     return sorted(k.name for k in project.kpis.values() if k.metric == metric)
 
 
-def metric_summary(project: Project, metric: MetricDef) -> dict[str, Any]:
-    return {
-        "name": metric.name,
-        "label": metric.label or metric.name,
-        "description": metric.description,
-        "type": metric.type,
-        "unit": metric.unit,
-        "format": metric.format.model_dump(mode="json"),
-        "direction": metric.direction.value,
-        "owner": metric.owner,
-        "department": metric.department,
-        "cadence": metric.cadence.value if metric.cadence else None,
-        "default_grain": (metric.default_grain or m.Grain.month).value,
-        "tags": list(metric.tags),
-        "kpis": kpis_of(project, metric.name),
-        "file": metric._file,
-    }
+def metric_summary(project: Project, metric: MetricDef) -> MetricSummary:
+    return MetricSummary(
+        name=metric.name,
+        label=metric.label or metric.name,
+        description=metric.description,
+        type=metric.type,
+        unit=metric.unit,
+        format=metric.format,
+        direction=metric.direction.value,
+        owner=metric.owner,
+        department=metric.department,
+        cadence=metric.cadence.value if metric.cadence else None,
+        default_grain=(metric.default_grain or m.Grain.month).value,
+        tags=list(metric.tags),
+        kpis=kpis_of(project, metric.name),
+        file=metric._file,
+    )
 
 
-def catalog(
-    project: Project,
-    *,
-    q: str | None = None,
-    department: str | None = None,
-    owner: str | None = None,
-    type: str | None = None,
-    tag: str | None = None,
-    kpi: bool | None = None,
-) -> list[dict[str, Any]]:
+def metric_detail(project: Project, name: str) -> MetricDetail:
+    """One metric: its summary, its definition as written, and the dimensions it can be broken down by."""
+    metric = get_metric(project, name)
+    return MetricDetail(
+        **dict(metric_summary(project, metric)),
+        definition=metric.model_dump(mode="json", exclude_defaults=True, exclude_none=True),
+        dimensions=dimensions_of(project, name),
+    )
+
+
+def catalog(project: Project, filters: CatalogFilter | None = None) -> list[MetricSummary]:
     """The metrics that match every filter given; ``q`` searches names, labels, descriptions and tags."""
-    out = []
-    needle = (q or "").strip().lower()
-    for metric in sorted(project.metrics.values(), key=lambda x: x.name):
-        row = metric_summary(project, metric)
-        text = " ".join([metric.name, metric.label or "", metric.description or "", *metric.tags]).lower()
-        if needle and needle not in text:
-            continue
-        if department and (metric.department or "") != department:
-            continue
-        if owner and (metric.owner or "") != owner:
-            continue
-        if type and metric.type != type:
-            continue
-        if tag and tag not in metric.tags:
-            continue
-        if kpi is not None and bool(row["kpis"]) != kpi:
-            continue
-        out.append(row)
-    return out
+    chosen = filters or CatalogFilter()
+    summaries = (metric_summary(project, metric) for metric in sorted(project.metrics.values(), key=lambda x: x.name))
+    return [row for row in summaries if chosen.matches(row)]
+
+
+def catalog_page(project: Project, filters: CatalogFilter) -> CatalogPage:
+    """The catalog page: the metrics that match, and every value each filter can take."""
+    everything = catalog(project)
+    return CatalogPage(
+        rows=[row for row in everything if filters.matches(row)],
+        departments=sorted({r.department for r in everything if r.department}),
+        owners=sorted({r.owner for r in everything if r.owner}),
+        types=sorted({r.type for r in everything}),
+        tags=sorted({t for r in everything for t in r.tags}),
+    )
 
 
 def dimensions_of(project: Project, metric: str) -> list[str]:
     """The categorical dimensions every dataset of the metric reaches (what it can be broken down by)."""
     if not is_computed(project, metric):
         return []
-    datasets: set[str] = set()
-    for node in walk([Planner(project).resolve(metric)]):
-        if isinstance(node, (Leaf, Semi)):
-            datasets.add(node.dataset)
-        elif isinstance(node, Cumulative):
-            datasets.add(node.leaf.dataset)
+    datasets = datasets_read(project, metric)
     graph = JoinGraph(project)
     names = []
     for _, dim in project.dimensions():
@@ -113,14 +114,6 @@ def dimensions_of(project: Project, metric: str) -> list[str]:
     return sorted(names)
 
 
-@dataclass(frozen=True)
-class Points:
-    grain: str
-    source: str  # "store" or "engine"
-    rows: list[dict[str, Any]]
-    partial: list[str] = field(default_factory=list)  # ISO starts of the periods the range cuts
-
-
 def values_over_time(
     project: Project,
     store: Store,
@@ -132,7 +125,7 @@ def values_over_time(
     end: dt.date | None = None,
     where: str | None = None,
     mark_in_progress: bool = True,
-) -> Points:
+) -> SeriesValues:
     """The metric by period: the stored series when there is one (and no filter), else a live query.
 
     A range that cuts a period (a start or an end inside it) is a live query: the store holds
@@ -149,24 +142,26 @@ def values_over_time(
             series = obs.get_series(s, metric, grain.value, "")
             if series is not None and series.data_until is not None:
                 rows = obs.read_series(s, metric, grain.value, "", start, end)
-                partial: list[str] = []
+                partial: list[dt.date] = []
                 if rows and computed and mark_in_progress:
                     partial = _in_progress(engine, metric, grain, rows[-1][0], end)
-                points = [{"period": p.isoformat(), "value": v} for p, v in rows]
-                return Points(grain.value, "store", points, partial)
+                points = [ValuePoint(period=p, value=v) for p, v in rows]
+                return SeriesValues(
+                    metric=metric, grain=grain.value, source="store", rows=points, partial_periods=partial
+                )
     if not computed:
-        return Points(grain.value, "store", [])
+        return SeriesValues(metric=metric, grain=grain.value, source="store", rows=[])
     table = engine.query(Query(metrics=[metric], grain=grain, start=start, end=end, where=where or None))
     periods = table.column("period").to_pylist()
     values = table.column(metric).to_pylist()
-    return Points(
-        grain.value,
-        "engine",
-        [
-            {"period": p.isoformat(), "value": None if v is None else float(v)}
-            for p, v in zip(periods, values, strict=True)
+    return SeriesValues(
+        metric=metric,
+        grain=grain.value,
+        source="engine",
+        rows=[
+            ValuePoint(period=p, value=None if v is None else float(v)) for p, v in zip(periods, values, strict=True)
         ],
-        [p.isoformat() for p in partial_periods(table)],
+        partial_periods=partial_periods(table),
     )
 
 
@@ -178,7 +173,7 @@ def _cuts_a_period(project: Project, grain: m.Grain, start: dt.date | None, end:
     return end is not None and cal.period_end(cal.period_start(end, grain, calendar), grain) != end
 
 
-def _in_progress(engine: Engine, metric: str, grain: m.Grain, last: dt.date, end: dt.date | None) -> list[str]:
+def _in_progress(engine: Engine, metric: str, grain: m.Grain, last: dt.date, end: dt.date | None) -> list[dt.date]:
     """[the last stored period] when the range has no end and the data stops inside that period."""
     if end is not None:
         return []  # an end on a period's edge (else the query is live): the period is inside the range
@@ -187,7 +182,7 @@ def _in_progress(engine: Engine, metric: str, grain: m.Grain, last: dt.date, end
     except OnpaceError:  # the source cannot be read now: the stored values are still shown
         return []
     if data_end is not None and last <= data_end < cal.period_end(last, grain):
-        return [last.isoformat()]
+        return [last]
     return []
 
 
@@ -200,7 +195,7 @@ def breakdown(
     start: dt.date | None = None,
     end: dt.date | None = None,
     where: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[BreakdownRow]:
     """The metric over [start, end] by each value of ``dimension``, largest first (live query)."""
     get_metric(project, metric)
     _check_range(start, end)
@@ -220,9 +215,52 @@ def breakdown(
         (None if k is None else str(k), None if v is None else float(v)) for k, v in zip(keys, values, strict=True)
     ]
     pairs.sort(key=lambda p: (p[1] is None, -(p[1] or 0.0)))
-    return [{"value_of": k, "value": v} for k, v in pairs[:MAX_BREAKDOWN_ROWS]]
+    return [BreakdownRow(value_of=k, value=v) for k, v in pairs[:MAX_BREAKDOWN_ROWS]]
 
 
 def _check_range(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and start > end:
         raise UserError(f"start {start} is after end {end}")
+
+
+def metric_values(
+    project: Project,
+    store: Store,
+    engine: Engine,
+    metric: str,
+    *,
+    grain: m.Grain | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    by: str | None = None,
+    where: str | None = None,
+) -> SeriesValues | Breakdown:
+    """The metric by period at ``grain`` (its default grain, else month), or by the values of ``by``."""
+    chosen = get_metric(project, metric)
+    if by:
+        rows = breakdown(project, engine, metric, by, start=start, end=end, where=where)
+        return Breakdown(metric=metric, by=by, start=start, end=end, rows=rows)
+    grain = grain or chosen.default_grain or m.Grain.month
+    return values_over_time(project, store, engine, metric, grain=grain, start=start, end=end, where=where)
+
+
+def generated_sql(
+    project: Project,
+    engine: Engine,
+    metric: str,
+    *,
+    grain: m.Grain | None = None,
+    by: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> GeneratedSql:
+    """The SQL the engine runs for the metric (by ``by``, at ``grain``: its default grain, else month)."""
+    chosen = get_metric(project, metric)
+    request = Query(
+        metrics=[metric],
+        dimensions=[by] if by else [],
+        grain=grain or chosen.default_grain or m.Grain.month,
+        start=start,
+        end=end,
+    )
+    return GeneratedSql(sql=engine.sql(request))

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from onpace import __version__
 from onpace.catalog import models as m
 from onpace.catalog.display import compact_value, format_value
+from onpace.services.views.base import json_of
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -54,6 +55,7 @@ TEMPLATES.env.filters["fmt"] = _fmt
 TEMPLATES.env.filters["pct"] = _pct
 TEMPLATES.env.filters["spark"] = _spark
 TEMPLATES.env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
+TEMPLATES.env.filters["jsonable"] = json_of  # views as the JSON the API answers, for data-* attributes
 TEMPLATES.env.globals["version"] = __version__
 
 

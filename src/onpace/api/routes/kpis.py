@@ -7,46 +7,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed, errors
 from onpace.api.routes.notes import Notes
 from onpace.catalog import models as m
-from onpace.errors import NotFoundError, did_you_mean
-from onpace.services import app_definitions, kpi_chart, lifecycle, scorecard
+from onpace.services import app_definitions, feedback, kpi_history, kpi_page, lifecycle, scorecard, writes
 from onpace.services import reviews as review_service
-from onpace.store import evaluations as ev
-from onpace.store.targets import list_target_history
+from onpace.services.filters import ScorecardFilter
+from onpace.services.views.evaluations import Evaluation, TargetChange
+from onpace.services.views.kpis import KpiChart, KpiDefinition, KpiDetail, KpiPage
+from onpace.services.views.metrics import LifecycleChange
+from onpace.services.views.notes import ReviewView
+from onpace.services.views.scorecard import ScorecardRow
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 SegmentQ = Annotated[
     str, Query(max_length=m.MAX_SEGMENT, description="a segment value of a KPI with segment_by; '' the whole")
 ]
-
-
-def _kpi(project: Any, name: str) -> Any:
-    kpi = project.kpis.get(name)
-    if kpi is None:
-        suggestion = did_you_mean(name, project.kpis)
-        raise NotFoundError(f"no KPI named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
-    return kpi
+IN_YAML = {409: "defined in YAML: change the file and run onpace apply"}
 
 
 @router.get("")
-def list_kpis(
-    project: ProjectDep,
-    store: StoreDep,
-    objective: Annotated[str | None, Query(max_length=128)] = None,
-    owner: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-) -> list[dict[str, Any]]:
-    """Every KPI's latest evaluation (one row per segment for KPIs with per-segment targets)."""
-    rows = [scorecard.jsonable(r) for r in scorecard.kpi_rows(project, store)]
-    return [
-        r
-        for r in rows
-        if (objective is None or r["objective"] == objective)
-        and (owner is None or r["owner"] == owner)
-        and (status is None or r["status"] == status)
-    ]
+def list_kpis(project: ProjectDep, store: StoreDep, filters: Annotated[ScorecardFilter, Query()]) -> list[ScorecardRow]:
+    """Every KPI's latest evaluation (one row per segment for KPIs with per-segment targets), filtered."""
+    return filters.select(project, scorecard.kpi_rows(project, store))
 
 
 class KpiBody(BaseModel):
@@ -59,52 +42,34 @@ class KpiBody(BaseModel):
 @router.post(
     "",
     status_code=201,
-    responses={409: {"description": "the name is taken"}},
+    responses=errors({409: "the name is taken"}),
     dependencies=[allowed("manage_goals")],
 )
-def create_kpi(body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def create_kpi(body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> KpiDefinition:
     """Create a KPI (kept in models/app.yml); strategists and admins."""
     user.require("manage_goals")
     reloaded = app_definitions.save(project, store, "kpi", body.model_dump(), actor=user.name, create=True)
-    return _definition(reloaded.kpis[body.name])
+    return kpi_page.definition(reloaded.kpis[body.name])
 
 
 @router.get("/{name}")
-def get_kpi(name: str, project: ProjectDep, store: StoreDep) -> dict[str, Any]:
+def get_kpi(name: str, project: ProjectDep, store: StoreDep) -> KpiDetail:
     """One KPI: its definition, latest evaluations (per segment), drivers and where it is defined."""
-    kpi = _kpi(project, name)
-    rows = [scorecard.jsonable(r) for r in scorecard.kpi_rows(project, store) if r["kpi"] == name]
-    return {
-        **_definition(kpi),
-        "evaluations": rows,
-        "managed_by": "app" if app_definitions.managed_by_app(project, "kpi", name) else "code",
-    }
+    return kpi_page.detail(project, store, name)
 
 
-def _definition(kpi: Any) -> dict[str, Any]:
-    return {
-        "name": kpi.name,
-        "file": kpi._file,
-        "definition": kpi.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True),
-    }
-
-
-@router.put(
-    "/{name}",
-    responses={409: {"description": "defined in YAML: change the file and run onpace apply"}},
-    dependencies=[allowed("manage_goals")],
-)
-def update_kpi(name: str, body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+@router.put("/{name}", responses=errors(IN_YAML), dependencies=[allowed("manage_goals")])
+def update_kpi(name: str, body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> KpiDefinition:
     user.require("manage_goals")
     definition = {**body.model_dump(), "name": name}
     reloaded = app_definitions.save(project, store, "kpi", definition, actor=user.name, create=False)
-    return _definition(reloaded.kpis[name])
+    return kpi_page.definition(reloaded.kpis[name])
 
 
 @router.delete(
     "/{name}",
     status_code=204,
-    responses={409: {"description": "defined in YAML"}},
+    responses=errors({409: "defined in YAML"}),
     dependencies=[allowed("manage_goals")],
 )
 def delete_kpi(name: str, project: ProjectDep, store: StoreDep, user: UserDep) -> None:
@@ -112,11 +77,17 @@ def delete_kpi(name: str, project: ProjectDep, store: StoreDep, user: UserDep) -
     app_definitions.delete(project, store, "kpi", name, actor=user.name)
 
 
+@router.get("/{name}/page")
+def page(name: str, ws: WorkspaceDep, segment: SegmentQ = "") -> KpiPage:
+    """Everything the KPI page shows: the KPI, its latest evaluation, segments, drivers, past periods,
+    target history, reviews, comments and annotations."""
+    return kpi_page.page(ws, name, segment)
+
+
 @router.get("/{name}/chart")
-def chart(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "") -> dict[str, Any]:
+def chart(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "") -> KpiChart:
     """The current period day by day: actual, phased target path and forecast cone."""
-    _kpi(project, name)
-    return kpi_chart.chart(project, store, name, segment)
+    return kpi_page.chart(project, store, name, segment)
 
 
 @router.get("/{name}/evaluations")
@@ -126,89 +97,36 @@ def evaluations(
     store: StoreDep,
     segment: SegmentQ = "",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
-) -> list[dict[str, Any]]:
+) -> list[Evaluation]:
     """The KPI's evaluations over time, oldest first (the newest ``limit``)."""
-    _kpi(project, name)
-    with store.session(readonly=True) as s:
-        rows = ev.evaluation_history(s, name, segment, limit=limit)
-        return [_evaluation(e) for e in rows]
-
-
-def _evaluation(e: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in [
-        "as_of",
-        "period_start",
-        "period_end",
-        "target",
-        "target_low",
-        "target_high",
-        "actual",
-        "expected_to_date",
-        "attainment",
-        "forecast",
-        "forecast_low",
-        "forecast_high",
-        "probability",
-        "status",
-        "evaluated_at",
-        "run_id",
-    ]:
-        value = getattr(e, key)
-        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
-        if key == "target_high":  # a change target in words and why it has no number, stored in the details
-            out["target_basis"] = (e.details or {}).get("target_basis")
-            out["target_unavailable"] = (e.details or {}).get("target_unavailable")
-        if key == "expected_to_date":  # a `between` target's band phased to date, stored in the details
-            out["expected_low"] = (e.details or {}).get("expected_low")
-            out["expected_high"] = (e.details or {}).get("expected_high")
-    return out
+    kpi_page.get_kpi(project, name)
+    return kpi_history.evaluations(store, name, segment, limit=limit)
 
 
 @router.get("/{name}/periods")
-def periods(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "") -> list[dict[str, Any]]:
+def periods(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "") -> list[Evaluation]:
     """Past periods: the last evaluation of each period that is over (achieved or missed), newest first."""
-    _kpi(project, name)
-    with store.session(readonly=True) as s:
-        rows = ev.evaluation_history(s, name, segment)
-    last: dict[Any, Any] = {}
-    for e in rows:
-        last[e.period_start] = e
-    done = [e for e in last.values() if e.status in ("achieved", "missed")]
-    return [_evaluation(e) for e in sorted(done, key=lambda e: e.period_start, reverse=True)]
+    kpi_page.get_kpi(project, name)
+    return kpi_history.past_periods(store, name, segment)
 
 
 @router.get("/{name}/targets")
-def target_history(name: str, project: ProjectDep, store: StoreDep) -> list[dict[str, Any]]:
+def target_history(name: str, project: ProjectDep, store: StoreDep) -> list[TargetChange]:
     """Every change of the KPI's targets: when, by whom, from what to what."""
-    _kpi(project, name)
-    with store.session(readonly=True) as s:
-        return [
-            {
-                "changed_at": t.changed_at.isoformat(),
-                "changed_by": t.changed_by,
-                "source": t.source,
-                "old": t.old,
-                "new": t.new,
-            }
-            for t in list_target_history(s, name)
-        ]
+    kpi_page.get_kpi(project, name)
+    return kpi_history.target_history(store, name)
 
 
 class Targets(BaseModel):
     targets: list[dict[str, Any]] = Field(min_length=1, max_length=500)
 
 
-@router.put(
-    "/{name}/targets",
-    responses={409: {"description": "defined in YAML"}},
-    dependencies=[allowed("manage_goals")],
-)
-def set_targets(name: str, body: Targets, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+@router.put("/{name}/targets", responses=errors({409: "defined in YAML"}), dependencies=[allowed("manage_goals")])
+def set_targets(name: str, body: Targets, project: ProjectDep, store: StoreDep, user: UserDep) -> KpiDefinition:
     """Replace the KPI's targets: one, or a schedule (``from`` dates, ``segment`` values)."""
     user.require("manage_goals")
     reloaded = app_definitions.set_targets(project, store, name, body.targets, actor=user.name)
-    return _definition(reloaded.kpis[name])
+    return kpi_page.definition(reloaded.kpis[name])
 
 
 class NewReview(BaseModel):
@@ -219,13 +137,13 @@ class NewReview(BaseModel):
 
 
 @router.get("/{name}/reviews")
-def list_reviews(name: str, project: ProjectDep, store: StoreDep) -> list[dict[str, Any]]:
-    _kpi(project, name)
-    return [review_service.review_dict(r) for r in review_service.history(project, store, name)]
+def list_reviews(name: str, project: ProjectDep, store: StoreDep) -> list[ReviewView]:
+    kpi_page.get_kpi(project, name)
+    return feedback.reviews(project, store, name)
 
 
 @router.post("/{name}/reviews", status_code=201, dependencies=[allowed("review")])
-def add_review(name: str, body: NewReview, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def add_review(name: str, body: NewReview, project: ProjectDep, store: StoreDep, user: UserDep) -> ReviewView:
     """Record a review: the reviewer's assessment, commentary and actions (strategists and admins)."""
     user.require("review")
     review = review_service.record_review(
@@ -238,7 +156,7 @@ def add_review(name: str, body: NewReview, project: ProjectDep, store: StoreDep,
         actions=body.actions,
         segment=body.segment,
     )
-    return review_service.review_dict(review)
+    return feedback.review(review)
 
 
 class Demotion(BaseModel):
@@ -246,11 +164,11 @@ class Demotion(BaseModel):
 
 
 @router.post("/{name}/demote", dependencies=[allowed("promote")])
-def demote(name: str, body: Demotion, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
+def demote(name: str, body: Demotion, ws: WorkspaceDep, user: UserDep) -> LifecycleChange:
     """Turn the KPI back into a metric (its block is removed from its file), recorded with who and why."""
     user.require("promote")
     change = lifecycle.demote(ws.project(), ws.store, name, actor=user.name, reason=body.reason)
-    return {"kpi": change.name, "file": change.file.relative_to(ws.root).as_posix()}
+    return writes.lifecycle_change(change, ws.root)
 
 
 Notes("kpi").add_routes(router)

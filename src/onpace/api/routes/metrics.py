@@ -9,13 +9,23 @@ from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed, errors
 from onpace.api.routes.notes import Notes
 from onpace.catalog import models as m
 from onpace.errors import PermissionDeniedError, UserError
-from onpace.services import explore
+from onpace.services import explore, writes
 from onpace.services import values as values_service
 from onpace.services.auth import CurrentUser
+from onpace.services.filters import CatalogFilter
+from onpace.services.views.metrics import (
+    Breakdown,
+    GeneratedSql,
+    LifecycleChange,
+    MetricDetail,
+    MetricSummary,
+    SeriesValues,
+    ValuesWritten,
+)
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 MAX_UPLOAD_BYTES = 10 << 20
@@ -28,28 +38,15 @@ WhereQ = Annotated[
 
 
 @router.get("")
-def list_metrics(
-    project: ProjectDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    department: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
-    owner: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
-    type: Annotated[str | None, Query(max_length=32)] = None,
-    tag: Annotated[str | None, Query(max_length=m.MAX_NAME_TEXT)] = None,
-    kpi: bool | None = None,
-) -> list[dict[str, Any]]:
+def list_metrics(project: ProjectDep, filters: Annotated[CatalogFilter, Query()]) -> list[MetricSummary]:
     """The metric catalog, filtered."""
-    return explore.catalog(project, q=q, department=department, owner=owner, type=type, tag=tag, kpi=kpi)
+    return explore.catalog(project, filters)
 
 
 @router.get("/{name}")
-def get_metric(name: str, project: ProjectDep) -> dict[str, Any]:
+def get_metric(name: str, project: ProjectDep) -> MetricDetail:
     """One metric: its summary, its definition as written, and the dimensions it can be broken down by."""
-    metric = explore.get_metric(project, name)
-    return {
-        **explore.metric_summary(project, metric),
-        "definition": metric.model_dump(mode="json", exclude_defaults=True, exclude_none=True),
-        "dimensions": explore.dimensions_of(project, name),
-    }
+    return explore.metric_detail(project, name)
 
 
 @router.get("/{name}/sql")
@@ -59,17 +56,12 @@ def get_sql(
     user: Annotated[CurrentUser, allowed("read_generated_sql")],
     grain: GrainQ = None,
     by: Annotated[str | None, Query(max_length=128)] = None,
-) -> dict[str, str]:
+) -> GeneratedSql:
     """The SQL the engine runs for the metric (editors and above)."""
-    from onpace.engine import Query as EngineQuery
-
     project = ws.project()
-    metric = explore.get_metric(project, name)
+    explore.get_metric(project, name)
     with ws.engine() as engine:
-        sql = engine.sql(
-            EngineQuery(metrics=[name], dimensions=[by] if by else [], grain=grain or metric.default_grain or "month")
-        )
-    return {"sql": sql}
+        return explore.generated_sql(project, engine, name, grain=grain, by=by)
 
 
 @router.get("/{name}/observations")
@@ -83,30 +75,18 @@ def observations(
         str | None, Query(max_length=128, description="a dimension: one row per value over the range")
     ] = None,
     where: WhereQ = None,
-) -> dict[str, Any]:
+) -> SeriesValues | Breakdown:
     """The metric by period (from the store when refresh keeps it), or by a dimension's values with ``by``.
 
     By period, ``partial_periods`` lists the periods the range cuts: their values are those of
     their days inside [start, end] (and a last period the data stops inside, without ``end``).
     """
     project = ws.project()
-    metric = explore.get_metric(project, name)
+    explore.get_metric(project, name)
     with ws.engine() as engine:
-        if by:
-            rows = explore.breakdown(project, engine, name, by, start=start, end=end, where=where)
-            return {"metric": name, "by": by, "start": start, "end": end, "rows": rows}
-        chosen = grain or metric.default_grain or m.Grain.month
-        points = explore.values_over_time(
-            project, ws.store, engine, name, grain=chosen, start=start, end=end, where=where
+        return explore.metric_values(
+            project, ws.store, engine, name, grain=grain, start=start, end=end, by=by, where=where
         )
-    return {
-        "metric": name,
-        "grain": points.grain,
-        "source": points.source,
-        "rows": points.rows,
-        # periods the range cuts (valued from their days inside it), or a month in progress
-        "partial_periods": points.partial,
-    }
 
 
 class PushedValue(BaseModel):
@@ -135,10 +115,10 @@ def _may_enter(user: CurrentUser, project: Any, metrics: set[str]) -> None:
 
 @router.post(
     "/{name}/observations",
-    responses={422: {"description": "the rows with problems, each with its line"}},
+    responses=errors({422: "the rows with problems, each with its line"}),
     dependencies=[allowed("enter_values", bulk=True)],
 )
-def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDep, user: UserDep) -> ValuesWritten:
     """Values a system sends for a metric entered by hand; idempotent by period and segment; all or nothing."""
     explore.get_metric(project, name)
     _may_enter(user, project, {name})
@@ -153,7 +133,7 @@ def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDe
     ]
     parsed = values_service.parse_values(project, rows, "request body")
     result = values_service.import_values(project, store, parsed, user.name, f"POST /api/metrics/{name}/observations")
-    return {"rows": result.rows, "metrics": result.metrics, "kpis_evaluated": result.evaluated}
+    return writes.values_written(result)
 
 
 router_values = APIRouter(prefix="/values", tags=["metrics"])
@@ -161,12 +141,12 @@ router_values = APIRouter(prefix="/values", tags=["metrics"])
 
 @router_values.post(
     "/import",
-    responses={422: {"description": "every bad row, with its line; nothing written"}},
+    responses=errors({422: "every bad row, with its line; nothing written"}),
     dependencies=[allowed("enter_values", bulk=True)],
 )
 async def import_csv(
     project: ProjectDep, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
+) -> ValuesWritten:
     """A CSV of values (metric, period, value[, segment]): checked row by row like ``onpace values import``."""
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -179,7 +159,7 @@ async def import_csv(
     parsed = await run_in_threadpool(values_service.parse_values, project, text, source)
     _may_enter(user, project, {row.metric for row in parsed})
     result = await run_in_threadpool(values_service.import_values, project, store, parsed, user.name, source)
-    return {"rows": result.rows, "metrics": result.metrics, "kpis_evaluated": result.evaluated}
+    return writes.values_written(result)
 
 
 class Promotion(BaseModel):
@@ -196,14 +176,14 @@ class Promotion(BaseModel):
 
 
 @router.post("/{name}/promote", status_code=201, dependencies=[allowed("promote")])
-def promote(name: str, body: Promotion, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
+def promote(name: str, body: Promotion, ws: WorkspaceDep, user: UserDep) -> LifecycleChange:
     """Make the metric a KPI (written to models/promoted.yml), recorded with who, when and why."""
     from onpace.services.lifecycle import promote as run_promote
 
     user.require("promote")
     definition = body.model_dump(exclude={"reason"})
     change = run_promote(ws.project(), ws.store, name, definition, actor=user.name, reason=body.reason)
-    return {"kpi": change.name, "file": change.file.relative_to(ws.root).as_posix()}
+    return writes.lifecycle_change(change, ws.root)
 
 
 Notes("metric").add_routes(router)

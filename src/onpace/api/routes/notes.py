@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed
-from onpace.services import notes
-from onpace.store.models import SubjectKind
+from onpace.services import feedback, notes
+from onpace.services.views.notes import AnnotationView, CommentView, SubjectKind
 
 
 class NewComment(BaseModel):
@@ -32,16 +32,16 @@ class Notes:
         kind = self.kind
 
         @router.get("/{name}/comments", name=f"{kind}_comments")
-        def list_comments(name: str, project: ProjectDep, store: StoreDep) -> list[dict[str, Any]]:
+        def list_comments(name: str, project: ProjectDep, store: StoreDep) -> list[CommentView]:
             notes.check_subject(project, kind, name)
-            return notes.list_comments(store, kind, name)
+            return feedback.list_comments(store, kind, name)
 
         @router.post("/{name}/comments", status_code=201, name=f"{kind}_add_comment", dependencies=[allowed("comment")])
         def add_comment(
             name: str, body: NewComment, project: ProjectDep, store: StoreDep, user: UserDep
-        ) -> dict[str, Any]:
+        ) -> CommentView:
             user.require("comment")
-            return notes.comment_dict(notes.add_comment(project, store, kind, name, author=user.name, body=body.body))
+            return feedback.comment(notes.add_comment(project, store, kind, name, author=user.name, body=body.body))
 
         @router.get("/{name}/annotations", name=f"{kind}_annotations")
         def list_annotations(
@@ -50,9 +50,9 @@ class Notes:
             store: StoreDep,
             start: Annotated[dt.date | None, Query()] = None,
             end: Annotated[dt.date | None, Query()] = None,
-        ) -> list[dict[str, Any]]:
+        ) -> list[AnnotationView]:
             notes.check_subject(project, kind, name)
-            return notes.list_annotations(store, kind, name, start, end)
+            return feedback.list_annotations(store, kind, name, start, end)
 
         @router.post(
             "/{name}/annotations",
@@ -62,7 +62,7 @@ class Notes:
         )
         def add_annotation(
             name: str, body: NewAnnotation, project: ProjectDep, store: StoreDep, user: UserDep
-        ) -> dict[str, Any]:
+        ) -> AnnotationView:
             user.require("annotate")
             row = notes.add_annotation(
                 project,
@@ -75,4 +75,4 @@ class Notes:
                 body=body.body,
                 end_date=body.end_date,
             )
-            return notes.annotation_dict(row)
+            return feedback.annotation(row)

@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed
-from onpace.errors import NotFoundError, did_you_mean
-from onpace.services import app_definitions, scorecard
+from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed, errors
+from onpace.services import app_definitions, objectives
+from onpace.services.views.scorecard import ObjectiveDefinition, ObjectiveDetail, ObjectiveView
 
 router = APIRouter(prefix="/objectives", tags=["objectives"])
 
 
-def _node(node: scorecard.ObjectiveNode) -> dict[str, Any]:
-    o = node.objective
-    return {
-        "name": o.name,
-        "label": o.label or o.name,
-        "description": o.description,
-        "owner": o.owner,
-        "priority": o.priority,
-        "parent": o.parent,
-        "status": node.status,
-        "score": node.score,
-        "kpis": [scorecard.jsonable(r) for r in node.rows],
-        "children": [_node(c) for c in node.children],
-    }
-
-
 @router.get("")
-def tree(project: ProjectDep, store: StoreDep) -> list[dict[str, Any]]:
+def tree(project: ProjectDep, store: StoreDep) -> list[ObjectiveView]:
     """Objectives as a tree (roots first), each with its KPIs and weighted roll-up status."""
-    return [_node(n) for n in scorecard.tree(project, scorecard.kpi_rows(project, store))]
+    return objectives.tree(project, store)
 
 
 @router.get("/{name}")
-def get_objective(name: str, project: ProjectDep, store: StoreDep) -> dict[str, Any]:
-    nodes = scorecard.walk(scorecard.tree(project, scorecard.kpi_rows(project, store)))
-    found = next((n for n in nodes if n.objective.name == name), None)
-    if found is None:
-        suggestion = did_you_mean(name, project.objectives)
-        raise NotFoundError(f"no objective named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
-    return {
-        **_node(found),
-        "file": found.objective._file,
-        "managed_by": "app" if app_definitions.managed_by_app(project, "objective", name) else "code",
-    }
+def get_objective(name: str, project: ProjectDep, store: StoreDep) -> ObjectiveDetail:
+    return objectives.detail(project, store, name)
 
 
 class ObjectiveBody(BaseModel):
@@ -60,32 +33,34 @@ class ObjectiveBody(BaseModel):
 @router.post(
     "",
     status_code=201,
-    responses={409: {"description": "the name is taken"}},
+    responses=errors({409: "the name is taken"}),
     dependencies=[allowed("manage_goals")],
+    response_model_exclude_none=True,
 )
-def create(body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def create(body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> ObjectiveDefinition:
     """Create an objective (kept in models/app.yml); strategists and admins."""
     user.require("manage_goals")
     reloaded = app_definitions.save(project, store, "objective", body.model_dump(), actor=user.name, create=True)
-    return reloaded.objectives[body.name].model_dump(mode="json", exclude_none=True)
+    return objectives.definition(reloaded.objectives[body.name])
 
 
 @router.put(
     "/{name}",
-    responses={409: {"description": "defined in YAML: change the file and run onpace apply"}},
+    responses=errors({409: "defined in YAML: change the file and run onpace apply"}),
     dependencies=[allowed("manage_goals")],
+    response_model_exclude_none=True,
 )
-def update(name: str, body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> dict[str, Any]:
+def update(name: str, body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> ObjectiveDefinition:
     user.require("manage_goals")
     definition = {**body.model_dump(), "name": name}
     reloaded = app_definitions.save(project, store, "objective", definition, actor=user.name, create=False)
-    return reloaded.objectives[name].model_dump(mode="json", exclude_none=True)
+    return objectives.definition(reloaded.objectives[name])
 
 
 @router.delete(
     "/{name}",
     status_code=204,
-    responses={409: {"description": "defined in YAML"}},
+    responses=errors({409: "defined in YAML"}),
     dependencies=[allowed("manage_goals")],
 )
 def delete(name: str, project: ProjectDep, store: StoreDep, user: UserDep) -> None:

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from onpace.api.deps import StoreDep, UserDep, allowed, open_to_anyone
+from onpace.api.deps import StoreDep, UserDep, allowed, errors, open_to_anyone
 from onpace.services import auth
+from onpace.services.session import me as me_of
+from onpace.services.views.session import Me
 
 router = APIRouter(tags=["session"])
 
@@ -16,15 +18,6 @@ router = APIRouter(tags=["session"])
 class Login(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
-
-
-class Me(BaseModel):
-    name: str
-    role: str
-    department: str | None
-    via: str
-    csrf_token: str | None = None
-    permissions: list[str]
 
 
 def client_of(request: Request) -> str:
@@ -36,20 +29,9 @@ def in_production(request: Request) -> bool:
     return bool(request.app.state.settings.environment == "production")
 
 
-def me_of(user: auth.CurrentUser) -> Me:
-    return Me(
-        name=user.name,
-        role=user.role,
-        department=user.department,
-        via=user.via,
-        csrf_token=user.csrf_token,
-        permissions=[action for action in auth.NEEDS if user.can(action)],
-    )
-
-
 @router.post(
     "/login",
-    responses={401: {"description": "wrong name or password"}, 429: {"description": "rate limited"}},
+    responses=errors({401: "wrong name or password", 429: "rate limited"}),
     dependencies=[open_to_anyone()],
 )
 def login(body: Login, request: Request, response: Response, store: StoreDep) -> Me:

@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from onpace.catalog.project import Project
-from onpace.services import auth
-from onpace.store import audit
-from onpace.store import users as store_users
-from onpace.store.connect import redact
+from onpace.services import admin, auth
+from onpace.services.views.admin import NewTokenView, SettingsView
 from onpace.web.deps import UserDep, WorkspaceDep, allowed
 from onpace.web.render import page
 
 router = APIRouter(prefix="/settings")
 
 
-def _context(ws: WorkspaceDep, project: Project) -> dict[str, Any]:
-    with ws.store.session(readonly=True) as s:
-        users = store_users.list_users(s)
-        tokens = store_users.list_tokens(s)
-        entries = audit.list_audit(s, 100)
-    sources = {name: redact(src.url) for name, src in project.sources.items()}
-    return {"users": users, "tokens": tokens, "audit": entries, "sources": sources, "roles": auth.ROLES}
+def _view(ws: WorkspaceDep) -> SettingsView:
+    return admin.settings(ws.project(), ws.store)
 
 
 @router.get("")
 def settings_page(request: Request, ws: WorkspaceDep, user: UserDep) -> Response:
     user.require("manage_users")
-    return page(request, "settings.html", **_context(ws, ws.project()))
+    return page(request, "settings.html", view=_view(ws))
 
 
 @router.post("/users", dependencies=[allowed("manage_users")])
@@ -45,7 +37,7 @@ def add_user(
 ) -> Response:
     user.require("manage_users")
     auth.add_user(ws.store, name, password, role, actor=user.name, department=department or None)
-    return page(request, "settings.html", notice=f"user '{name}' added", **_context(ws, ws.project()))
+    return page(request, "settings.html", notice=f"user '{name}' added", view=_view(ws))
 
 
 @router.post("/tokens", dependencies=[allowed("manage_tokens")])
@@ -57,8 +49,8 @@ def add_token(
     owner: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     user.require("manage_tokens")
-    made = auth.create_token(ws.store, owner or user.name, name, actor=user.name)
-    return page(request, "settings.html", new_token=made, **_context(ws, ws.project()))
+    made = NewTokenView.model_validate(auth.create_token(ws.store, owner or user.name, name, actor=user.name))
+    return page(request, "settings.html", new_token=made, view=_view(ws))
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[allowed("manage_tokens")])
@@ -67,4 +59,4 @@ def revoke_token(
 ) -> Response:
     user.require("manage_tokens")
     auth.revoke_token(ws.store, token_id, actor=user.name)
-    return page(request, "settings.html", notice="token revoked", **_context(ws, ws.project()))
+    return page(request, "settings.html", notice="token revoked", view=_view(ws))

@@ -1,0 +1,148 @@
+"""Everything about one KPI: its definition, its chart, and the KPI page assembled in one place.
+
+The web page renders :class:`KpiPage`, and ``GET /api/kpis/{name}/page`` answers the same view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onpace.catalog import goals as g
+from onpace.catalog import models as m
+from onpace.catalog.project import Project
+from onpace.errors import NotFoundError, did_you_mean
+from onpace.services import app_definitions, explore, feedback, kpi_chart, kpi_history, scorecard
+from onpace.services import reviews as review_service
+from onpace.services.views.kpis import (
+    Driver,
+    KpiBreakdown,
+    KpiChart,
+    KpiDefinition,
+    KpiDetail,
+    KpiHead,
+    KpiPage,
+)
+from onpace.services.workspace import Workspace
+from onpace.store.db import Store
+
+DRIVER_MONTHS = 12
+PAGE_REVIEWS = 20
+
+
+def get_kpi(project: Project, name: str) -> g.Kpi:
+    """The KPI named ``name``; a 404 with a "did you mean" when there is none."""
+    kpi = project.kpis.get(name)
+    if kpi is None:
+        suggestion = did_you_mean(name, project.kpis)
+        raise NotFoundError(f"no KPI named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+    return kpi
+
+
+def definition(kpi: g.Kpi) -> KpiDefinition:
+    """The KPI's definition as written (the keys of the YAML), and its file."""
+    return KpiDefinition(
+        name=kpi.name,
+        file=kpi._file,
+        definition=kpi.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True),
+    )
+
+
+def detail(project: Project, store: Store, name: str) -> KpiDetail:
+    """One KPI: its definition, latest evaluations (per segment), and whether the app or the code manages it."""
+    kpi = get_kpi(project, name)
+    return KpiDetail(
+        **dict(definition(kpi)),
+        evaluations=[r for r in scorecard.kpi_rows(project, store) if r.kpi == name],
+        managed_by="app" if app_definitions.managed_by_app(project, "kpi", name) else "code",
+    )
+
+
+def chart(project: Project, store: Store, name: str, segment: str = "") -> KpiChart:
+    """The current period day by day: actual, the phased target path and the forecast cone."""
+    get_kpi(project, name)
+    return KpiChart.model_validate(kpi_chart.chart(project, store, name, segment))
+
+
+def head(kpi: g.Kpi) -> KpiHead:
+    return KpiHead(
+        name=kpi.name,
+        label=kpi.label or kpi.name,
+        description=kpi.description,
+        objective=kpi.objective,
+        owner=kpi.owner,
+        priority=kpi.priority,
+        timeframe=kpi.timeframe.text if kpi.timeframe else "",
+        review_cadence=kpi.review_cadence.value if kpi.review_cadence else review_service.DEFAULT_CADENCE,
+        phasing=kpi.phasing if isinstance(kpi.phasing, str) else "milestones",
+    )
+
+
+def page(workspace: Workspace, name: str, segment: str = "") -> KpiPage:
+    """The KPI page: the latest evaluation of ``segment`` (else the first), drivers, past periods, notes."""
+    project = workspace.project()
+    store = workspace.store
+    kpi = get_kpi(project, name)
+    rows = [r for r in scorecard.kpi_rows(project, store) if r.kpi == name]
+    row = next((r for r in rows if (r.segment or "") == segment), rows[0] if rows else None)
+    segment = (row.segment or "") if row else segment
+    return KpiPage(
+        kpi=head(kpi),
+        metric=explore.metric_summary(project, project.metrics[kpi.metric or ""]),
+        row=row,
+        segments=[r.segment for r in rows if r.segment],
+        segment=segment,
+        past=kpi_history.past_periods(store, name, segment),
+        targets=kpi_history.target_history(store, name),
+        drivers=_drivers(workspace, project, kpi),
+        dimensions=explore.dimensions_of(project, kpi.metric or ""),
+        reviews=feedback.reviews(project, store, name, limit=PAGE_REVIEWS),
+        comments=feedback.list_comments(store, "kpi", name),
+        annotations=feedback.list_annotations(store, "kpi", name),
+        assessments=list(review_service.ASSESSMENTS),
+    )
+
+
+def _drivers(workspace: Workspace, project: Project, kpi: g.Kpi) -> list[Driver]:
+    drivers = []
+    with workspace.engine() as engine:
+        for name in kpi.drivers:
+            metric = project.metrics.get(name)
+            if metric is None:
+                continue
+            points = explore.values_over_time(
+                project, workspace.store, engine, name, grain=m.Grain.month, mark_in_progress=False
+            )
+            values = [p.value for p in points.rows if p.value is not None][-DRIVER_MONTHS:]
+            drivers.append(Driver(name=name, label=metric.label or name, values=values, format=metric.format))
+    return drivers
+
+
+def breakdown(workspace: Workspace, name: str, by: str, segment: str = "", where: str | None = None) -> KpiBreakdown:
+    """The KPI's metric over its current period to date, by one dimension; ``where`` drills down."""
+    project = workspace.project()
+    kpi = get_kpi(project, name)
+    metric = kpi.metric or ""
+    start, end = kpi_history.current_period(workspace.store, name, segment)
+    filters = [f for f in (kpi.segment, _segment_filter(kpi, segment), where) if f]
+    with workspace.engine() as engine:
+        rows = explore.breakdown(
+            project, engine, metric, by, start=start, end=end, where=" and ".join(f"({f})" for f in filters) or None
+        )
+    return KpiBreakdown(
+        kpi=name,
+        metric=metric,
+        by=by,
+        segment=segment,
+        where=where,
+        others=[d for d in explore.dimensions_of(project, metric) if d != by],
+        start=start,
+        end=end,
+        rows=rows,
+        format=project.metrics[metric].format,
+    )
+
+
+def _segment_filter(kpi: Any, segment: str) -> str | None:
+    if not segment or not kpi.segment_by:
+        return None
+    return f"{kpi.segment_by} = '" + segment.replace("'", "''") + "'"
