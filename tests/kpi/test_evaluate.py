@@ -48,7 +48,8 @@ def test_flow_at_least_with_linear_phasing(actual: float, attainment: float, exp
     assert (e.elapsed_days, e.total_days, e.share) == (46, 92, 0.5)
     assert e.expected_to_date == 500.0
     assert e.attainment == pytest.approx(attainment, rel=1e-12)
-    assert e.status == expected_status
+    # the status by pace; the verdict also weighs the forecast (tests/kpi/test_verdict.py)
+    assert e.pace_status == expected_status
     assert e.phasing_used == "linear"
     # run rate of 10 a day for the 46 remaining days: actual + 460
     assert e.forecast == pytest.approx(actual + 460.0)
@@ -77,7 +78,7 @@ def test_lower_is_better_budget() -> None:
     assert run(400.0).attainment == pytest.approx(460 / 400)  # 1.15: on track
     assert run(400.0).status == Status.on_track
     assert run(500.0).attainment == pytest.approx(0.92)  # 460 / 500: at risk
-    assert run(500.0).status == Status.at_risk
+    assert run(500.0).pace_status == Status.at_risk
     assert run(600.0).status == Status.off_track  # 460 / 600 = 0.767
     nothing_spent = run(0.0)
     assert nothing_spent.attainment is None and nothing_spent.status == Status.on_track
@@ -91,7 +92,7 @@ def test_a_flow_range_is_phased_at_both_ends() -> None:
     assert inside.attainment == 1.0 and inside.status == Status.on_track
     above = evaluate(revenue(600.0, target))
     assert above.attainment == pytest.approx(550 / 600)  # 0.9167: at risk
-    assert above.status == Status.at_risk
+    assert above.pace_status == Status.at_risk
     below = evaluate(revenue(300.0, target))
     assert below.attainment == pytest.approx(300 / 450)  # 0.667: off track
     assert below.status == Status.off_track
@@ -122,7 +123,8 @@ def test_level_range_is_not_phased(actual: float, attainment: float, expected_st
     assert e.share is None and e.phasing_used == "none"
     assert (e.expected_low, e.expected_high) == (0.9, 0.95)
     assert e.attainment == pytest.approx(attainment, rel=1e-12)
-    assert e.status == expected_status
+    # the status by pace; the verdict also weighs the forecast (tests/kpi/test_verdict.py)
+    assert e.pace_status == expected_status
 
 
 def test_level_forecast_is_a_day_weighted_average() -> None:
@@ -146,7 +148,7 @@ def test_seasonal_phasing() -> None:
     assert e.share == pytest.approx(0.25)
     assert e.expected_to_date == pytest.approx(250.0)
     assert e.attainment == pytest.approx(0.96)  # 240 / 250: at risk
-    assert e.status == Status.at_risk
+    assert e.pace_status == Status.at_risk
 
 
 def test_seasonal_phasing_without_past_data_falls_back_to_linear() -> None:
@@ -162,7 +164,7 @@ def test_milestone_phasing() -> None:
     assert e.phasing_used == "milestones"
     assert e.share == pytest.approx(0.2 + 0.3 * 15 / 31)
     assert e.expected_to_date == pytest.approx(345.161290, rel=1e-6)
-    assert e.status == Status.at_risk  # 345 / 345.16 = 0.9995
+    assert e.pace_status == Status.at_risk  # 345 / 345.16 = 0.9995
 
 
 def test_bad_milestones_are_reported_by_evaluate() -> None:
@@ -199,7 +201,7 @@ def test_leap_february() -> None:
     e = evaluate(feb)
     assert e.share == pytest.approx(15 / 29)
     assert e.expected_to_date == pytest.approx(1500.0)
-    assert e.status == Status.on_track
+    assert e.pace_status == Status.on_track
     # seasonal from a 28-day February: 14 days of 1, 14 days of 3 (total 56);
     # x = 15 / 29 * 28 = 14 + 14 / 29 -> (14 + 3 * 14 / 29) / 56 = 8 / 29; 2900 * 8 / 29 = 800 due
     seasonal = evaluate(dataclasses.replace(feb, phasing=Phasing("seasonal", past=((1.0,) * 14 + (3.0,) * 14,))))
@@ -235,7 +237,7 @@ def test_before_the_period_starts() -> None:
     # as of June 20, nothing of Q3 has elapsed: nothing is due, and all 92 days are still to come
     e = evaluate(revenue(0.0, as_of=dt.date(1998, 6, 20)))
     assert (e.elapsed_days, e.share, e.expected_to_date) == (0, 0.0, 0.0)
-    assert e.status == Status.on_track
+    assert e.pace_status == Status.on_track
     assert e.forecast == pytest.approx(920.0)  # 10 a day for 92 days (after 10 gap days)
     assert e.notes[0] == "the period has not started: it starts on 1998-07-01"
 
@@ -268,13 +270,13 @@ def test_zero_baseline() -> None:
 
 def test_a_direction_that_contradicts_the_target_is_noted() -> None:
     e = evaluate(revenue(500.0, direction="lower"))
-    assert e.status == Status.on_track
+    assert e.pace_status == Status.on_track
     assert any("the target is at_least but lower is better" in note for note in e.notes)
 
 
 def test_custom_bands() -> None:
     e = evaluate(revenue(400.0, bands=Bands(on_track=0.95, at_risk=0.8)))
-    assert e.attainment == 0.8 and e.status == Status.at_risk
+    assert e.attainment == 0.8 and e.pace_status == Status.at_risk
 
 
 def test_bad_input_is_a_user_error() -> None:

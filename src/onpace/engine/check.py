@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ibis.common.exceptions import TableNotFound
+
 from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, Name, names, parse
 from onpace.catalog.project import Project
+from onpace.engine.connect import settle, table_names
 from onpace.engine.engine import Engine
 from onpace.engine.joins import JoinGraph
 from onpace.errors import Issue, OnpaceError, QueryError, did_you_mean
@@ -19,7 +22,12 @@ NUMERIC_AGGS = (m.Agg.sum, m.Agg.avg, m.Agg.median, m.Agg.percentile)
 
 
 def check_sources(project: Project, engine: Engine | None = None) -> list[Issue]:
-    """Every problem found by comparing the definitions with the data sources."""
+    """Every problem found by comparing the definitions with the data sources.
+
+    ``project`` may be one that loaded only in part (:func:`onpace.catalog.project.read_project`):
+    what it has is checked, and what the catalog's checks already report (an unknown source) is
+    left to them.
+    """
     own = engine is None
     engine = engine or Engine(project)
     try:
@@ -48,8 +56,9 @@ class _Checker:
                 broken_sources.add(name)
                 self.issues.append(self.project.issue(source, f"cannot connect to source '{name}': {exc}", "url"))
         for ds in self.project.datasets.values():
-            if self.project.source_of(ds) in broken_sources:
-                continue
+            where = self.project.source_of(ds)
+            if where in broken_sources or where not in self.project.sources:
+                continue  # an unknown source is reported by the catalog's checks
             self._dataset(ds)
         for metric in self.project.metrics.values():
             self._metric(metric)
@@ -62,12 +71,14 @@ class _Checker:
             schema = dict(table.schema().items())
         except OnpaceError as exc:
             field = "table" if ds.table else "sql"
+            con = self.engine.backend(self.project.source_of(ds))
+            settle(con)  # a failed statement must not leave a result that blocks the next dataset's
             suggestion = None
             if ds.table:
                 try:
-                    con = self.engine.backend(self.project.source_of(ds))
-                    suggestion = did_you_mean(ds.table.split(".")[-1], con.list_tables())
+                    suggestion = did_you_mean(ds.table.split(".")[-1], table_names(con))
                 except Exception:  # noqa: BLE001 - the suggestion is a bonus
+                    settle(con)
                     suggestion = None
             self.issues.append(
                 self.project.issue(
@@ -107,6 +118,7 @@ class _Checker:
         try:
             row = self.engine._execute(stats, self.project.source_of(ds)).to_pylist()[0]
         except OnpaceError as exc:
+            settle(self.engine.backend(self.project.source_of(ds)))
             self.issues.append(self.project.issue(key, f"cannot check key '{key.name}': {exc}", "primary"))
             return
         repeats = int(row["rows"] or 0) - int(row["distinct"] or 0)
@@ -284,5 +296,7 @@ class _Checker:
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc.__cause__, TableNotFound):
+        return f"table '{exc.__cause__}' does not exist"
     text = str(exc)
     return text.split(": ", 2)[-1] if "cannot read" in text else text

@@ -174,6 +174,40 @@ def _scrub(text: str, path: Path, shown: str) -> str:
     return text
 
 
+def table_names(backend: Any) -> list[str]:
+    """The tables and views of a backend's current schema (for a "did you mean").
+
+    ibis 12's ``list_tables`` on DuckDB 2 runs its query with ``execute()`` and then calls a
+    method DuckDB 2 removed: it fails and leaves the result unread on the connection, which then
+    refuses every other query ("Resource In Use ... unfinished result"). On DuckDB the names are
+    read here, to the last row, on a cursor of their own; other backends answer ``list_tables``.
+    """
+    if getattr(backend, "name", None) != "duckdb":
+        return list(backend.list_tables())
+    cursor = backend.con.cursor()
+    try:
+        rows = cursor.sql(
+            "SELECT DISTINCT table_name FROM information_schema.tables"
+            " WHERE table_catalog = current_database() AND table_schema = current_schema()"
+        ).fetchall()
+    finally:
+        cursor.close()
+    return sorted(str(row[0]) for row in rows)
+
+
+def settle(backend: Any) -> None:
+    """Drop a result a failed statement left unread on a DuckDB connection, so the next one runs.
+
+    DuckDB 2 keeps the result of ``execute()`` until it is read to the end, and refuses any other
+    statement on that connection meanwhile. Other backends run each statement on a cursor of its own.
+    """
+    if getattr(backend, "name", None) != "duckdb":
+        return
+    abort = getattr(getattr(backend, "con", None), "abort", None)
+    if callable(abort):
+        abort()
+
+
 def _postgres(url: str) -> Any:
     """A PostgreSQL session whose transactions are read-only by default."""
     from ibis.backends.postgres import Backend

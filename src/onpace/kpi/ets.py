@@ -2,7 +2,7 @@
 
 The model is statsmodels' ``ETSModel`` with additive errors and an additive
 damped trend, plus an additive weekly season once the history holds at least
-four full weeks. statsmodels is imported here, inside the function: importing
+four full weeks of daily values. statsmodels is imported here, inside the function: importing
 it costs about a second, and most of onpace never forecasts.
 """
 
@@ -32,8 +32,13 @@ class EtsPaths:
     converged: bool
 
 
-def simulate(history: npt.NDArray[np.float64], steps: int, *, repetitions: int, seed: int) -> EtsPaths:
+def simulate(
+    history: npt.NDArray[np.float64], steps: int, *, repetitions: int, seed: int, weekly: bool = True
+) -> EtsPaths:
     """Fit the model to ``history`` and simulate ``repetitions`` paths of ``steps`` days after it.
+
+    ``weekly``: the values are daily, so a weekly season is fitted once there are four full
+    weeks of them (not for values further apart, such as one a month).
 
     Deterministic: the same history and seed give the same paths. Numerical
     warnings of the fit (a ConvergenceWarning, numpy's divide-by-zero on a
@@ -45,7 +50,7 @@ def simulate(history: npt.NDArray[np.float64], steps: int, *, repetitions: int, 
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    seasonal = len(history) >= MIN_SEASONAL_DAYS
+    seasonal = weekly and len(history) >= MIN_SEASONAL_DAYS
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:

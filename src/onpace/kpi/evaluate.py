@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from onpace.calendar import elapsed_days, is_over, total_days
 from onpace.errors import UserError
-from onpace.kpi.forecast import Forecast, forecast_flow, forecast_level
+from onpace.kpi.forecast import Forecast, forecast_by_kind
+from onpace.kpi.kind import KINDS, NO_BOUNDS, Bounds, Kind
 from onpace.kpi.phasing import LINEAR, Phasing
 from onpace.kpi.phasing import share as phased_share
 from onpace.kpi.status import status, target_attainment, target_direction
 from onpace.kpi.targets import phase_target
 from onpace.kpi.types import DEFAULT_BANDS, DIRECTIONS, Accumulation, Bands, Direction, Status, Target, TargetKind
+from onpace.kpi.verdict import verdict
 
 SEASONAL_FALLBACK = "seasonal phasing fell back to linear: no earlier periods with data"
 NO_TARGET = "no target (no baseline)"
@@ -46,9 +48,25 @@ class KpiInput:
     phasing: Phasing = LINEAR
     bands: Bands = DEFAULT_BANDS
     interval: float = 0.8
+    # how the forecast reads the metric (onpace.kpi.kind): None means flow for a flow, ratio for a level;
+    # ``bounds`` hold for every value of it; ``step_days``: days between two values of ``history``
+    kind: Kind | None = None
+    bounds: Bounds = NO_BOUNDS
+    step_days: float = 1.0
+
+    @property
+    def forecast_kind(self) -> Kind:
+        """``kind``, or when it is None: flow for a flow, ratio for a level."""
+        if self.kind is not None:
+            return self.kind
+        return "flow" if self.accumulation == "flow" else "ratio"
 
     def __post_init__(self) -> None:
         problems = []
+        if self.kind is not None and self.kind not in KINDS:
+            problems.append(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.step_days < 1:
+            problems.append(f"step_days must be at least 1, got {self.step_days!r}")
         if self.accumulation not in ("flow", "level"):
             problems.append(f"accumulation must be flow or level, got {self.accumulation!r}")
         if self.direction not in DIRECTIONS:
@@ -92,6 +110,10 @@ class Evaluation:
     status: Status
     phasing_used: str
     notes: tuple[str, ...]
+    # the status by pace to date alone (attainment against the bands); ``status`` is the verdict
+    # that also weighs the forecast's probability (onpace.kpi.verdict)
+    pace_status: Status | None = None
+    reason: str = ""  # the verdict in one sentence (onpace.kpi.reason), set by kpi.judge
 
 
 def _share(inp: KpiInput, notes: list[str]) -> tuple[float | None, str]:
@@ -109,9 +131,18 @@ def _share(inp: KpiInput, notes: list[str]) -> tuple[float | None, str]:
 
 def _forecast(inp: KpiInput, actual: float, elapsed: int, remaining: int) -> Forecast:
     gap = max((inp.period_start - inp.as_of).days - 1, 0)
-    if inp.accumulation == "flow":
-        return forecast_flow(inp.history, actual, remaining, inp.target, level=inp.interval, gap_days=gap)
-    return forecast_level(inp.history, actual, elapsed, remaining, inp.target, level=inp.interval, gap_days=gap)
+    return forecast_by_kind(
+        inp.forecast_kind,
+        inp.history,
+        actual,
+        elapsed,
+        remaining,
+        inp.target,
+        level=inp.interval,
+        gap_days=gap,
+        step_days=inp.step_days,
+        bounds=inp.bounds,
+    )
 
 
 def evaluate(inp: KpiInput) -> Evaluation:
@@ -141,13 +172,14 @@ def evaluate(inp: KpiInput) -> Evaluation:
 
     attainment = None if actual is None or expected is None else target_attainment(actual, expected)
     if target is None or expected is None:
-        kpi_status = Status.no_data
+        pace = Status.no_data
     else:
-        kpi_status = status(actual, target, expected, period_over=over, bands=inp.bands)
+        pace = status(actual, target, expected, period_over=over, bands=inp.bands)
 
     forecast = None if actual is None else _forecast(inp, actual, elapsed, total - elapsed)
     if forecast is not None and forecast.note:
         notes.append(f"forecast: {forecast.note}")
+    kpi_status = verdict(pace, None if forecast is None else forecast.probability)
 
     return Evaluation(
         period_start=start,
@@ -173,4 +205,5 @@ def evaluate(inp: KpiInput) -> Evaluation:
         status=kpi_status,
         phasing_used=phasing_used,
         notes=tuple(notes),
+        pace_status=pace,
     )

@@ -20,8 +20,11 @@ from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.kpi.evaluate import Evaluation, KpiInput, evaluate
+from onpace.kpi.forecast import observation_step
 from onpace.kpi.instances import KpiInstance, accumulation, additive, direction
+from onpace.kpi.kind import bounds_of, kind_of
 from onpace.kpi.phasing import phasing_of
+from onpace.kpi.reason import reason
 from onpace.kpi.resolve import KpiTarget, kpi_target
 from onpace.kpi.series import KpiSeries, sum_days
 from onpace.kpi.types import Bands
@@ -45,7 +48,7 @@ def period_of(project: Project, kpi: g.Kpi, as_of: dt.date) -> tuple[dt.date, dt
 def as_of_date(project: Project, last_day: dt.date | None, today: dt.date) -> dt.date:
     """The date a KPI is evaluated at: ``today``, or with ``latest_data`` the last day with data of its series.
 
-    ``last_day`` is :attr:`KpiSeries.last_day`: the series of the KPI's own segment, which refresh
+    ``last_day`` is :attr:`KpiSeries.data_until`: the series of the KPI's own segment, which refresh
     stores over the segment's days with data only (a day the time spine fills with 0 because
     another segment has rows is not one), so each segment is judged as of its own last day.
     Without data, ``today``.
@@ -76,7 +79,7 @@ def judged_period(project: Project, kpi: g.Kpi, series: KpiSeries, today: dt.dat
     With data up to yesterday, today's share of the target is not due yet: the KPI is judged
     as of yesterday. Without data, as of :func:`as_of_date`.
     """
-    last = series.last_day
+    last = series.data_until
     wall = as_of_date(project, last, today)
     start, end, grain = period_of(project, kpi, wall)
     return JudgedPeriod(start, end, grain, wall, wall if last is None else min(wall, last))
@@ -118,7 +121,7 @@ def history(
     :func:`actual`) over the sum of the days to date, so that the forecast adds up to
     distinct values.
     """
-    last = series.last_day
+    last = series.data_until
     if last is None:
         return ()
     values = daily_history(series.daily, min(as_of, last), flow)
@@ -133,12 +136,19 @@ def evaluate_instance(
     project: Project, instance: KpiInstance, series: KpiSeries, today: dt.date
 ) -> tuple[Evaluation, KpiTarget]:
     """Evaluate one KPI instance from its values as of ``today``; with the target it was judged against."""
+    return evaluate_period(project, instance, series, judged_period(project, instance.kpi, series, today))
+
+
+def evaluate_period(
+    project: Project, instance: KpiInstance, series: KpiSeries, period: JudgedPeriod
+) -> tuple[Evaluation, KpiTarget]:
+    """Evaluate one KPI instance in ``period`` (as of ``period.as_of``), with the target it was judged
+    against; the verdict's reason (:func:`onpace.kpi.reason.reason`) in the metric's format."""
     kpi = instance.kpi
     flow = accumulation(project, kpi) == "flow"
     sums = additive(project, kpi.metric or "")
-    period = judged_period(project, kpi, series, today)
     start, end, grain, as_of = period.start, period.end, period.grain, period.as_of
-    last = series.last_day
+    last = series.data_until
     notes: list[str] = []
     if last is not None and last < period.wall and last >= start:
         notes.append(f"data ends on {last}: judged as of then")
@@ -147,6 +157,7 @@ def evaluate_instance(
     if resolved.unavailable is not None:
         notes.append(resolved.unavailable)
     value = actual(flow, sums, series, start, end, as_of)
+    kind = kind_of(project, kpi)
     result = evaluate(
         KpiInput(
             accumulation="flow" if flow else "level",
@@ -155,10 +166,16 @@ def evaluate_instance(
             period_end=end,
             as_of=as_of,
             actual=value,
-            history=history(flow, sums, series, start, end, as_of, value),
+            # a count distinct's own forecast reads the daily counts as they are (onpace.kpi.forecast)
+            history=history(flow, sums or kind == "count_distinct", series, start, end, as_of, value),
             target=resolved.target,
             phasing=phasing_of(kpi, series, start, end, grain, project.calendar),
             bands=Bands(on_track=bands.on_track, at_risk=bands.at_risk),
+            kind=kind,
+            bounds=bounds_of(project, kpi),
+            step_days=1 if flow else observation_step(series.daily, as_of),
         )
     )
-    return (replace(result, notes=(*result.notes, *notes)) if notes else result), resolved
+    result = replace(result, notes=(*result.notes, *notes)) if notes else result
+    fmt = project.metrics[kpi.metric].format if kpi.metric in project.metrics else None
+    return replace(result, reason=reason(result, fmt, resolved.unavailable)), resolved

@@ -24,10 +24,13 @@ class KpiSeries:
     """A KPI instance's values by day (``daily``) and by period of its timeframe's grain (``periodic``).
 
     ``first_day`` and ``last_day`` are the first and last days with a value (None without data).
+    ``until``, set by :func:`cut`, is the day the data was cut at when it went on after it: the
+    data covers that day even when it holds no value (a rate on a day without a denominator).
     """
 
     daily: Mapping[dt.date, float | None]
     periodic: Mapping[dt.date, float | None]
+    until: dt.date | None = None
     first_day: dt.date | None = field(init=False)
     last_day: dt.date | None = field(init=False)
 
@@ -36,14 +39,43 @@ class KpiSeries:
         object.__setattr__(self, "first_day", days[0] if days else None)
         object.__setattr__(self, "last_day", days[-1] if days else None)
 
+    @property
+    def data_until(self) -> dt.date | None:
+        """The last day the data covers: the day it was cut at (``until``), else the last day with a value."""
+        if self.last_day is None:
+            return None
+        return self.until if self.until is not None and self.until > self.last_day else self.last_day
+
     def covers(self, start: dt.date, end: dt.date) -> bool:
         """Whether the data spans the whole of [start, end] (a baseline or a past period for the shape)."""
-        return (
-            self.first_day is not None
-            and self.last_day is not None
-            and self.first_day <= start
-            and end <= self.last_day
-        )
+        until = self.data_until
+        return self.first_day is not None and until is not None and self.first_day <= start and end <= until
+
+
+def cut(
+    series: KpiSeries,
+    day: dt.date,
+    grain: m.Grain,
+    calendar: m.Calendar,
+    to_date: float | None = None,
+) -> KpiSeries:
+    """The series as data that ends on ``day`` gives it: what a KPI is judged on as of ``day``.
+
+    The days after ``day`` are dropped; so are the periods (of ``grain``) that start after it.
+    A period that ends by ``day`` keeps its value. The period holding ``day``, when it ends
+    after it, has ``to_date``: its value over its days up to ``day``, which the caller
+    computes (the stored value is over the whole period; None leaves the period without one).
+    Data that ends by ``day`` is returned as it is.
+    """
+    until = series.data_until
+    if until is None or until <= day:
+        return series
+    holding = cal.period_start(day, grain, calendar)
+    periodic = {start: v for start, v in series.periodic.items() if cal.period_end(start, grain) <= day}
+    if cal.period_end(holding, grain) > day and to_date is not None:
+        periodic[holding] = to_date
+    daily = {d: v for d, v in series.daily.items() if d <= day}
+    return KpiSeries(daily, periodic, until=day)
 
 
 def sum_days(daily: Mapping[dt.date, float | None], start: dt.date, end: dt.date) -> float | None:

@@ -8,6 +8,8 @@ is None and the status compares the actual with the expected value directly.
 
 from __future__ import annotations
 
+import math
+
 from onpace.kpi.types import DEFAULT_BANDS, Bands, Direction, Status, Target
 
 
@@ -43,13 +45,25 @@ def range_attainment(actual: float, low: float, high: float) -> float | None:
     return high / actual if high > 0 else None
 
 
+#: Two numbers this close (relative) are equal: a rate computed by a database as 0.99949999999999
+#: meets a target of 0.9995 (floating-point noise must not turn "achieved" into "missed").
+TOLERANCE = 1e-9
+
+
+def _at_least(actual: float, value: float) -> bool:
+    return actual >= value or math.isclose(actual, value, rel_tol=TOLERANCE, abs_tol=0.0)
+
+
 def meets(actual: float, target: Target) -> bool:
-    """``at_least``: actual >= value; ``at_most``: actual <= value; ``between``: low <= actual <= high."""
+    """``at_least``: actual >= value; ``at_most``: actual <= value; ``between``: low <= actual <= high.
+
+    Each comparison forgives floating-point noise (:data:`TOLERANCE`, relative).
+    """
     if target.kind == "between":
         assert target.low is not None and target.high is not None
-        return target.low <= actual <= target.high
+        return _at_least(actual, target.low) and _at_least(target.high, actual)
     assert target.value is not None
-    return actual >= target.value if target.kind == "at_least" else actual <= target.value
+    return _at_least(actual, target.value) if target.kind == "at_least" else _at_least(target.value, actual)
 
 
 def target_direction(target: Target) -> Direction | None:
@@ -99,8 +113,8 @@ def status(
     ratio = target_attainment(actual, expected)
     if ratio is None:
         return Status.on_track if meets(actual, expected) else Status.off_track
-    if ratio >= bands.on_track:
+    if _at_least(ratio, bands.on_track):
         return Status.on_track
-    if ratio >= bands.at_risk:
+    if _at_least(ratio, bands.at_risk):
         return Status.at_risk
     return Status.off_track

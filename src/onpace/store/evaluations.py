@@ -1,8 +1,9 @@
-"""KPI evaluations: each time a KPI is evaluated, its status, pace and forecast are kept."""
+"""KPI evaluations: each time a KPI is evaluated, its status, pace and forecast are kept; and the
+periods of each KPI that are over, achieved or missed (its history, one row per period)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onpace.store.coltypes import utcnow
-from onpace.store.models import KpiEvaluation
+from onpace.store.models import KpiEvaluation, KpiPeriod
 from onpace.store.plain import plain_object
 
 
@@ -107,3 +108,67 @@ def evaluation_history(
     if limit is not None:
         query = query.limit(limit)
     return list(reversed(list(s.scalars(query))))
+
+
+#: The fields of a stored period a refresh compares to decide whether it changed.
+PERIOD_FIELDS = (
+    "period_end",
+    "as_of",
+    "status",
+    "target",
+    "target_low",
+    "target_high",
+    "actual",
+    "attainment",
+    "details",
+)
+
+
+def write_periods(
+    s: Session, kpi: str, segment: str, periods: Sequence[Mapping[str, Any]], run_id: int | None = None
+) -> int:
+    """Make the stored periods of ``kpi`` (``segment``) be ``periods``; return how many rows were written.
+
+    Each of ``periods`` has ``period_start`` and the :data:`PERIOD_FIELDS`. A period stored with the
+    same fields is left as it is (its ``evaluated_at`` and ``run_id`` say when it was last judged
+    otherwise); a changed one is updated, a new one inserted, and a stored period no longer among
+    ``periods`` (the KPI's timeframe changed) deleted.
+    """
+    stored = {
+        row.period_start: row
+        for row in s.scalars(select(KpiPeriod).where(KpiPeriod.kpi == kpi, KpiPeriod.segment == segment))
+    }
+    written = 0
+    now = utcnow()
+    for period in periods:
+        values = {name: period[name] for name in PERIOD_FIELDS}
+        values["details"] = plain_object(values["details"], f"the details of a past period of {kpi!r}")
+        row = stored.pop(period["period_start"], None)
+        if row is not None and all(getattr(row, name) == values[name] for name in PERIOD_FIELDS):
+            continue
+        if row is None:
+            row = KpiPeriod(kpi=kpi, segment=segment, period_start=period["period_start"])
+            s.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.run_id, row.evaluated_at = run_id, now
+        written += 1
+    for row in stored.values():
+        s.delete(row)
+    s.flush()
+    return written
+
+
+def read_periods(
+    s: Session, kpi: str | None = None, segment: str | None = None, until: date | None = None
+) -> list[KpiPeriod]:
+    """Stored periods (of one KPI, of one segment, ended by ``until``), by KPI and segment, newest first."""
+    query = select(KpiPeriod)
+    if kpi is not None:
+        query = query.where(KpiPeriod.kpi == kpi)
+    if segment is not None:
+        query = query.where(KpiPeriod.segment == segment)
+    if until is not None:
+        query = query.where(KpiPeriod.period_end <= until)
+    query = query.order_by(KpiPeriod.kpi, KpiPeriod.segment, KpiPeriod.period_start.desc())
+    return list(s.scalars(query))

@@ -47,6 +47,7 @@ SeriesOrigin = Literal["engine", "manual"]
 TargetSource = Literal["yaml", "api"]
 LifecycleAction = Literal["promote", "demote"]
 ReviewAssessment = Literal["on_track", "at_risk", "off_track", "achieved", "missed"]
+PeriodStatus = Literal["achieved", "missed"]
 Role = Literal["admin", "strategist", "editor", "viewer"]
 SubjectKind = Literal["kpi", "metric"]
 
@@ -159,6 +160,33 @@ class KpiEvaluation(Base):
     forecast_high: Mapped[float | None] = mapped_column(Double)
     probability: Mapped[float | None] = mapped_column(Double)
     status: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KpiPeriod(Base):
+    """A period of a KPI (per segment) that is over: achieved or missed, judged as of its last day.
+
+    One row per (KPI, segment, period start), rewritten by each refresh when its verdict changed
+    (``onpace.services.evaluate``); ``details`` holds the reason and the target in words.
+    """
+
+    __tablename__ = "kpi_periods"
+    __table_args__ = (UniqueConstraint("kpi", "segment", "period_start"), one_of("status", PeriodStatus))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(128))
+    segment: Mapped[str] = mapped_column(Text, default="")
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    target: Mapped[float | None] = mapped_column(Double)
+    target_low: Mapped[float | None] = mapped_column(Double)
+    target_high: Mapped[float | None] = mapped_column(Double)
+    actual: Mapped[float | None] = mapped_column(Double)
+    attainment: Mapped[float | None] = mapped_column(Double)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_runs.id", ondelete="SET NULL"))
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
