@@ -90,8 +90,10 @@ def test_a_flow_kpi_against_a_fixed_quarter(evaluated: Evaluated) -> None:
     assert row["target"] == pytest.approx(3524.75) == pytest.approx(target)
     assert row["actual"] == pytest.approx(1575.0)  # 45 days x (10 + 20 + 5)
     assert row["expected_to_date"] == pytest.approx(expected)
-    assert row["attainment"] == pytest.approx(1575.0 / expected)  # 0.904
-    assert row["status"] == "at_risk"
+    assert row["attainment"] == pytest.approx(1575.0 / expected)  # 0.904: at risk by pace
+    # the verdict (docs/kpi-evaluation.md, "One verdict"): at 35 a day the quarter ends near
+    # 1,575 + 46 x 35 = 3,185, short of 3,524.75, with under a 10% chance: off track
+    assert row["probability"] < 0.10 and row["status"] == "off_track"
     assert (row["target_basis"], row["target_unavailable"]) == ("+15% vs 2024-Q4", None)
 
 
@@ -112,8 +114,10 @@ def test_each_segment_has_its_own_baseline(evaluated: Evaluated) -> None:
     assert web["target"] == pytest.approx(Q4_DAYS * 10 * 1.05)  # 966
     assert web["actual"] == pytest.approx(450.0)
     assert web["expected_to_date"] == pytest.approx(966.0 * ELAPSED / DAYS)  # 477.69
-    assert web["attainment"] == pytest.approx(450.0 / (966.0 * ELAPSED / DAYS))  # 0.942
-    assert (web["status"], web["target_basis"]) == ("at_risk", "+5% vs 2024-Q4")
+    assert web["attainment"] == pytest.approx(450.0 / (966.0 * ELAPSED / DAYS))  # 0.942: at risk by pace
+    # the verdict: at 10 a day the quarter ends near 450 + 46 x 10 = 910 < 966, under a 10% chance
+    assert web["probability"] < 0.10
+    assert (web["status"], web["target_basis"]) == ("off_track", "+5% vs 2024-Q4")
 
     store = evaluated.rows[("by_channel", "store")]
     assert store["target"] == pytest.approx(Q4_DAYS * 20 * 0.9)  # 1,656

@@ -47,15 +47,18 @@ def test_kpis_match_hand_computed_numbers(shop: Path, store_url: str) -> None:
     growth = rows[("q_growth", None)]  # +10% vs Q1's 2,700 = 2,970 for the quarter
     assert growth["target"] == pytest.approx(2970.0)
     assert growth["expected_to_date"] == pytest.approx(2970 * 15 / 91)
-    assert growth["attainment"] == pytest.approx(450 / (2970 * 15 / 91))  # 0.919: at risk
-    assert growth["status"] == "at_risk"
+    assert growth["attainment"] == pytest.approx(450 / (2970 * 15 / 91))  # 0.919: at risk by pace
+    # the verdict (docs/kpi-evaluation.md, "One verdict"): at 30 a day the quarter ends near
+    # 450 + 76 x 30 = 2,730 < 2,970, under a 10% chance: off track
+    assert growth["probability"] < 0.10 and growth["status"] == "off_track"
 
     done = rows[("q1_done", None)]  # the one period 2025-Q1 is over: 2,700 < 2,800
     assert (done["period_start"], done["actual"], done["status"]) == (dt.date(2025, 1, 1), 2700.0, "missed")
 
     north, south = rows[("by_region", "NORTH")], rows[("by_region", "SOUTH")]
-    assert north["actual"] == pytest.approx(150.0)  # 15 x 10 against 1,000 x 15/91 = 164.8
-    assert north["status"] == "at_risk"
+    assert north["actual"] == pytest.approx(150.0)  # 15 x 10 against 1,000 x 15/91 = 164.8: at risk by pace
+    # the verdict: 150 + 76 x 10 = 910 at the end < 1,000, under a 10% chance: off track
+    assert north["probability"] < 0.10 and north["status"] == "off_track"
     assert south["actual"] == pytest.approx(300.0)  # 15 x 20 against 1,820 x 15/91 = 300 exactly
     assert south["attainment"] == pytest.approx(1.0)
     assert south["status"] == "on_track"
@@ -82,10 +85,11 @@ def test_objective_rolls_up_weighted_statuses(shop: Path, tmp_path: Path) -> Non
         (root,) = scorecard.tree(project, scorecard.kpi_rows(project, store))
     finally:
         store.close()
-    # q_revenue on track 1 + q_growth at risk 0.5 + q1_done missed 0 + lateness off track 0 + nowhere off
-    # track 0, each of weight 1; by_region's two segments share its weight: NORTH at risk 0.5 x 0.5 and
-    # SOUTH on track 1 x 0.5. So (1 + 0.5 + 0.25 + 0.5) / 6 = 0.375; 'later' has no data and is left out
-    assert root.score == pytest.approx(2.25 / 6)
+    # q_revenue on track 1 + q_growth off track 0 (at risk by pace, no chance by the forecast: the
+    # verdict) + q1_done missed 0 + lateness off track 0 + nowhere off track 0, each of weight 1;
+    # by_region's two segments share its weight: NORTH off track 0 (the same) and SOUTH on track
+    # 1 x 0.5. So (1 + 0.5) / 6 = 0.25; 'later' has no data and is left out
+    assert root.score == pytest.approx(1.5 / 6)
     assert root.status == "off_track"
 
 

@@ -207,6 +207,25 @@ def load_project(
     ``overlay``: model files (absolute paths) read as these texts instead of what is on disk, new
     ones included: how a change is checked before its files are written (:mod:`onpace.catalog.edit`).
     """
+    project, issues = read_project(root, env, check=check, overlay=overlay)
+    if issues:
+        raise DefinitionError(issues)
+    return project
+
+
+def read_project(
+    root: str | Path = ".",
+    env: Mapping[str, str] | None = None,
+    *,
+    check: bool = True,
+    overlay: Mapping[Path, str] | None = None,
+) -> tuple[Project, list[Issue]]:
+    """The project in ``root`` as far as it loads, and every problem found on the way.
+
+    A file that does not parse, or whose shape is wrong, is left out and its problems listed; the
+    rest is loaded (what ``onpace validate`` checks against the data). Raises DefinitionError only
+    when ``onpace.yml`` itself cannot be read, since without it no model file can be found.
+    """
     root = Path(root).resolve()
     overlay = {Path(path).resolve(): text for path, text in (overlay or {}).items()}
     env = dict(os.environ) if env is None else dict(env)
@@ -253,9 +272,7 @@ def load_project(
 
     if check:
         issues += check_project(project)
-    if issues:
-        raise DefinitionError(issues)
-    return project
+    return project, issues
 
 
 def _collect(project: Project, kind: str, items: list[Any], into: dict[str, Any], issues: list[Issue]) -> None:

@@ -143,8 +143,9 @@ def init_from_template(directory: Path, template: Industry, force: bool) -> None
     count = len(list((created / "models" / "library").glob("*.yml")))
     console.print(
         f"[green]Created[/green] project in {escape(str(created))}: {count} {template.label} entries of the KPI "
-        "library in models/library/, the demo company's data in data/demo.duckdb"
+        "library in models/library/, objectives and KPIs on them in models/goals.yml, the demo company's data in "
+        "data/demo.duckdb"
     )
     console.print(
-        f"Next: [bold]cd {escape(str(directory))} && onpace validate && onpace library list --industry {template.value}[/bold]"
+        f"Next: [bold]cd {escape(str(directory))} && onpace validate && onpace refresh && onpace status[/bold]"
     )

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from onpace import __version__
-from onpace.cli import definitions, kpis, lifecycle, reviews, web
+from onpace.cli import backtest, definitions, kpis, lifecycle, reviews, web
 from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, user_errors
 from onpace.cli.library import init_from_template, library_app
 from onpace.cli.values import values_app
-from onpace.errors import DefinitionError, OnpaceError
+from onpace.errors import DefinitionError, Issue, OnpaceError
 from onpace.library.industries import Industry
 
 app = typer.Typer(
@@ -78,22 +78,17 @@ def validate(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
 ) -> None:
     """Check every definition (and, unless --offline, against the data) and list every problem."""
-    from onpace.catalog.project import load_project
+    from onpace.services.validation import validate as run_validate
 
-    issues = []
+    issues: list[Issue] = []
     loaded = None
     try:
-        loaded = load_project(project)
-    except DefinitionError as exc:
+        loaded, issues = run_validate(project, offline=offline)
+    except DefinitionError as exc:  # onpace.yml itself cannot be read
         issues = exc.issues
     except OnpaceError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(1) from None
-    if loaded is not None and not offline:
-        from onpace.services.validation import check_sources
-
-        with user_errors():
-            issues = check_sources(loaded)
     if fmt == Format.json:
         from onpace.services.validation import report
 
@@ -225,6 +220,7 @@ app.add_typer(library_app, name="library")
 app.command()(definitions.apply)
 app.command()(definitions.export)
 app.command()(kpis.lint)
+app.command()(backtest.backtest)
 app.command()(reviews.review)
 app.command(name="reviews")(reviews.list_reviews)
 app.command()(lifecycle.promote)

@@ -12,11 +12,25 @@ from typing import Any
 import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from onpace.catalog.display import compact_value, format_value
 from onpace.catalog.project import Project
 
-__all__ = ["compact_value", "format_value", "partial_note", "print_table", "rows", "to_csv", "to_json"]
+__all__ = [
+    "STATUS_TABLE_WIDTH",
+    "compact_value",
+    "format_value",
+    "partial_note",
+    "print_table",
+    "rows",
+    "status_block",
+    "to_csv",
+    "to_json",
+]
+
+STATUS_TABLE_WIDTH = 120
+"""``onpace status`` prints a table per objective from this terminal width, else a short block per KPI."""
 
 PARTIAL_MARK = "*"
 """After the period of a partial row in the table output (the footnote says which days were read)."""
@@ -111,3 +125,37 @@ def print_table(console: Console, table: pa.Table, project: Project, title: str 
     note = partial_note(table)
     if note is not None:
         console.print(note, highlight=False, markup=False)
+
+
+def status_block(row: Any, fmt: Any, status: tuple[str, str], why: str = "") -> Text:
+    """One KPI of ``onpace status`` on a narrow terminal: its status and name, then its numbers and
+    why, each a short line that wraps under itself (a table of nine columns cannot fit in 80)."""
+    text, colour = status
+    block = Text()
+    block.append(f"{text}  ", style=colour)
+    block.append(row.label, style="bold")
+    if row.segment:
+        block.append(f" [{row.segment}]")
+    target = (
+        f"{compact_value(row.target_low, fmt)}–{compact_value(row.target_high, fmt)}"
+        if row.target_low is not None
+        else compact_value(row.target, fmt)
+    )
+    expected = (
+        f"{compact_value(row.expected_low, fmt)}–{compact_value(row.expected_high, fmt)}"
+        if row.expected_low is not None
+        else compact_value(row.expected_to_date, fmt)
+    )
+    by_now = f" ({expected} expected by now)" if expected != target else ""
+    numbers = f"{compact_value(row.actual, fmt)} · target {target}{by_now} · {row.period}"
+    from onpace.kpi.reason import chance, percent
+
+    pace = "–" if row.attainment is None else percent(row.attainment)
+    odds = "" if row.probability is None else f" ({chance(row.probability)})"
+    block.append(f"\n{numbers}\npace {pace} · forecast {compact_value(row.forecast, fmt)}{odds}")
+    if row.target_basis:
+        unavailable = f"; {row.target_unavailable}" if row.target_unavailable else ""
+        block.append(f"\ntarget {row.target_basis}{unavailable}", style="dim")
+    if why:
+        block.append(f"\n{why}", style="dim")
+    return block

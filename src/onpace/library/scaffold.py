@@ -17,6 +17,7 @@ from onpace.catalog.project import PROJECT_FILE, Project, load_project
 from onpace.errors import DefinitionError, UserError, did_you_mean
 from onpace.fileio import replace_text
 from onpace.library.entries import Entry, Library, load_library
+from onpace.library.goals import GOALS_FILE, goals_text
 from onpace.library.industries import Industry
 from onpace.library.render import render_yaml
 
@@ -92,8 +93,9 @@ def _shown(project: Project, path: Path) -> str:
 PROJECT_TEMPLATE = """\
 # yaml-language-server: $schema=schema/onpace-project.schema.json
 # Made by `onpace init --template {industry}`: the demo company's data (data/demo.duckdb,
-# generated; docs/demo-data.md in the onpace repository) and the {label} entries
-# of the KPI library in models/library/, one file per entry (docs/library.md).
+# generated; docs/demo-data.md in the onpace repository), the {label} entries
+# of the KPI library in models/library/, one file per entry (docs/library.md), and
+# objectives and KPIs on them in models/goals.yml.
 name: {name}
 description: Fernhill Outdoor Co. (a fictional company) with the {label} KPIs of the onpace library.
 sources:
@@ -109,8 +111,12 @@ models:
 """
 
 
+GOALS_SCHEMA = "# yaml-language-server: $schema=../schema/onpace.schema.json\n"
+
+
 def create_from_template(directory: str | Path, industry: Industry | str, *, force: bool = False) -> Path:
-    """A project with the demo data and the library entries of ``industry``, checked against the data."""
+    """A project with the demo data, the library entries of ``industry`` and its objectives and KPIs
+    (``models/goals.yml``), checked against the data."""
     from onpace.engine.check import check_sources
     from onpace.examples.demo_data import generate
     from onpace.examples.starter import write_project_support
@@ -133,6 +139,7 @@ def create_from_template(directory: str | Path, industry: Industry | str, *, for
     generate(directory / DEMO_DATABASE)
     library = load_library()
     add_entries(directory, [e.name for e in library.select(industry=industry)], force=force, library=library)
+    replace_text(directory / "models" / GOALS_FILE, GOALS_SCHEMA + goals_text(industry))
     issues = check_sources(load_project(directory))
     if issues:
         raise DefinitionError(issues)

@@ -77,9 +77,10 @@ def metric_detail(project: Project, name: str) -> MetricDetail:
 
 
 def catalog(project: Project, filters: CatalogFilter | None = None) -> list[MetricSummary]:
-    """The metrics that match every filter given; ``q`` searches names, labels, descriptions and tags."""
+    """The metrics that match every filter given, by label; ``q`` searches names, labels, descriptions and tags."""
     chosen = filters or CatalogFilter()
-    summaries = (metric_summary(project, metric) for metric in sorted(project.metrics.values(), key=lambda x: x.name))
+    by_label = sorted(project.metrics.values(), key=lambda x: ((x.label or x.name).casefold(), x.name))
+    summaries = (metric_summary(project, metric) for metric in by_label)
     return [row for row in summaries if chosen.matches(row)]
 
 

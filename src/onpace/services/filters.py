@@ -86,7 +86,10 @@ class ScorecardFilter(Filter):
     def tree(self, project: Project, rows: Sequence[ScorecardRow]) -> list[scorecard.ObjectiveNode]:
         """The objective tree of the rows kept, with its roll-up: the filtered objective is the root,
         and objectives the other filters leave empty are left out."""
-        nodes = scorecard.tree(project, list(self.select(project, rows)))
+        nodes = scorecard.tree(project, list(rows))  # each objective's roll-up over all its KPIs, whatever is shown
+        kept = {id(r) for r in self.select(project, rows)}
+        for node in scorecard.walk(nodes):
+            node.rows = [r for r in node.rows if id(r) in kept]
         if self.objective is not None:
             nodes = [n for n in scorecard.walk(nodes) if n.objective.name == self.objective]
         if self.department is not None or self.owner is not None or self.status is not None:

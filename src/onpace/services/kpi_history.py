@@ -18,13 +18,12 @@ def evaluations(store: Store, kpi: str, segment: str = "", limit: int | None = N
         return [Evaluation.of(e) for e in ev.evaluation_history(s, kpi, segment, limit=limit)]
 
 
-def past_periods(store: Store, kpi: str, segment: str = "") -> list[Evaluation]:
-    """The last evaluation of each period that is over (achieved or missed), newest first."""
-    last: dict[dt.date, Evaluation] = {}
-    for e in evaluations(store, kpi, segment):
-        last[e.period_start] = e
-    done = [e for e in last.values() if e.status in DONE]
-    return sorted(done, key=lambda e: e.period_start, reverse=True)
+def past_periods(store: Store, kpi: str, segment: str = "", as_of: dt.date | None = None) -> list[Evaluation]:
+    """The KPI's periods that are over (by ``as_of``), achieved or missed, newest first: the history each
+    refresh keeps (``onpace.services.evaluate.evaluate_and_store``), each named by its ``period``."""
+    with store.session(readonly=True) as s:
+        stored = ev.read_periods(s, kpi, segment, until=as_of)
+        return [Evaluation.of_period(p, (p.details or {}).get("period") or p.period_start.isoformat()) for p in stored]
 
 
 def target_history(store: Store, kpi: str) -> list[TargetChange]:

@@ -5,14 +5,16 @@ The web page renders :class:`KpiPage`, and ``GET /api/kpis/{name}/page`` answers
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.errors import NotFoundError, did_you_mean
-from onpace.services import app_definitions, explore, feedback, kpi_chart, kpi_history, scorecard
+from onpace.services import app_definitions, backtest, explore, feedback, kpi_chart, kpi_history, scorecard
 from onpace.services import reviews as review_service
+from onpace.services.views.backtest import TrackRecord
 from onpace.services.views.kpis import (
     Driver,
     KpiBreakdown,
@@ -47,20 +49,20 @@ def definition(kpi: g.Kpi) -> KpiDefinition:
     )
 
 
-def detail(project: Project, store: Store, name: str) -> KpiDetail:
+def detail(project: Project, store: Store, name: str, as_of: dt.date | None = None) -> KpiDetail:
     """One KPI: its definition, latest evaluations (per segment), and whether the app or the code manages it."""
     kpi = get_kpi(project, name)
     return KpiDetail(
         **dict(definition(kpi)),
-        evaluations=[r for r in scorecard.kpi_rows(project, store) if r.kpi == name],
+        evaluations=scorecard.kpi_rows(project, store, as_of, kpi=name),
         managed_by="app" if app_definitions.managed_by_app(project, "kpi", name) else "code",
     )
 
 
-def chart(project: Project, store: Store, name: str, segment: str = "") -> KpiChart:
+def chart(project: Project, store: Store, name: str, segment: str = "", as_of: dt.date | None = None) -> KpiChart:
     """The current period day by day: actual, the phased target path and the forecast cone."""
     get_kpi(project, name)
-    return KpiChart.model_validate(kpi_chart.chart(project, store, name, segment))
+    return KpiChart.model_validate(kpi_chart.chart(project, store, name, segment, as_of))
 
 
 def head(kpi: g.Kpi) -> KpiHead:
@@ -77,12 +79,12 @@ def head(kpi: g.Kpi) -> KpiHead:
     )
 
 
-def page(workspace: Workspace, name: str, segment: str = "") -> KpiPage:
+def page(workspace: Workspace, name: str, segment: str = "", as_of: dt.date | None = None) -> KpiPage:
     """The KPI page: the latest evaluation of ``segment`` (else the first), drivers, past periods, notes."""
     project = workspace.project()
     store = workspace.store
     kpi = get_kpi(project, name)
-    rows = [r for r in scorecard.kpi_rows(project, store) if r.kpi == name]
+    rows = scorecard.kpi_rows(project, store, as_of, kpi=name)
     row = next((r for r in rows if (r.segment or "") == segment), rows[0] if rows else None)
     segment = (row.segment or "") if row else segment
     return KpiPage(
@@ -91,7 +93,7 @@ def page(workspace: Workspace, name: str, segment: str = "") -> KpiPage:
         row=row,
         segments=[r.segment for r in rows if r.segment],
         segment=segment,
-        past=kpi_history.past_periods(store, name, segment),
+        past=kpi_history.past_periods(store, name, segment, as_of),
         targets=kpi_history.target_history(store, name),
         drivers=_drivers(workspace, project, kpi),
         dimensions=explore.dimensions_of(project, kpi.metric or ""),
@@ -99,7 +101,17 @@ def page(workspace: Workspace, name: str, segment: str = "") -> KpiPage:
         comments=feedback.list_comments(store, "kpi", name),
         annotations=feedback.list_annotations(store, "kpi", name),
         assessments=list(review_service.ASSESSMENTS),
+        track_record=_track_record(workspace, project, kpi, segment, as_of),
     )
+
+
+def _track_record(
+    workspace: Workspace, project: Project, kpi: g.Kpi, segment: str, as_of: dt.date | None
+) -> TrackRecord | None:
+    if kpi.timeframe is None or kpi.timeframe.every is None:
+        return None
+    with workspace.engine() as engine:
+        return backtest.track_record(project, workspace.store, kpi.name, segment, engine=engine, as_of=as_of)
 
 
 def _drivers(workspace: Workspace, project: Project, kpi: g.Kpi) -> list[Driver]:
@@ -117,17 +129,32 @@ def _drivers(workspace: Workspace, project: Project, kpi: g.Kpi) -> list[Driver]
     return drivers
 
 
-def breakdown(workspace: Workspace, name: str, by: str, segment: str = "", where: str | None = None) -> KpiBreakdown:
-    """The KPI's metric over its current period to date, by one dimension; ``where`` drills down."""
+def breakdown(
+    workspace: Workspace, name: str, by: str, segment: str = "", where: str | None = None, as_of: dt.date | None = None
+) -> KpiBreakdown:
+    """The KPI's metric over the period it is judged in, up to the as-of date, by one dimension.
+
+    The days are those of the KPI's evaluation (the row of the scorecard and of the KPI page):
+    from the period's first day to its last, or to the as-of date while it runs, so that the
+    rows add up to the KPI's actual (a KPI of 2025 judged in 2026 reads 2025 only). ``where``
+    drills down. Never evaluated: the metric over all its data.
+    """
     project = workspace.project()
     kpi = get_kpi(project, name)
     metric = kpi.metric or ""
-    start, end = kpi_history.current_period(workspace.store, name, segment)
+    evaluated = next(
+        (r for r in scorecard.kpi_rows(project, workspace.store, as_of, kpi=name) if (r.segment or "") == segment),
+        None,
+    )
+    start = evaluated.period_start if evaluated else None
+    end = min(evaluated.period_end, evaluated.as_of) if evaluated else None
     filters = [f for f in (kpi.segment, _segment_filter(kpi, segment), where) if f]
-    with workspace.engine() as engine:
-        rows = explore.breakdown(
-            project, engine, metric, by, start=start, end=end, where=" and ".join(f"({f})" for f in filters) or None
-        )
+    rows = []
+    if start is None or end is None or start <= end:  # judged before its first day with data: nothing to show
+        with workspace.engine() as engine:
+            rows = explore.breakdown(
+                project, engine, metric, by, start=start, end=end, where=" and ".join(f"({f})" for f in filters) or None
+            )
     return KpiBreakdown(
         kpi=name,
         metric=metric,

@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from onpace import calendar as cal
+from onpace.catalog import goals as g
 from onpace.catalog import models as m
+from onpace.catalog.display import compact_value, format_value
+from onpace.catalog.lineage import dependencies
 from onpace.catalog.project import Project
-from onpace.catalog.validate import dependencies
 from onpace.errors import UserError
 from onpace.kpi.instances import KpiInstance, kpi_instances, timeframe_grain
 from onpace.kpi.judge import judged_period
@@ -37,8 +39,24 @@ from onpace.services.evaluate import read_kpi_series
 from onpace.services.findings import Finding
 from onpace.services.reviews import overdue as review_overdue
 from onpace.store import observations as obs
+from onpace.store import reviews
 from onpace.store.db import Store
 
+#: Each rule in words, for the pages that group findings by rule.
+RULE_TITLES = {
+    "too_many_kpis": "Too many KPIs",
+    "too_many_kpis_per_objective": "Too many KPIs for one objective",
+    "same_priority": "KPIs of one objective with the same priority",
+    "objective_without_owner": "Objectives nobody owns",
+    "objective_without_kpis": "Objectives no KPI measures",
+    "metric_without_owner": "Metrics nobody owns",
+    "target_already_met": "Targets already met the period before",
+    "target_beyond_history": "Targets no period has reached",
+    "stale_data": "Data older than its cadence allows",
+    "review_overdue": "Reviews due",
+    "suggest_demotion": "KPIs that may be demoted",
+    "suggest_driver": "Metrics that may drive a KPI",
+}
 #: Days of silence a cadence allows before data counts as stale.
 CADENCE_DAYS = {"daily": 2, "weekly": 8, "monthly": 32, "quarterly": 93, "yearly": 366}
 HISTORY_PERIODS = 12
@@ -53,9 +71,44 @@ def lint(project: Project, store: Store | None, today: dt.date | None = None) ->
     if store is not None:
         with store.session(readonly=True) as s:
             findings += _with_values(project, s, store, today)
-        findings += review_overdue(project, store, today)
+            reviewed = {kpi for kpi, _ in reviews.last_reviewed(s)}
+        findings += _reviews_due(project, review_overdue(project, store, today), reviewed, today)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.rule, f.kind, f.name))
+
+
+def ended(project: Project, kpi: g.Kpi, today: dt.date) -> tuple[str, dt.date] | None:
+    """The name and last day of a KPI's one period when it is over by ``today`` (None: a recurring
+    KPI, or one whose period runs)."""
+    if kpi.timeframe is None or kpi.timeframe.period is None:
+        return None
+    start, grain = cal.parse_period(kpi.timeframe.period, project.calendar)
+    end = cal.period_end(start, grain)
+    return (cal.period_label(start, grain, project.calendar), end) if end < today else None
+
+
+def _reviews_due(project: Project, due: list[Finding], reviewed: set[str], today: dt.date) -> list[Finding]:
+    """The reviews due, but a KPI whose one period is over is not reviewed at a cadence any more: it
+    needs one closing review (an info while it has none), and nothing once it has one."""
+    out = []
+    for finding in due:
+        kpi = project.kpis.get(finding.name.split(" ")[0])
+        over = ended(project, kpi, today) if kpi is not None else None
+        if over is None:
+            out.append(finding)
+        elif kpi is not None and kpi.name not in reviewed:
+            label, end = over
+            out.append(
+                Finding(
+                    finding.rule,
+                    "info",
+                    finding.kind,
+                    finding.name,
+                    f"its period {label} ended on {end} and it was never reviewed: record what was learnt",
+                    finding.suggestion,
+                )
+            )
+    return out
 
 
 def _counts(project: Project) -> list[Finding]:
@@ -167,7 +220,7 @@ def _kpi_rules(
                 "warning",
                 "kpi",
                 name,
-                f"its last data is from {last_day}, {(today - last_day).days} days ago; it is reviewed {cadence}",
+                f"data until {last_day}, {_days(today - last_day)} ago; it is reviewed {cadence}",
                 "check the source's loads, or run 'onpace refresh'",
             )
         )
@@ -181,6 +234,7 @@ def _kpi_rules(
     target, spec = resolved.target, resolved.spec
     if target is None or spec is None:
         return out
+    fmt = metric.format
     previous = cal.shift_period(start, -1, grain)
     if previous in values and meets(values[previous], target) and spec.kind != "between":
         out.append(
@@ -189,7 +243,8 @@ def _kpi_rules(
                 "warning",
                 "kpi",
                 name,
-                f"the period before ({previous}) already reached {_target_text(target)} with {values[previous]:,.4g}",
+                f"the period before ({previous}) already reached {_target_text(target, fmt)} with "
+                f"{compact_value(values[previous], fmt)}",
                 "raise the target: a target already met is not a challenge",
             )
         )
@@ -204,7 +259,8 @@ def _kpi_rules(
                     "warning",
                     "kpi",
                     name,
-                    f"{_target_text(target)} needs a pace no period in the history showed (best: {best:,.4g})",
+                    f"{_target_text(target, fmt, best)} needs a pace no period in the history showed "
+                    f"(best: {_number(best, fmt, target.value)})",
                     "check that the target is realistic, or note what will change",
                 )
             )
@@ -239,10 +295,20 @@ def judged_targets(project: Project, store: Store, today: dt.date | None = None)
     return out
 
 
-def _target_text(target: Target) -> str:
+def _number(value: float | None, fmt: m.Format | None, other: float | None = None) -> str:
+    """A number as people read it in the metric's format, short ("9.3M EUR"), or in full when its
+    short form reads the same as that of ``other``, the number it is compared with."""
+    short = compact_value(value, fmt)
+    if other is not None and value != other and short == compact_value(other, fmt):
+        return format_value(value, fmt)
+    return short
+
+
+def _target_text(target: Target, fmt: m.Format | None = None, other: float | None = None) -> str:
+    """A target in words, in the metric's format ("at least 9.3M EUR"); see :func:`_number`."""
     if target.kind == "between":
-        return f"between {target.low:,.4g} and {target.high:,.4g}"
-    return f"{target.kind.replace('_', ' ')} {target.value:,.4g}"
+        return f"between {_number(target.low, fmt)} and {_number(target.high, fmt)}"
+    return f"{target.kind.replace('_', ' ')} {_number(target.value, fmt, other)}"
 
 
 def _demotion(
@@ -268,12 +334,17 @@ def _demotion(
                 "info",
                 "kpi",
                 instance.name,
-                f"met its target {streak} periods in a row while objective '{instance.kpi.objective}' is "
+                f"met its target {streak} periods in a row while objective '{_objective(project, instance)}' is "
                 f"{status.replace('_', ' ')}: hitting it does not move the objective",
                 f"onpace demote {instance.kpi.name} --reason '...'",
             )
         ]
     return []
+
+
+def _objective(project: Project, instance: KpiInstance) -> str:
+    found = project.objectives.get(instance.kpi.objective or "")
+    return (found.label if found is not None and found.label else instance.kpi.objective) or ""
 
 
 def _changes(series: Mapping[dt.date, float]) -> dict[dt.date, float]:
@@ -311,8 +382,47 @@ class _MonthlySeries:
         return self._read[metric]
 
 
+def _related(project: Project, metric: str) -> set[str]:
+    """The metrics ``metric`` is computed from and those computed from it, at any depth: its own parts
+    (a ratio's numerator and denominator, a formula's inputs) and its other forms, never its drivers."""
+    uses = {name: set(dependencies(x)) for name, x in project.metrics.items()}
+    found: set[str] = set()
+    todo = [metric]
+    while todo:  # down: what it is made of
+        for part in uses.get(todo.pop(), set()):
+            if part not in found:
+                found.add(part)
+                todo.append(part)
+    todo = [metric]
+    up: set[str] = set()
+    while todo:  # up: what is made of it
+        name = todo.pop()
+        for other, parts in uses.items():
+            if name in parts and other not in up:
+                up.add(other)
+                todo.append(other)
+    return (found | up) - {metric}
+
+
+def _lagged(changes: Mapping[dt.date, float], kpi_changes: Mapping[dt.date, float], lag: int) -> float | None:
+    """The correlation of a metric's monthly changes with the KPI metric's ``lag`` months later."""
+    pairs = [
+        (changes[d], kpi_changes[lead])
+        for d in changes
+        if (lead := cal.shift_period(d, lag, m.Grain.month)) in kpi_changes
+    ]
+    return _correlation([a for a, _ in pairs], [b for _, b in pairs])
+
+
 def _drivers(project: Project, monthly: _MonthlySeries, instance: KpiInstance, name: str) -> list[Finding]:
-    """Metrics whose month-over-month changes lead the KPI metric's by 1 to 3 months."""
+    """Metrics whose month-over-month changes lead the KPI metric's by 1 to 3 months.
+
+    A metric leads when its changes correlate with the KPI metric's changes some months later
+    (at least ``driver_min_correlation``, either way) better than with its changes of the same
+    month: a metric that moves with the KPI (a part of it, the same number counted elsewhere)
+    shows the KPI's own rhythm at every lag and leads nothing. The metric's own parts and the
+    metrics made from it are never suggested.
+    """
     kpi = instance.kpi
     if instance.segment_value is not None or instance.filter:
         return []
@@ -321,10 +431,11 @@ def _drivers(project: Project, monthly: _MonthlySeries, instance: KpiInstance, n
         return []
     kpi_changes = _changes(target_series)
     kpi_metrics = {k.metric for k in project.kpis.values()}
-    parts = set(dependencies(project.metrics[kpi.metric or ""]))  # a ratio's own numerator is no news
+    related = _related(project, kpi.metric or "")
+    kpi_label = _label(project, kpi.metric or "")
     out = []
     for other in project.metrics:
-        if other == kpi.metric or other in kpi.drivers or other in parts:
+        if other == kpi.metric or other in kpi.drivers or other in related:
             continue
         series = monthly(other)
         if len(series) < MIN_POINTS + MAX_LAG:
@@ -332,27 +443,39 @@ def _drivers(project: Project, monthly: _MonthlySeries, instance: KpiInstance, n
         changes = _changes(series)
         best: tuple[float, int] | None = None
         for lag in range(1, MAX_LAG + 1):
-            pairs = [
-                (changes[d], kpi_changes[lead])
-                for d in changes
-                if (lead := cal.shift_period(d, lag, m.Grain.month)) in kpi_changes
-            ]
-            r = _correlation([a for a, _ in pairs], [b for _, b in pairs])
+            r = _lagged(changes, kpi_changes, lag)
             if r is not None and (best is None or abs(r) > abs(best[0])):
                 best = (r, lag)
-        if best is not None and abs(best[0]) >= project.config.governance.driver_min_correlation:
-            promote = "" if other in kpi_metrics else "; or promote it to a KPI"
-            out.append(
-                Finding(
-                    "suggest_driver",
-                    "info",
-                    "kpi",
-                    name,
-                    f"metric '{other}' leads it by {best[1]} month(s) (correlation of monthly changes {best[0]:+.2f})",
-                    f"add '{other}' to its drivers{promote}",
-                )
+        if best is None or abs(best[0]) < project.config.governance.driver_min_correlation:
+            continue
+        same_month = _lagged(changes, kpi_changes, 0)
+        if same_month is not None and abs(same_month) >= abs(best[0]):
+            continue  # it moves with the KPI rather than ahead of it
+        r, lag = best
+        months = "1 month" if lag == 1 else f"{lag} months"
+        rise = "rises" if r > 0 else "falls"
+        promote = "" if other in kpi_metrics else "; or promote it to a KPI"
+        out.append(
+            Finding(
+                "suggest_driver",
+                "info",
+                "kpi",
+                name,
+                f"metric '{other}' leads it by {months}, {'same' if r > 0 else 'opposite'} direction, r={r:+.2f}: "
+                f"when {_label(project, other)} rises, {kpi_label} {rise} {months} later",
+                f"add '{other}' to its drivers{promote}",
             )
+        )
     return out
+
+
+def _label(project: Project, metric: str) -> str:
+    found = project.metrics.get(metric)
+    return (found.label if found is not None and found.label else metric).lower()
+
+
+def _days(delta: dt.timedelta) -> str:
+    return "1 day" if delta.days == 1 else f"{delta.days} days"
 
 
 def _stale_metrics(project: Project, s: Any, today: dt.date) -> list[Finding]:
@@ -371,7 +494,7 @@ def _stale_metrics(project: Project, s: Any, today: dt.date) -> list[Finding]:
                     "warning",
                     "metric",
                     name,
-                    f"last data {last}, {(today - last).days} days ago; it is tracked {metric.cadence.value}",
+                    f"data until {last}, {_days(today - last)} ago; it is tracked {metric.cadence.value}",
                 )
             )
     return out

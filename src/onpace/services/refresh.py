@@ -99,8 +99,14 @@ def refresh(
     progress: Progress | None = None,
     evaluate: bool = True,
     on_start: Callable[[int], None] | None = None,
+    as_of: dt.date | None = None,
 ) -> RefreshResult:
-    """Compute and store what the project needs; return what happened (never raises for one metric)."""
+    """Compute and store what the project needs; return what happened (never raises for one metric).
+
+    ``as_of``: the values are computed as usual (all of the data), and the KPIs evaluated as of
+    that date with the data up to it (:func:`onpace.services.evaluate.evaluate_all`): the stored
+    evaluations, and the past periods kept, are those of that date.
+    """
     from onpace.services.evaluate import evaluate_and_store
 
     started = dt.datetime.now(dt.UTC)
@@ -146,7 +152,7 @@ def refresh(
                 progress(done, len(specs), label)
         result.series = len(specs)
         if evaluate:
-            result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.failures)
+            result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.failures, as_of=as_of)
     except BaseException as exc:
         # an error outside one metric's work (the store went away, Ctrl-C): record it, then re-raise
         result.status = "failed"

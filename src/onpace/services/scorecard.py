@@ -10,20 +10,23 @@ none of whose KPIs has data is no_data. The math is :mod:`onpace.kpi.rollup`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from onpace.calendar import period_label
+from onpace.calendar import Grain, period_label
 from onpace.catalog import goals as g
 from onpace.catalog.project import Project
 from onpace.kpi import rollup
 from onpace.kpi.instances import kpi_instances, timeframe_grain
-from onpace.services.views.evaluations import evaluated_fields
+from onpace.services import evaluate
+from onpace.services.views.evaluations import LastPeriod, evaluated_fields
 from onpace.services.views.scorecard import ScorecardRow
 from onpace.store import evaluations as ev
 from onpace.store import runs
 from onpace.store.db import Store
-from onpace.store.models import RefreshRun
+from onpace.store.models import KpiPeriod, RefreshRun
 
 FIELDS = tuple(name for name, info in ScorecardRow.model_fields.items() if not info.exclude)
 """The fields of a row as JSON and CSV show them, in order (the fields of :class:`ScorecardRow`)."""
@@ -38,38 +41,86 @@ class ObjectiveNode:
     score: float | None = None
 
 
-def kpi_rows(project: Project, store: Store) -> list[ScorecardRow]:
-    """The latest evaluation of every KPI instance of the project, one typed row each (FIELDS)."""
+def kpi_rows(
+    project: Project, store: Store, as_of: dt.date | None = None, *, kpi: str | None = None
+) -> list[ScorecardRow]:
+    """The latest evaluation of every KPI instance of the project, one typed row each (FIELDS).
+
+    ``as_of``: the rows as they would have been on that date, computed now from the stored
+    values cut there (:func:`onpace.services.evaluate.evaluate_all`), not read from the store;
+    a KPI that cannot be evaluated as of then is left out. Each row has the KPI's last period
+    that is over (by the row's as-of date) and the streak of periods in a row with its status.
+    ``kpi``: only the rows of that KPI.
+    """
+    if as_of is None:
+        with store.session(readonly=True) as s:
+            latest = ev.latest_evaluations(s, kpi)
+    else:
+        only = None if kpi is None else [kpi]
+        latest = [evaluate.record(r) for r in evaluate.evaluate_all(project, store, as_of=as_of, errors={}, kpis=only)]
     with store.session(readonly=True) as s:
-        latest = ev.latest_evaluations(s)
+        past: dict[tuple[str, str], list[KpiPeriod]] = {}
+        for period in ev.read_periods(s, kpi, until=as_of):
+            past.setdefault((period.kpi, period.segment), []).append(period)
     current = {(i.kpi.name, i.key) for i in kpi_instances(project)}
     segments: dict[str, int] = {}
     for name, _ in current:
         segments[name] = segments.get(name, 0) + 1
     rows = []
     for e in latest:
-        kpi = project.kpis.get(e.kpi)
-        if kpi is None or (e.kpi, e.segment) not in current:  # removed from the definitions since
+        definition = project.kpis.get(e.kpi)
+        if definition is None or (e.kpi, e.segment) not in current:  # removed from the definitions since
             continue
-        rows.append(
-            ScorecardRow(
-                kpi=kpi.name,
-                label=kpi.label or kpi.name,
-                metric=kpi.metric,
-                segment=e.segment or None,
-                objective=kpi.objective,
-                owner=kpi.owner,
-                priority=kpi.priority,
-                weight=kpi.weight,
-                period=period_label(e.period_start, timeframe_grain(project, kpi), project.calendar),
-                # the target in words, its band phased to date...: stored with the evaluation (views.evaluations)
-                **evaluated_fields(e),
-                # a KPI split into segments weighs as much as one KPI in the roll-up, not once per segment
-                rollup_weight=kpi.weight / segments[kpi.name],
-            )
-        )
+        rows.append(_row(project, definition, e, past.get((e.kpi, e.segment), []), segments[e.kpi]))
     rows.sort(key=lambda r: (r.objective or "", r.priority, r.kpi, r.segment or ""))
     return rows
+
+
+def _row(project: Project, kpi: g.Kpi, e: Any, past: list[KpiPeriod], segments: int) -> ScorecardRow:
+    """The row of one evaluation ``e`` (stored, or computed as of a date) of ``kpi``, with its ``past``."""
+    grain = timeframe_grain(project, kpi)
+    last, streak = last_period([p for p in past if p.period_end <= e.as_of], grain, project)
+    return ScorecardRow(
+        kpi=kpi.name,
+        label=kpi.label or kpi.name,
+        metric=kpi.metric,
+        segment=e.segment or None,
+        objective=kpi.objective,
+        owner=kpi.owner,
+        priority=kpi.priority,
+        weight=kpi.weight,
+        period=period_label(e.period_start, grain, project.calendar),
+        # the target in words, its band phased to date...: stored with the evaluation (views.evaluations)
+        **evaluated_fields(e),
+        # a KPI split into segments weighs as much as one KPI in the roll-up, not once per segment
+        rollup_weight=kpi.weight / segments,
+        last_period=last,
+        streak=streak,
+    )
+
+
+def last_period(ended: Sequence[KpiPeriod], grain: Grain, project: Project) -> tuple[LastPeriod | None, int]:
+    """The newest of ``ended`` (stored past periods of one KPI, newest first) and how many of the newest
+    in a row share its status (0 and None when there is none)."""
+    if not ended:
+        return None, 0
+    newest = ended[0]
+    streak = 0
+    for period in ended:
+        if period.status != newest.status:
+            break
+        streak += 1
+    last = LastPeriod(
+        period=period_label(newest.period_start, grain, project.calendar),
+        period_start=newest.period_start,
+        period_end=newest.period_end,
+        status=newest.status,
+        actual=newest.actual,
+        target=newest.target,
+        target_low=newest.target_low,
+        target_high=newest.target_high,
+    )
+    return last, streak
 
 
 def tree(project: Project, rows: Sequence[ScorecardRow]) -> list[ObjectiveNode]:

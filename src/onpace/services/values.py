@@ -8,7 +8,12 @@ one transaction, records who did it, and re-evaluates the KPIs.
 
 The CSV has a header row with the columns ``metric``, ``period`` (the ISO date
 the period starts), ``value`` and, optionally, ``segment`` (empty: the whole
-metric). Line 1 is the header, so the first value is on line 2.
+metric). Line 1 is the header, so the first value is on line 2. Its separator
+(``,``, ``;`` or a tab) and the decimal mark of its values (``1250.5`` or
+``1.250,5``) are found in the file (:mod:`onpace.services.values_csv`) or named.
+
+:func:`list_values` lists the values stored for a metric: what was imported, and
+what a refresh computed.
 """
 
 from __future__ import annotations
@@ -22,16 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from onpace import calendar as cal
 from onpace.calendar import DATE_RANGE, out_of_range
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
-from onpace.errors import Issue, UserError, did_you_mean
+from onpace.errors import Issue, NotFoundError, UserError, did_you_mean
 from onpace.kpi.instances import canonical
 from onpace.services.failures import Failure
+from onpace.services.values_csv import DecimalReading, Mark, decimal_reading, plain_number, separator_of
+from onpace.services.views.values import StoredValue, ValueListing
 from onpace.store import audit
 from onpace.store import observations as obs
 from onpace.store.db import Store
+from onpace.store.models import AuditEntry, Observation, Series
 
 REQUIRED = ("metric", "period", "value")
 COLUMNS = (*REQUIRED, "segment")
@@ -102,21 +113,52 @@ def read_values_file(path: Path) -> str:
 # -- checking -----------------------------------------------------------------
 
 
-def parse_values(project: Project, text_or_rows: str | Iterable[Mapping[str, Any]], source_name: str) -> list[ValueRow]:
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a values CSV is read: the separator between cells, and the decimal mark of the values."""
+
+    separator: str
+    decimal: DecimalReading
+
+
+def csv_format(text: str, separator: str | None = None, decimal: Mark | None = None) -> CsvFormat:
+    """The separator (``separator``, else found from the header) and decimal mark (``decimal``, else
+    found from the values) of the CSV ``text``."""
+    text = text.removeprefix("\ufeff")
+    sep = separator or separator_of(text, COLUMNS)
+    records, _ = _csv_records(text, "", sep)
+    values = [(line, _text(cells.get("value"))) for line, cells in records]
+    return CsvFormat(sep, decimal_reading([(line, v) for line, v in values if v], sep, decimal))
+
+
+def parse_values(
+    project: Project,
+    text_or_rows: str | Iterable[Mapping[str, Any]],
+    source_name: str,
+    *,
+    separator: str | None = None,
+    decimal: Mark | None = None,
+) -> list[ValueRow]:
     """Check every value; return them all, or raise a :class:`ValuesError` listing every problem.
 
     ``text_or_rows`` is CSV text (with its header row) or rows already read,
     as mappings with the keys ``metric``, ``period``, ``value`` and
     optionally ``segment`` (their ``line`` is their 1-based position).
+    CSV text is read with ``separator`` and the decimal mark ``decimal``
+    (``point`` or ``comma``), each found in the text when not given
+    (:func:`csv_format`); a value whose decimal mark is ambiguous is a problem.
     """
+    reading: DecimalReading | None = None
     if isinstance(text_or_rows, str):
-        records, issues = _csv_records(text_or_rows.removeprefix("\ufeff"), source_name)
+        form = csv_format(text_or_rows, separator, decimal)
+        records, issues = _csv_records(text_or_rows.removeprefix("\ufeff"), source_name, form.separator)
+        reading = form.decimal
     else:
         records, issues = _mapping_records(text_or_rows, source_name)
     rows: list[ValueRow] = []
     first: dict[tuple[str, dt.date, str], int] = {}
     for line, cells in records:
-        row, found = _check_row(project, line, cells, source_name)
+        row, found = _check_row(project, line, cells, source_name, reading)
         issues += found
         if row is None:
             continue
@@ -140,13 +182,13 @@ def parse_values(project: Project, text_or_rows: str | Iterable[Mapping[str, Any
     return rows
 
 
-def _csv_records(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]], list[Issue]]:
+def _csv_records(text: str, source: str, separator: str = ",") -> tuple[list[tuple[int, dict[str, str]]], list[Issue]]:
     """(line, cells by column) of each non-blank row, or the problems of the header and the shape."""
     if not text.strip():
         return [], [
             Issue("the file is empty", file=source, expected=f"a header row with {EXPECTED_COLUMNS}, then the values")
         ]
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=separator, strict=True)
     try:
         header = next(reader)
         while not any(cell.strip() for cell in header):  # blank lines before the header
@@ -185,7 +227,7 @@ def _csv_records(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]
                     f"{len(cells)} cells, but the header has {len(names)} columns",
                     file=source,
                     line=line,
-                    expected=f"{len(names)} cells: {', '.join(names)} (quote a value that holds a comma)",
+                    expected=f"{len(names)} cells: {', '.join(names)} (quote a value that holds a {_named(separator)})",
                 )
             )
             continue
@@ -262,8 +304,12 @@ class _Problems:
         )
 
 
+def _named(separator: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab"}.get(separator, repr(separator))
+
+
 def _check_row(
-    project: Project, line: int, cells: Mapping[str, Any], source: str
+    project: Project, line: int, cells: Mapping[str, Any], source: str, reading: DecimalReading | None = None
 ) -> tuple[ValueRow | None, list[Issue]]:
     problems = _Problems(source, line)
     for column in REQUIRED:
@@ -282,7 +328,9 @@ def _check_row(
             metric = found
 
     period = _period(cells.get("period"), metric, project.calendar, problems)
-    value = _value(cells.get("value"), problems)
+    value = (
+        _value(cells.get("value"), problems) if reading is None else _csv_value(cells.get("value"), reading, problems)
+    )
     segment = canonical(_text(cells.get("segment")))
     if problems.issues or metric is None or period is None or value is None:
         return None, problems.issues
@@ -325,11 +373,12 @@ def _period(raw: Any, metric: m.ManualMetric | None, calendar: m.Calendar, probl
 
 
 _NOT_A_NUMBER = "a number such as 1250 or 0.85, with a dot for decimals and no thousands separators"
+_NOT_A_NUMBER_COMMA = "a number such as 1250 or 0,85, with a comma for decimals"
 
 
-def _value(raw: Any, problems: _Problems) -> float | None:
+def _value(raw: Any, problems: _Problems, expected: str = _NOT_A_NUMBER) -> float | None:
     if isinstance(raw, bool):
-        problems.add("value", f"{raw!r} is not a number", expected=_NOT_A_NUMBER)
+        problems.add("value", f"{raw!r} is not a number", expected=expected)
         return None
     if isinstance(raw, (int, float)):
         number, text = float(raw), repr(raw)
@@ -346,12 +395,26 @@ def _value(raw: Any, problems: _Problems) -> float | None:
             # float() also reads '1_000', which is not a number people mean to write; 'inf' is reported below
             text_is_number = bool(_NUMBER.match(text)) or not math.isfinite(number)
         if not text_is_number:
-            problems.add("value", f"'{text}' is not a number", expected=_NOT_A_NUMBER)
+            problems.add("value", f"'{text}' is not a number", expected=expected)
             return None
     if not math.isfinite(number):
-        problems.add("value", f"{text} is not a finite number", expected=_NOT_A_NUMBER)
+        problems.add("value", f"{text} is not a finite number", expected=expected)
         return None
     return number
+
+
+def _csv_value(raw: Any, reading: DecimalReading, problems: _Problems) -> float | None:
+    """A value of a CSV file, read with the file's decimal mark (thousands separators dropped)."""
+    text = _text(raw)
+    if not text:
+        return None
+    problem = reading.problem(text)
+    if problem is not None:
+        problems.add("value", problem[0], expected=problem[1])
+        return None
+    if reading.mark == "comma":
+        return _value(plain_number(text, "comma"), problems, expected=_NOT_A_NUMBER_COMMA)
+    return _value(plain_number(text, "point"), problems)
 
 
 # -- writing ------------------------------------------------------------------
@@ -400,3 +463,79 @@ def _object_name(metrics: list[str]) -> str:
     if len(joined) <= 128:
         return joined
     return f"{metrics[0]} and {len(metrics) - 1} more"[:128]
+
+
+# -- listing --------------------------------------------------------------------
+
+IMPORT_ACTION = "values.import"
+DEFAULT_GRAIN = m.Grain.month  # what refresh stores for a metric without a default_grain (services.needs)
+
+
+def list_values(
+    project: Project, store: Store, metric: str, *, grain: m.Grain | None = None, segment: str | None = None
+) -> ValueListing:
+    """The values stored for ``metric`` at ``grain``, by segment and period (of one ``segment`` when given).
+
+    A manual metric's grain is its own (``grain`` must match it); a computed metric's is
+    ``grain``, else its ``default_grain`` (month when it has none), the grain refresh stores
+    for it. Who entered a manual value is the person of the import that wrote it last: the
+    first ``values.import`` entry of the audit log naming the metric at or after the value's
+    time (an import writes its values, then its audit entry, in one transaction).
+    """
+    found = project.metrics.get(metric)
+    if found is None:
+        suggestion = did_you_mean(metric, project.metrics)
+        raise NotFoundError(f"no metric named '{metric}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+    manual = isinstance(found, m.ManualMetric)
+    if isinstance(found, m.ManualMetric):
+        if grain is not None and grain != found.grain:
+            raise UserError(
+                f"metric '{metric}' is entered by {found.grain.value}; its values have no other grain than "
+                f"{found.grain.value}"
+            )
+        grain = found.grain
+    else:
+        grain = grain or found.default_grain or DEFAULT_GRAIN
+    query = (
+        select(Series.segment, Observation.period_start, Observation.value, Observation.updated_at, Observation.run_id)
+        .join(Series, Series.id == Observation.series_id)
+        .where(Series.metric == metric, Series.grain == grain.value)
+        .order_by(Series.segment, Observation.period_start)
+    )
+    if segment is not None:
+        query = query.where(Series.segment == canonical(segment))
+    with store.session(readonly=True) as s:
+        rows = list(s.execute(query))
+        imports = _imports_of(s, metric) if manual else []
+    values = [
+        StoredValue(
+            period=period,
+            label=cal.period_label(period, grain, project.calendar),
+            segment=seg or None,
+            value=value,
+            updated_at=updated_at,
+            entered_by=_entered_by(imports, updated_at) if manual else None,
+            run_id=run_id,
+        )
+        for seg, period, value, updated_at, run_id in rows
+    ]
+    return ValueListing(
+        metric=metric,
+        label=found.label or metric,
+        kind="manual" if manual else "computed",
+        grain=grain.value,
+        format=found.format,
+        values=values,
+    )
+
+
+def _imports_of(s: Session, metric: str) -> list[tuple[dt.datetime, str]]:
+    """(time, actor) of every import that wrote values of ``metric``, oldest first."""
+    entries = s.scalars(
+        select(AuditEntry).where(AuditEntry.action == IMPORT_ACTION).order_by(AuditEntry.at, AuditEntry.id)
+    )
+    return [(e.at, e.actor) for e in entries if metric in ((e.details or {}).get("metrics") or {})]
+
+
+def _entered_by(imports: list[tuple[dt.datetime, str]], written: dt.datetime) -> str | None:
+    return next((actor for at, actor in imports if at >= written), None)

@@ -12,6 +12,7 @@ from onpace.api.routes.notes import Notes
 from onpace.catalog import models as m
 from onpace.services import app_definitions, feedback, kpi_history, kpi_page, lifecycle, scorecard, writes
 from onpace.services import reviews as review_service
+from onpace.services.evaluate import parse_as_of
 from onpace.services.filters import ScorecardFilter
 from onpace.services.views.evaluations import Evaluation, TargetChange
 from onpace.services.views.kpis import KpiChart, KpiDefinition, KpiDetail, KpiPage
@@ -24,12 +25,25 @@ SegmentQ = Annotated[
     str, Query(max_length=m.MAX_SEGMENT, description="a segment value of a KPI with segment_by; '' the whole")
 ]
 IN_YAML = {409: "defined in YAML: change the file and run onpace apply"}
+AsOfQ = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="YYYY-MM-DD: as it was on that date, with the data up to it only (400 when not a date "
+        "or outside 1900-01-01..2199-12-31)",
+    ),
+]
+AS_OF = {400: "as_of is not a date (YYYY-MM-DD) or is outside the dates onpace supports"}
 
 
-@router.get("")
-def list_kpis(project: ProjectDep, store: StoreDep, filters: Annotated[ScorecardFilter, Query()]) -> list[ScorecardRow]:
-    """Every KPI's latest evaluation (one row per segment for KPIs with per-segment targets), filtered."""
-    return filters.select(project, scorecard.kpi_rows(project, store))
+@router.get("", responses=errors(AS_OF))
+def list_kpis(
+    project: ProjectDep, store: StoreDep, filters: Annotated[ScorecardFilter, Query()], as_of: AsOfQ = None
+) -> list[ScorecardRow]:
+    """Every KPI's latest evaluation (one row per segment for KPIs with per-segment targets), filtered;
+    with ``as_of``, every KPI as it would have been on that date."""
+    day = parse_as_of(as_of)
+    return filters.select(project, scorecard.kpi_rows(project, store, day))
 
 
 class KpiBody(BaseModel):
@@ -52,10 +66,12 @@ def create_kpi(body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDe
     return kpi_page.definition(reloaded.kpis[body.name])
 
 
-@router.get("/{name}")
-def get_kpi(name: str, project: ProjectDep, store: StoreDep) -> KpiDetail:
-    """One KPI: its definition, latest evaluations (per segment), drivers and where it is defined."""
-    return kpi_page.detail(project, store, name)
+@router.get("/{name}", responses=errors(AS_OF))
+def get_kpi(name: str, project: ProjectDep, store: StoreDep, as_of: AsOfQ = None) -> KpiDetail:
+    """One KPI: its definition, latest evaluations (per segment; as of a date with ``as_of``), drivers and
+    where it is defined."""
+    day = parse_as_of(as_of)
+    return kpi_page.detail(project, store, name, day)
 
 
 @router.put("/{name}", responses=errors(IN_YAML), dependencies=[allowed("manage_goals")])
@@ -77,17 +93,19 @@ def delete_kpi(name: str, project: ProjectDep, store: StoreDep, user: UserDep) -
     app_definitions.delete(project, store, "kpi", name, actor=user.name)
 
 
-@router.get("/{name}/page")
-def page(name: str, ws: WorkspaceDep, segment: SegmentQ = "") -> KpiPage:
+@router.get("/{name}/page", responses=errors(AS_OF))
+def page(name: str, ws: WorkspaceDep, segment: SegmentQ = "", as_of: AsOfQ = None) -> KpiPage:
     """Everything the KPI page shows: the KPI, its latest evaluation, segments, drivers, past periods,
-    target history, reviews, comments and annotations."""
-    return kpi_page.page(ws, name, segment)
+    target history, reviews, comments and annotations; with ``as_of``, as of that date."""
+    day = parse_as_of(as_of)
+    return kpi_page.page(ws, name, segment, day)
 
 
-@router.get("/{name}/chart")
-def chart(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "") -> KpiChart:
-    """The current period day by day: actual, phased target path and forecast cone."""
-    return kpi_page.chart(project, store, name, segment)
+@router.get("/{name}/chart", responses=errors(AS_OF))
+def chart(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "", as_of: AsOfQ = None) -> KpiChart:
+    """The current period day by day: actual, phased target path and forecast cone (as of ``as_of``)."""
+    day = parse_as_of(as_of)
+    return kpi_page.chart(project, store, name, segment, day)
 
 
 @router.get("/{name}/evaluations")
@@ -103,11 +121,15 @@ def evaluations(
     return kpi_history.evaluations(store, name, segment, limit=limit)
 
 
-@router.get("/{name}/periods")
-def periods(name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "") -> list[Evaluation]:
-    """Past periods: the last evaluation of each period that is over (achieved or missed), newest first."""
+@router.get("/{name}/periods", responses=errors(AS_OF))
+def periods(
+    name: str, project: ProjectDep, store: StoreDep, segment: SegmentQ = "", as_of: AsOfQ = None
+) -> list[Evaluation]:
+    """Past periods: each period that is over (by ``as_of``), achieved or missed, judged as of its last day
+    with the data up to it, newest first (the history each refresh keeps)."""
+    day = parse_as_of(as_of)
     kpi_page.get_kpi(project, name)
-    return kpi_history.past_periods(store, name, segment)
+    return kpi_history.past_periods(store, name, segment, day)
 
 
 @router.get("/{name}/targets")

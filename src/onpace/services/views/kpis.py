@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from onpace.catalog.models import Format
+from onpace.services.views.backtest import TrackRecord
 from onpace.services.views.base import View
 from onpace.services.views.evaluations import Evaluation, TargetChange
 from onpace.services.views.metrics import BreakdownRow, MetricSummary
@@ -52,6 +53,11 @@ class KpiChart(View):
     cone: ChartCone | None
     as_of: dt.date | None = Field(default=None, description="none: the KPI was never evaluated")
     cumulative: bool | None = None
+    kind: str | None = Field(
+        default=None,
+        description="flow or count_distinct (the actual is a running total), ratio (the value for the period "
+        "so far on each day), level (the value on each day)",
+    )
 
 
 class Driver(View):
@@ -93,6 +99,9 @@ class KpiPage(View):
     comments: list[CommentView]
     annotations: list[AnnotationView]
     assessments: list[str]
+    track_record: TrackRecord | None = Field(
+        default=None, description="how the KPI's forecasts did in its past periods (none: not a recurring KPI)"
+    )
 
 
 class KpiBreakdown(View):

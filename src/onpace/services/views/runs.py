@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from onpace import calendar as cal
 from onpace.services.views.base import IsoDateTime, View
 from onpace.services.views.notes import FindingView
 
@@ -36,8 +37,29 @@ class SeriesFreshness(View):
     metric: str
     grain: str
     segment: str
-    data_until: dt.date | None
+    data_until: dt.date | None = Field(description="the first day of the last period with a value")
     updated_at: IsoDateTime
+    last_day: dt.date | None = Field(
+        default=None,
+        description="the last day with data, when known: a daily series' last day, or the last day of the daily "
+        "series of the same metric and segment inside the last period (none: only the period is known)",
+    )
+
+
+def with_last_days(series: list[SeriesFreshness]) -> list[SeriesFreshness]:
+    """``series`` with ``last_day`` set where the stored series tell it (see :class:`SeriesFreshness`)."""
+    daily = {(s.metric, s.segment): s.data_until for s in series if s.grain == "day"}
+    out = []
+    for s in series:
+        day = daily.get((s.metric, s.segment))
+        if s.grain == "day":
+            last = s.data_until
+        elif s.data_until is not None and day is not None and day >= s.data_until:
+            last = min(day, cal.period_end(s.data_until, cal.Grain(s.grain)))
+        else:
+            last = None
+        out.append(s.model_copy(update={"last_day": last}))
+    return out
 
 
 class DataHealth(View):
@@ -46,3 +68,8 @@ class DataHealth(View):
     findings: list[FindingView]
     series: list[SeriesFreshness]
     runs: list[RunView]
+
+    @model_validator(mode="after")
+    def _last_days(self) -> DataHealth:
+        self.series = with_last_days(self.series)
+        return self

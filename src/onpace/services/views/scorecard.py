@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from onpace.services.views.base import View
-from onpace.services.views.evaluations import Evaluated
+from onpace.services.views.evaluations import Evaluated, LastPeriod
 
 
 class KpiHead(View):
@@ -33,6 +33,10 @@ class ScorecardRow(Evaluated, KpiHead):
 
     # a KPI split into segments weighs as much as one KPI in the roll-up: each segment gets its share
     rollup_weight: float = Field(exclude=True)
+    last_period: LastPeriod | None = Field(default=None, description="the last period that is over")
+    streak: int = Field(
+        default=0, description="how many of the latest ended periods in a row share last_period's status"
+    )
 
     def __getitem__(self, key: str) -> Any:
         """Read a field by name (``row["status"]``), as rows were read when they were dicts."""
