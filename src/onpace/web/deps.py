@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from onpace.errors import AuthenticationError
 from onpace.services.auth import Action, CurrentUser, RoleRule
+from onpace.services.evaluate import parse_as_of
 from onpace.services.workspace import Workspace
 
 
@@ -23,8 +25,19 @@ async def current_user(request: Request) -> CurrentUser:
     return user
 
 
+def as_of_date(
+    as_of: Annotated[
+        str | None, Query(max_length=32, description="the page as it was on this day (YYYY-MM-DD); blank: the latest")
+    ] = None,
+) -> dt.date | None:
+    """The ``as_of`` date of a page (its date picker's; blank is none), checked as the API checks it: a
+    text that is not a date is refused (400) saying what to write instead."""
+    return parse_as_of((as_of or "").strip())
+
+
 WorkspaceDep = Annotated[Workspace, Depends(workspace)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
+AsOfDep = Annotated[dt.date | None, Depends(as_of_date)]
 
 
 class Allowed(RoleRule):

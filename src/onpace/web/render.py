@@ -8,19 +8,25 @@ import re
 import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from onpace import __version__
+from onpace import calendar as cal
 from onpace.catalog import models as m
 from onpace.catalog.display import compact_value, format_value
+from onpace.services.lint import RULE_TITLES
 from onpace.services.views.base import json_of
+from onpace.services.views.names import metric_type
+from onpace.services.views.notes import grouped
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
+#: The statuses worst first: the order of the counts and of the status filter.
+STATUS_ORDER = ("off_track", "missed", "at_risk", "on_track", "achieved", "no_data")
 STATUS_LABELS = {
     "on_track": "On track",
     "at_risk": "At risk",
@@ -41,19 +47,54 @@ def _pct(value: Any, decimals: int = 0) -> str:
     return f"{value * 100:.{decimals}f}%"
 
 
-def _spark(values: list[float], width: int = 120, height: int = 28) -> str:
-    """An SVG polyline's points for a sparkline (empty with fewer than two values)."""
+def _signed_pct(value: Any, decimals: int = 1) -> str:
+    """A change as a signed percentage: +18.5%, -3.0%."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value * 100:+.{decimals}f}%"
+    return text[1:] if float(text[:-1]) == 0 else text  # no sign on a change that rounds to none
+
+
+def _spark_points(values: list[float], width: int = 120, height: int = 28) -> list[str]:
+    """The points ("x,y") of a sparkline in an SVG ``width`` wide and ``height`` high (none with fewer than two values)."""
     if len(values) < 2:
-        return ""
+        return []
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
     step = width / (len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values))
+    return [f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values)]
+
+
+def _spark(values: list[float], width: int = 120, height: int = 28) -> str:
+    """An SVG polyline's points for a sparkline (empty with fewer than two values)."""
+    return " ".join(_spark_points(values, width, height))
+
+
+def _period_name(start: dt.date, grain: str, calendar: cal.CalendarRules) -> str:
+    """A period by its name (2026-11, 2026-Q4), from its first day and its grain's name."""
+    try:
+        return cal.period_label(start, cal.Grain(grain), calendar)
+    except ValueError:
+        return start.isoformat()
+
+
+def _kpi_query(segment: str | None = None, as_of: dt.date | None = None) -> str:
+    """The query string of a link to a KPI page: its segment and the as-of date shown ("" for neither)."""
+    pairs = [(k, v) for k, v in (("segment", segment), ("as_of", as_of.isoformat() if as_of else None)) if v]
+    return ("?" + urlencode(pairs)) if pairs else ""
 
 
 TEMPLATES.env.filters["fmt"] = _fmt
 TEMPLATES.env.filters["pct"] = _pct
 TEMPLATES.env.filters["spark"] = _spark
+TEMPLATES.env.filters["spark_points"] = _spark_points
+TEMPLATES.env.filters["signed_pct"] = _signed_pct
+TEMPLATES.env.filters["metric_type"] = metric_type
+TEMPLATES.env.filters["period_name"] = _period_name
+TEMPLATES.env.filters["rule_title"] = lambda rule: RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
+TEMPLATES.env.filters["group_findings"] = grouped
+TEMPLATES.env.globals["kpi_query"] = _kpi_query
+TEMPLATES.env.globals["STATUS_ORDER"] = STATUS_ORDER
 TEMPLATES.env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
 TEMPLATES.env.filters["jsonable"] = json_of  # views as the JSON the API answers, for data-* attributes
 TEMPLATES.env.globals["version"] = __version__

@@ -13,6 +13,7 @@ from onpace.errors import UserError
 from onpace.services import explore, feedback, lifecycle, notes
 from onpace.services import metric_page as metric_pages
 from onpace.services.filters import CatalogFilter
+from onpace.services.views.names import Names
 from onpace.web.deps import UserDep, WorkspaceDep, allowed
 from onpace.web.render import page, redirect
 
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/metrics")
 def catalog(request: Request, ws: WorkspaceDep, user: UserDep, filters: Annotated[CatalogFilter, Query()]) -> Response:
     view = explore.catalog_page(ws.project(), filters)
     template = "_catalog_rows.html" if request.headers.get("hx-target") == "catalog-rows" else "catalog.html"
-    return page(request, template, view=view, filters=filters)
+    return page(request, template, view=view, filters=filters, names=Names.of(ws.project()))
 
 
 @router.get("/{name}")
@@ -40,7 +41,7 @@ def metric_page(
     view = metric_pages.metric_page(
         ws, name, grain=grain, start=start, end=end, by=by, with_sql=user.can("read_generated_sql")
     )
-    return page(request, "metric.html", view=view)
+    return page(request, "metric.html", view=view, names=Names.of(ws.project()))
 
 
 @router.post("/{name}/promote", dependencies=[allowed("promote")])

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from onpace.catalog import models as m
-from onpace.services import feedback, notes
+from onpace.services import board, feedback, notes
 from onpace.services import kpi_page as kpis
 from onpace.services import reviews as review_service
-from onpace.web.deps import UserDep, WorkspaceDep, allowed
+from onpace.services.views.names import Names
+from onpace.web.deps import AsOfDep, UserDep, WorkspaceDep, allowed
 from onpace.web.render import attachment, page
 
 router = APIRouter(prefix="/kpis")
@@ -23,8 +24,14 @@ PAGE_REVIEWS = 20
 
 
 @router.get("/{name}")
-def kpi_page(request: Request, name: str, ws: WorkspaceDep, user: UserDep, segment: SegmentQ = "") -> Response:
-    return page(request, "kpi.html", page=kpis.page(ws, name, segment))
+def kpi_page(
+    request: Request, name: str, ws: WorkspaceDep, user: UserDep, as_of: AsOfDep, segment: SegmentQ = ""
+) -> Response:
+    """The KPI page; with ``as_of``, its verdict as it was on that day (from the data up to it)."""
+    project = ws.project()
+    found = kpis.page(ws, name, segment, as_of)
+    change = board.change_shown(project, ws.store, found.row) if found.row is not None else None
+    return page(request, "kpi.html", page=found, names=Names.of(project), change=change, as_of=as_of)
 
 
 @router.get("/{name}/breakdown")
@@ -34,11 +41,13 @@ def breakdown(
     ws: WorkspaceDep,
     user: UserDep,
     by: Annotated[str, Query(min_length=1, max_length=128)],
+    as_of: AsOfDep,
     segment: SegmentQ = "",
     where: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    """Bars of the KPI's metric over its current period to date, by one dimension; ``where`` drills down."""
-    return page(request, "_breakdown.html", view=kpis.breakdown(ws, name, by, segment, where))
+    """Bars of the KPI's metric over its period up to the as-of date, by one dimension; ``where`` drills down."""
+    view = kpis.breakdown(ws, name, by, segment, where, as_of)
+    return page(request, "_breakdown.html", view=view, names=Names.of(ws.project()), as_of=as_of)
 
 
 @router.get("/{name}/export.csv")

@@ -149,11 +149,23 @@
     if (el.dataset.ready) return;
     el.dataset.ready = "1";
     var rows = JSON.parse(el.dataset.points || "[]"), fmt = formatter(el.dataset.format);
+    // a period the data or the range covers only in part is drawn hatched and lighter: its value
+    // counts only some of its days, so a lower bar there is no slump (the note under the chart says so)
+    var partial = JSON.parse(el.dataset.partial || "[]");
+    var data = rows.map(function (r) {
+      if (partial.indexOf(r.period) < 0) return r.value;
+      return { value: r.value, partial: true, itemStyle: { color: "rgba(15,118,110,.35)", borderColor: "#0f766e", borderType: "dashed", borderWidth: 1,
+        decal: { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [3, 4], rotation: -Math.PI / 4, color: "rgba(15,118,110,.55)" } } };
+    });
     chartOf(el).setOption({
-      animation: false, grid: { left: 60, right: 20, top: 20, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: fmt },
+      animation: false, grid: { left: 60, right: 20, top: 20, bottom: 30 },
+      tooltip: { trigger: "axis", formatter: function (items) {
+        var item = items[0], text = item.name + ": " + fmt(item.value);
+        return partial.indexOf(item.name) >= 0 ? text + " (partial " + (el.dataset.grain || "period") + ")" : text;
+      } },
       xAxis: { type: "category", data: rows.map(function (r) { return r.period; }) },
       yAxis: { type: "value", axisLabel: { formatter: fmt } },
-      series: [{ type: "bar", data: rows.map(function (r) { return r.value; }), color: "#0f766e" }],
+      series: [{ type: "bar", data: data, color: "#0f766e" }],
     });
   }
 })();
