@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
+from time import monotonic as _monotonic
 from typing import Any
 
 import ibis
@@ -32,6 +33,7 @@ from onpace.engine.scan import _own_expr, as_date
 from onpace.errors import BackendError, OnpaceError, QueryError, UserError
 
 BUSY_SECONDS = 5.0
+BOUNDS_SECONDS = 60.0  # how long a long-lived engine trusts the time bounds it learnt of a source
 """After a source was found busy (another program writes to its DuckDB file), how long the engine
 tries it only once per query instead of waiting for the lock again."""
 
@@ -49,7 +51,8 @@ class Engine:
         self._backends: dict[str, Any] = dict(backends or {})
         self._owned: set[str] = set()  # sources this engine connected itself (and so closes)
         self._tables: dict[str, Any] = {}
-        self._bounds: dict[str, tuple[dt.date | None, dt.date | None]] = {}
+        # time dimension -> (when learnt, (earliest, latest)); kept BOUNDS_SECONDS at most
+        self._bounds: dict[str, tuple[float, tuple[dt.date | None, dt.date | None]]] = {}
         self._released: dict[str, tuple[int, ...]] = {}  # DuckDB files closed by release(), as they were then
         self._busy_until: dict[str, float] = {}  # sources found busy (another program writes to them)
         self._assemblers: dict[str, Assembler] = {}  # by dialect
@@ -100,18 +103,26 @@ class Engine:
         return self._tables[dataset]
 
     def bounds(self, time: str) -> tuple[dt.date | None, dt.date | None]:
-        """Earliest and latest date of a time dimension, over the dataset that holds it."""
-        if time not in self._bounds:
-            found = self.project.find_dimension(time)
-            if found is None:
-                raise QueryError(f"unknown time dimension '{time}'")
-            ds, dim = found
-            table = self.table(ds.name)
-            value = as_date(_own_expr(table, ds, dim.expression, dim.name))
-            expr = table.aggregate(lo=value.min(), hi=value.max())
-            row = self._execute(expr, self.project.source_of(ds)).to_pylist()[0]
-            self._bounds[time] = (_as_date(row["lo"]), _as_date(row["hi"]))
-        return self._bounds[time]
+        """Earliest and latest date of a time dimension, over the dataset that holds it.
+
+        Kept for ``BOUNDS_SECONDS`` at most, and forgotten when the source's file changed while it
+        was released: a long-lived engine (the web app's, the scheduler's) sees data that arrived
+        since, on every kind of source.
+        """
+        found = self.project.find_dimension(time)
+        if found is None:
+            raise QueryError(f"unknown time dimension '{time}'")
+        ds, dim = found
+        table = self.table(ds.name)  # reconnects a released source first: a changed file forgets the bounds
+        known = self._bounds.get(time)
+        if known is not None and _monotonic() - known[0] < BOUNDS_SECONDS:
+            return known[1]
+        value = as_date(_own_expr(table, ds, dim.expression, dim.name))
+        expr = table.aggregate(lo=value.min(), hi=value.max())
+        row = self._execute(expr, self.project.source_of(ds)).to_pylist()[0]
+        bounds = (_as_date(row["lo"]), _as_date(row["hi"]))
+        self._bounds[time] = (_monotonic(), bounds)
+        return bounds
 
     def data_days(self, metric: str, where: str | None = None) -> tuple[dt.date | None, dt.date | None]:
         """First and last day with data of ``metric`` in the segment ``where`` (see :mod:`onpace.engine.extent`).

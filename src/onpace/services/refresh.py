@@ -127,6 +127,8 @@ def refresh(
     specs = series_needed(project, list(metrics) if metrics else None)
     own_engine = engine is None
     engine = engine or Engine(project)
+    if not own_engine:
+        engine.clear_cache()  # a long-lived engine (the scheduler's, the web app's): the data may have grown
     try:
         groups: dict[tuple[m.Grain, str, frozenset[str]], list[SeriesSpec]] = defaultdict(list)
         prints: dict[SeriesSpec, str] = {}
