@@ -1,4 +1,4 @@
-"""The shape of one definition file under models/: datasets, metrics, objectives and KPIs."""
+"""The shape of one definition file under models/: datasets, metrics, objectives, KPIs and alert rules."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from onpace.catalog.alerts import AlertRule
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.models import Dataset, Metric, Model
 
@@ -17,6 +18,9 @@ class ModelFile(Model):
     metrics: list[Metric] = Field(default_factory=list)
     objectives: list[Objective] = Field(default_factory=list)
     kpis: list[Kpi] = Field(default_factory=list)
+    alerts: list[AlertRule] = Field(
+        default_factory=list, description="Alert rules: who hears about what, and when (docs/alerts.md)."
+    )
 
 
 def default_type(data: Any) -> Any:

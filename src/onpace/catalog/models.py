@@ -11,20 +11,19 @@ import re
 from enum import Enum, StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from onpace.calendar import WEEKDAYS as WEEKDAYS
 from onpace.calendar import Grain as Grain
-
-NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
-Identifier = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
-# The longest text a definition may hold where the app later takes the same text back as a query
-# parameter (the scorecard's and the catalog's filters, a KPI page's segment): one limit for both,
-# so nothing accepted here is refused (422) when a page asks for it.
-MAX_NAME_TEXT = 128  # owners, departments, tags
-MAX_SEGMENT = 500  # a segment value (of segment_by; a target's segment)
-NameText = Annotated[str, Field(max_length=MAX_NAME_TEXT)]
-SegmentValue = Annotated[str, Field(max_length=MAX_SEGMENT)]
+from onpace.catalog.base import MAX_NAME_TEXT as MAX_NAME_TEXT
+from onpace.catalog.base import MAX_SEGMENT as MAX_SEGMENT
+from onpace.catalog.base import NAME_PATTERN as NAME_PATTERN
+from onpace.catalog.base import Identifier as Identifier
+from onpace.catalog.base import Model as Model
+from onpace.catalog.base import NameText as NameText
+from onpace.catalog.base import SegmentValue as SegmentValue
+from onpace.catalog.channels import Channel, Notifications, Person
+from onpace.catalog.schedule import Schedule, SourceSchedule
 
 
 class Agg(Enum):
@@ -51,17 +50,12 @@ class Cadence(StrEnum):
     yearly = "yearly"
 
 
-class Model(BaseModel):
-    """Base of every definition: unknown keys are errors, and it knows where it came from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-    _file: str | None = PrivateAttr(default=None)
-    _path: tuple[str | int, ...] = PrivateAttr(default=())
-
-
 class Source(Model):
     url: str = Field(description="Connection URL; ${VAR} is replaced by the environment variable VAR.")
     description: str | None = None
+    refresh: SourceSchedule | None = Field(
+        default=None, description="When the metrics of this source refresh by themselves (a cron and a time zone)."
+    )
 
 
 class Calendar(Model):
@@ -113,6 +107,18 @@ class ProjectConfig(Model):
     evaluation: EvaluationSettings = Field(default_factory=EvaluationSettings)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     refresh: RefreshSettings = Field(default_factory=RefreshSettings)
+    schedule: Schedule = Field(
+        default_factory=Schedule, description="What runs by itself (onpace serve, onpace worker)."
+    )
+    channels: dict[Identifier, Channel] = Field(
+        default_factory=dict, description="Where notifications go: email, Slack, Teams, a webhook, a folder."
+    )
+    people: dict[NameText, Person] = Field(
+        default_factory=dict, description="Who owners and users are: their email address and chat handles."
+    )
+    notifications: Notifications = Field(
+        default_factory=Notifications, description="How messages are delivered: tries, backoff, admins."
+    )
 
 
 class ColumnOrExpr(Model):

@@ -257,7 +257,11 @@ def read_project(
             continue
         if not isinstance(data, dict):
             issues.append(
-                Issue("expected a mapping with 'datasets', 'metrics', 'objectives' and/or 'kpis'", file=display, line=1)
+                Issue(
+                    "expected a mapping with 'datasets', 'metrics', 'objectives', 'kpis' and/or 'alerts'",
+                    file=display,
+                    line=1,
+                )
             )
             continue
         content, found = _validate(files.ModelFile, files.default_type(data), display, positions)
@@ -269,6 +273,7 @@ def read_project(
         _collect(project, "metric", content.metrics, project.metrics, issues)
         _collect(project, "objective", content.objectives, project.objectives, issues)
         _collect(project, "KPI", content.kpis, project.kpis, issues)
+        _collect(project, "alert", content.alerts, project.alerts, issues)
 
     if check:
         issues += check_project(project)

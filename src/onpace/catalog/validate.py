@@ -13,6 +13,7 @@ from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, Name, parse, parse_condition
 from onpace.catalog.lineage import dependencies, metric_refs
 from onpace.catalog.loaded import MetricDef, Project, interpolate
+from onpace.catalog.validate_alerts import check_alerts
 from onpace.catalog.validate_goals import check_goals
 from onpace.errors import Issue, did_you_mean
 
@@ -27,6 +28,7 @@ def check_project(project: Project) -> list[Issue]:
     issues += _check_metrics(project)
     issues += _check_cycles(project)
     issues += check_goals(project)
+    issues += check_alerts(project)
     return issues
 
 

@@ -6,7 +6,9 @@ years of generated data (:mod:`onpace.examples.demo_data`) in ``data/demo.duckdb
 a refresh of every KPI, and what a team would have added by hand: the quarterly
 engagement survey's values (a manual metric), reviews of the KPIs that need
 them, comments, and annotations of what happened outside the data (an outage,
-a migration, a new carrier, the checkout redesign). A demo login is added.
+a migration, a new carrier, the checkout redesign). A demo login is added. The
+alert rules (``examples/demo/models/alerts.yml``) are replayed over the last 90
+days of data, day by day, and their messages delivered to ``outbox/``.
 
 Everything is deterministic and dated from the data, never from today: the KPIs
 are evaluated as of the data's last day (``evaluation.as_of: latest_data``).
@@ -27,7 +29,7 @@ from onpace.config import Settings, store_url
 from onpace.errors import UserError
 from onpace.examples import demo_data
 from onpace.examples.starter import copy_template
-from onpace.services import auth, notes, values
+from onpace.services import alerts, auth, notes, values
 from onpace.services import reviews as review_service
 from onpace.services.refresh import RefreshResult, refresh
 from onpace.store import evaluations
@@ -83,12 +85,33 @@ def prepare(directory: Path, *, fresh: bool = False, progress: Progress = lambda
         if result.status != "succeeded":
             raise UserError(f"the demo's refresh {result.status}: {result.errors}")
         seeded = _seed_notes(project, store) or seeded
+        _replay_alerts(project, store, progress)
         _add_login(store)
         with store.session(readonly=True) as s:
             statuses = Counter(e.status for e in evaluations.latest_evaluations(s))
     finally:
         store.close()
     return DemoResult(root=root, refresh=result, statuses=statuses, generated=generated, seeded=seeded)
+
+
+ALERT_DAYS = 90  # the alert rules are replayed over the last 90 days of data
+
+
+def _replay_alerts(project: Project, store: Store, progress: Progress) -> None:
+    """The alert rules as of each of the last :data:`ALERT_DAYS` days of data, once (a demo whose
+    alerts were replayed already keeps its history): the Alerts page then shows what they said."""
+    if any(rule.series for rule in alerts.list_rules(project, store)):
+        return
+    with store.session(readonly=True) as s:
+        last = max(e.as_of for e in evaluations.latest_evaluations(s))
+    first = last - dt.timedelta(days=ALERT_DAYS - 1)
+    progress(f"replaying the alert rules from {first} to {last}")
+    alerts.replay_alerts(project, store, first, last)
+    # the messages go to the `inbox` channel: files in outbox/ of the demo folder
+    from onpace.services.delivery import deliver_due
+
+    while deliver_due(project, store, limit=500).claimed:
+        pass
 
 
 def _create(directory: Path, *, fresh: bool, progress: Progress) -> Path:

@@ -1,4 +1,4 @@
-"""Objectives and KPIs made in the web app or through the API, kept as code in ``models/app.yml``.
+"""Objectives, KPIs and alert rules made in the web app or through the API, kept as code in ``models/app.yml``.
 
 Definitions are code: the project's YAML is the one source of truth, and
 ``onpace export``, git and reviews see everything. What people create in the
@@ -17,13 +17,14 @@ the target history (:mod:`onpace.catalog.edit`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from onpace.catalog.alerts import AlertRule
 from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.project import Project
@@ -36,13 +37,26 @@ from onpace.store.db import Store
 from onpace.store.targets import record_target_change
 
 APP_FILE = Path("models") / "app.yml"
-Kind = Literal["objective", "kpi"]
-_SECTION: dict[Kind, str] = {"objective": "objectives", "kpi": "kpis"}
-_HEADER = "# Objectives and KPIs made in the onpace web app or API. onpace rewrites this file: edit it there.\n"
+Kind = Literal["objective", "kpi", "alert"]
+_SECTION: dict[Kind, str] = {"objective": "objectives", "kpi": "kpis", "alert": "alerts"}
+_WORD: dict[Kind, str] = {"objective": "objective", "kpi": "KPI", "alert": "alert rule"}
+_A: dict[Kind, str] = {"objective": "an objective", "kpi": "a KPI", "alert": "an alert rule"}
+_HEADER = (
+    "# Objectives, KPIs and alert rules made in the onpace web app or API. onpace rewrites this file: edit it there.\n"
+)
+
+
+def defined(project: Project, kind: Kind) -> Mapping[str, Any]:
+    """The project's definitions of one kind, by name (whatever file defines them)."""
+    if kind == "objective":
+        return project.objectives
+    if kind == "kpi":
+        return project.kpis
+    return project.alerts
 
 
 def managed_by_app(project: Project, kind: Kind, name: str) -> bool:
-    obj = (project.objectives if kind == "objective" else project.kpis).get(name)
+    obj = defined(project, kind).get(name)
     return obj is not None and obj._file == APP_FILE.as_posix()
 
 
@@ -50,14 +64,14 @@ def _read(project: Project) -> dict[str, list[dict[str, Any]]]:
     text = read_text(project.root / APP_FILE)
     data = parse_yaml(text, APP_FILE.as_posix()) if text is not None else None
     data = data if isinstance(data, dict) else {}
-    return {"objectives": list(data.get("objectives") or []), "kpis": list(data.get("kpis") or [])}
+    return {section: list(data.get(section) or []) for section in _SECTION.values()}
 
 
 def _refuse_code(project: Project, kind: Kind, name: str) -> None:
-    obj = (project.objectives if kind == "objective" else project.kpis).get(name)
+    obj = defined(project, kind).get(name)
     if obj is not None and not managed_by_app(project, kind, name):
         raise ConflictError(
-            f"{kind} '{name}' is defined in {obj._file}, which is managed as code",
+            f"{_WORD[kind]} '{name}' is defined in {obj._file}, which is managed as code",
             hint=f"change it in {obj._file} and run 'onpace apply'",
         )
 
@@ -75,6 +89,10 @@ def validated(model: type[BaseModel], definition: Any, what: str) -> Any:
 
 
 def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
+    if kind == "alert":
+        # kept as written (durations in words, 'for: 2'): a dump would write '2 days' as 'P2D'
+        validated(AlertRule, definition, "alert rule")
+        return {key: value for key, value in definition.items() if value is not None}
     model = Objective if kind == "objective" else Kpi
     parsed = validated(model, definition, kind)  # the shape first, every problem with where it is
     return parsed.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
@@ -83,9 +101,33 @@ def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
 def save(
     project: Project, store: Store, kind: Kind, definition: dict[str, Any], *, actor: str, create: bool
 ) -> Project:
-    """Create (``create``) or replace an objective or KPI in models/app.yml; the reloaded project."""
+    """Create (``create``) or replace an objective, KPI or alert rule in models/app.yml; the reloaded project."""
     body = _body(kind, definition)
     return _edit(project, store, kind, body["name"], "create" if create else "update", actor, lambda current: body)
+
+
+def save_text(project: Project, store: Store, kind: Kind, text: str, *, actor: str, name: str | None = None) -> Project:
+    """Create (no ``name``) or replace ``name`` from the YAML of one definition (the Alerts page's editor):
+    a mapping with the keys of the YAML files; a rule keeps its name (a new name is a new rule)."""
+    what = f"the {_WORD[kind]}"
+    definition = parse_yaml(text, what) if text.strip() else None
+    if not isinstance(definition, dict):
+        raise DefinitionError([Issue("expected a mapping of keys to values (name: ..., kind: ...)", file=what)])
+    if name is not None:
+        given = definition.setdefault("name", name)
+        if given != name:
+            raise DefinitionError(
+                [Issue(f"the name is '{name}'; create a new {_WORD[kind]} to use '{given}'", file=what, path="name")]
+            )
+    return save(project, store, kind, definition, actor=actor, create=name is None)
+
+
+def written(project: Project, kind: Kind, name: str) -> str:
+    """The YAML of one definition as models/app.yml holds it ('' when the app does not manage it)."""
+    if not managed_by_app(project, kind, name):
+        return ""
+    found = next((item for item in _read(project)[_SECTION[kind]] if item.get("name") == name), None)
+    return "" if found is None else yaml.safe_dump(found, sort_keys=False, allow_unicode=True)
 
 
 def delete(project: Project, store: Store, kind: Kind, name: str, *, actor: str) -> Project:
@@ -117,18 +159,18 @@ def _edit(
     actor: str,
     new_body: Callable[[Project], dict[str, Any] | None],
 ) -> Project:
-    """Change one objective or KPI in models/app.yml, decided on the files as they are under the lock
+    """Change one objective, KPI or alert rule in models/app.yml, decided on the files as they are under the lock
     (:func:`onpace.catalog.edit.edit_project`); audited, with the KPI's target history, once it landed."""
     path = project.root / APP_FILE
     seen: dict[str, dict[str, Any] | None] = {}
 
     def change(current: Project) -> dict[Path, str]:
-        existing = current.objectives if kind == "objective" else current.kpis
+        existing = defined(current, kind)
         if action == "create" and name in existing:
-            raise ConflictError(f"a {kind} named '{name}' exists already (in {existing[name]._file})")
+            raise ConflictError(f"{_A[kind]} named '{name}' exists already (in {existing[name]._file})")
         if action != "create":
             if name not in existing:
-                raise NotFoundError(f"no {kind} named '{name}'")
+                raise NotFoundError(f"no {_WORD[kind]} named '{name}'")
             _refuse_code(current, kind, name)
         body = new_body(current)
         data = _read(current)

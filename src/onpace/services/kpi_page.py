@@ -12,6 +12,7 @@ from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.errors import NotFoundError, did_you_mean
+from onpace.services import alerts as alert_service
 from onpace.services import app_definitions, backtest, explore, feedback, kpi_chart, kpi_history, scorecard
 from onpace.services import reviews as review_service
 from onpace.services.views.backtest import TrackRecord
@@ -102,6 +103,7 @@ def page(workspace: Workspace, name: str, segment: str = "", as_of: dt.date | No
         annotations=feedback.list_annotations(store, "kpi", name),
         assessments=list(review_service.ASSESSMENTS),
         track_record=_track_record(workspace, project, kpi, segment, as_of),
+        alerts=alert_service.alerts_of_kpi(project, store, name),
     )
 
 

@@ -1,17 +1,21 @@
-"""Refresh runs and the freshness of the stored series, as views."""
+"""Refresh runs, the scheduled jobs and their runs, and the freshness of the stored series, as views."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from onpace.catalog.project import Project
+from onpace.errors import OnpaceError
 from onpace.services import feedback
-from onpace.services.views.runs import DataHealth, RunView, SeriesFreshness
+from onpace.services.delivery import delivery_health
+from onpace.services.views.runs import DataHealth, JobRunView, RunsList, RunView, ScheduledJobView, SeriesFreshness
 from onpace.store import observations as obs
 from onpace.store import runs as store_runs
+from onpace.store import schedule as store_schedule
 from onpace.store.db import Store
 
 HEALTH_RUNS = 20
+HEALTH_JOB_RUNS = 30
 
 
 def list_runs(store: Store, limit: int = 50) -> list[RunView]:
@@ -33,8 +37,52 @@ def freshness(store: Store) -> list[SeriesFreshness]:
     return found
 
 
+def list_job_runs(store: Store, limit: int = 50, job: str | None = None) -> list[JobRunView]:
+    """Runs of the scheduled jobs (one per tick), newest tick first."""
+    with store.session(readonly=True) as s:
+        return [JobRunView.model_validate(r) for r in store_schedule.list_job_runs(s, limit=limit, job=job)]
+
+
+def runs_list(store: Store, limit: int = 50) -> RunsList:
+    """``onpace runs list``: the job history and the refresh runs."""
+    return RunsList(jobs=list_job_runs(store, limit), refresh_runs=list_runs(store, limit))
+
+
+def scheduled_jobs(project: Project, store: Store, now: dt.datetime | None = None) -> list[ScheduledJobView]:
+    """The project's scheduled jobs, their next tick and their latest run (UserError: a job of unknown kind)."""
+    from onpace.services.scheduler import jobs_of
+
+    now = now or dt.datetime.now(dt.UTC)
+    jobs = jobs_of(project)
+    with store.session(readonly=True) as s:
+        latest = store_schedule.last_ticks(s, [job.name for job in jobs])
+        return [
+            ScheduledJobView(
+                job=job.name,
+                timing=job.trigger.describe(),
+                origin=job.origin,
+                next_at=job.trigger.next_after(now),
+                last=JobRunView.model_validate(latest[job.name]) if job.name in latest else None,
+            )
+            for job in jobs
+        ]
+
+
 def data_health(project: Project, store: Store) -> DataHealth:
-    """The health page: the linter's findings, the freshness of each series, the recent runs."""
+    """The health page: the linter's findings, the freshness of each series, the recent runs, the
+    scheduled jobs and their runs, and the delivery of notifications."""
+    scheduled: list[ScheduledJobView] = []
+    problem = None
+    try:
+        scheduled = scheduled_jobs(project, store)
+    except OnpaceError as exc:
+        problem = str(exc)
     return DataHealth(
-        findings=feedback.lint(project, store), series=freshness(store), runs=list_runs(store, HEALTH_RUNS)
+        findings=feedback.lint(project, store),
+        series=freshness(store),
+        runs=list_runs(store, HEALTH_RUNS),
+        scheduled=scheduled,
+        scheduled_error=problem,
+        jobs=list_job_runs(store, HEALTH_JOB_RUNS),
+        delivery=delivery_health(store),
     )

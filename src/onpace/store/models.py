@@ -339,3 +339,177 @@ class Annotation(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- the scheduler: claimed ticks and job runs (issue 17; migration 0006) ---
+
+JobStatus = Literal["running", "succeeded", "failed", "interrupted"]
+
+
+class JobRun(Base):
+    """One tick of a scheduled job: its claim (owner, lease) and how its run went.
+
+    The unique (job, scheduled_at) is the claim: of the processes that reach a tick, the one whose
+    insert lands runs it. The owner renews ``lease_expires_at`` while it runs; a run whose lease
+    expired (its process died) is taken over by another process (``attempt`` + 1).
+    """
+
+    __tablename__ = "sched_job_runs"
+    __table_args__ = (
+        UniqueConstraint("job", "scheduled_at"),
+        Index(None, "status", "lease_expires_at"),
+        one_of("status", JobStatus),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(200))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(300))  # host:pid:token of the process that holds the claim
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[int | None] = mapped_column(Integer)  # values written
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_runs.id", ondelete="SET NULL"))
+    details: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+
+
+# --- alerts: rule states, transitions, mutes (issue 17; migration 0007) ---
+
+AlertStateName = Literal["normal", "pending", "firing", "resolved", "no_data", "error"]
+AlertMessageKind = Literal["firing", "renotify", "resolved", "flapping"]
+
+
+class AlertSeriesState(Base):
+    """The state machine of one series of an alert rule (onpace.services.alert_state), between evaluations.
+
+    ``version`` goes up by one at every write, which is a compare-and-set (UPDATE ... WHERE version =
+    the one read): of two processes evaluating a rule at once, one writes and the other starts over.
+    """
+
+    __tablename__ = "alert_states"
+    __table_args__ = (UniqueConstraint("rule", "series"), Index(None, "kpi"), one_of("state", AlertStateName))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(128))
+    series: Mapped[str] = mapped_column(String(600))
+    kpi: Mapped[str | None] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    evaluations: Mapped[int] = mapped_column(Integer, default=0)
+    last_outcome: Mapped[bool | None] = mapped_column(Boolean)
+    changes: Mapped[list[int]] = mapped_column(JSON, default=list)
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    outstanding: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_as_of: Mapped[date | None] = mapped_column(Date)
+    last_value: Mapped[float | None] = mapped_column(Double)
+    last_detail: Mapped[str] = mapped_column(Text, default="")
+    memo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what a condition compares with next time
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertTransition(Base):
+    """One change of state of an alert series, with the values that caused it and whether it was told."""
+
+    __tablename__ = "alert_transitions"
+    __table_args__ = (
+        Index(None, "rule", "at"),
+        Index(None, "kpi", "at"),
+        one_of("from_state", AlertStateName),
+        one_of("to_state", AlertStateName),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(128))
+    series: Mapped[str] = mapped_column(String(600))
+    kpi: Mapped[str | None] = mapped_column(String(128))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Double)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str | None] = mapped_column(String(16))  # the message queued for it, if any
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AlertMute(Base):
+    """A silence of a rule (or one of its series) until a time: who asked for it and why."""
+
+    __tablename__ = "alert_mutes"
+    __table_args__ = (Index(None, "rule", "until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(128))
+    series: Mapped[str | None] = mapped_column(String(600))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(Text)
+    why: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(Text)
+
+
+# --- the outbox: messages to deliver and their attempts (issue 17; migration 0008) ---
+
+OutboxStatus = Literal["queued", "sending", "delivered", "failed", "dead"]
+AttemptOutcome = Literal["sending", "delivered", "failed", "interrupted"]
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the transaction that caused it; ``key`` is its idempotency key.
+
+    ``queued``: never tried; ``sending``: a deliverer holds its lease (``lease_owner`` until
+    ``lease_expires_at``); ``failed``: tried, tried again at ``next_attempt_at``; ``delivered``: the
+    channel confirmed it (never sent again); ``dead``: given up after the last try.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index(None, "status", "next_attempt_at"),
+        one_of("status", OutboxStatus),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(63))
+    recipient: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    origin: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxAttempt(Base):
+    """One try at delivering a message: who tried, when, and what came of it."""
+
+    __tablename__ = "outbox_attempts"
+    __table_args__ = (UniqueConstraint("message_id", "number"), one_of("outcome", AttemptOutcome))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="sending")
+    error: Mapped[str | None] = mapped_column(Text)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from onpace.catalog.models import Format
+from onpace.services.views.alerts import AlertSeriesView
 from onpace.services.views.backtest import TrackRecord
 from onpace.services.views.base import View
 from onpace.services.views.evaluations import Evaluation, TargetChange
@@ -101,6 +102,9 @@ class KpiPage(View):
     assessments: list[str]
     track_record: TrackRecord | None = Field(
         default=None, description="how the KPI's forecasts did in its past periods (none: not a recurring KPI)"
+    )
+    alerts: list[AlertSeriesView] = Field(
+        default_factory=list, description="the series of the alert rules that watch the KPI, with their state now"
     )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import Field, model_validator
 
 from onpace import calendar as cal
 from onpace.services.views.base import IsoDateTime, View
+from onpace.services.views.delivery import DeliveryHealth
 from onpace.services.views.notes import FindingView
 
 
@@ -62,12 +64,54 @@ def with_last_days(series: list[SeriesFreshness]) -> list[SeriesFreshness]:
     return out
 
 
+class JobRunView(View):
+    """One tick of a scheduled job: who ran it, how it went, what it wrote."""
+
+    id: int
+    job: str = Field(description="refresh:<source>, deliver, heartbeat, ...")
+    scheduled_at: IsoDateTime = Field(description="the tick: when the job was due")
+    status: str = Field(description="running, succeeded, failed or interrupted (its process stopped)")
+    started_at: IsoDateTime
+    finished_at: IsoDateTime | None
+    host: str
+    pid: int
+    attempt: int = Field(description="1, or more when the run was taken over from a process that died")
+    error: str | None
+    rows: int | None = Field(description="values written")
+    run_id: int | None = Field(description="the refresh run, for a refresh job")
+    details: dict[str, Any] | None = Field(default=None, description="what the job reports: metrics, alerts, delivery")
+
+
+class ScheduledJobView(View):
+    """A scheduled job of the project, its timing and its next tick."""
+
+    job: str
+    timing: str = Field(description="cron '0 6 * * *' (Europe/Madrid), or every 30 s")
+    origin: str = Field(description="where its timing is defined in onpace.yml")
+    next_at: IsoDateTime | None = Field(description="the next tick")
+    last: JobRunView | None = Field(default=None, description="the run of its latest tick")
+
+
+class RunsList(View):
+    """``onpace runs list``: the scheduled jobs' runs and the refresh runs, newest first."""
+
+    jobs: list[JobRunView]
+    refresh_runs: list[RunView]
+
+
 class DataHealth(View):
-    """The health page: the linter's findings, each series' freshness (stalest first), recent runs."""
+    """The health page: the linter's findings, each series' freshness (stalest first), recent runs,
+    the scheduled jobs (next ticks) and their recent runs, and the delivery of notifications."""
 
     findings: list[FindingView]
     series: list[SeriesFreshness]
     runs: list[RunView]
+    scheduled: list[ScheduledJobView] = Field(default_factory=list)
+    scheduled_error: str | None = Field(default=None, description="why the scheduled jobs cannot be listed")
+    jobs: list[JobRunView] = Field(default_factory=list)
+    delivery: DeliveryHealth | None = Field(
+        default=None, description="the delivery's health (queued, failing, dead messages)"
+    )
 
     @model_validator(mode="after")
     def _last_days(self) -> DataHealth:

@@ -1,0 +1,82 @@
+"""Email over SMTP with smtplib: STARTTLS (the default), implicit TLS, or none; login from the environment.
+
+Where settings are missing from the channel they come from the environment: ``ONPACE_SMTP_HOST``,
+``ONPACE_SMTP_PORT``, ``ONPACE_SMTP_SECURITY``, ``ONPACE_SMTP_FROM``; the login from the variables the
+channel names (``ONPACE_SMTP_USER`` and ``ONPACE_SMTP_PASSWORD`` by default), and
+``ONPACE_SMTP_CA_FILE`` for a server whose certificate a private authority signed. Certificates are
+always verified. A password is never sent over an unencrypted connection.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from onpace.catalog.channels import EmailChannel
+from onpace.notify.message import Message, SendError
+
+PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+def build(channel: EmailChannel, message: Message, env: Mapping[str, str]) -> EmailMessage:
+    """The email of ``message``: plain text, with an HTML alternative when there is one."""
+    recipients = [message.to] if message.to else list(channel.to)
+    if not recipients:
+        raise SendError("no recipient: the message has none and the channel lists none in 'to'")
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = channel.sender or env.get("ONPACE_SMTP_FROM") or "onpace@localhost"
+    mail["To"] = ", ".join(recipients)
+    mail["Message-ID"] = message.message_id  # the same on every try of this message
+    mail["X-Onpace-Key"] = message.key
+    if message.created_at is not None:
+        mail["Date"] = format_datetime(message.created_at)
+    mail.set_content(message.text)
+    if message.html:
+        mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+def send(channel: EmailChannel, message: Message, *, env: Mapping[str, str], timeout: float) -> None:
+    mail = build(channel, message, env)
+    security = channel.security or env.get("ONPACE_SMTP_SECURITY") or "starttls"
+    if security not in PORTS:
+        raise SendError(f"ONPACE_SMTP_SECURITY is {security!r}; expected starttls, tls or none")
+    host = channel.host or env.get("ONPACE_SMTP_HOST") or "localhost"
+    port = channel.port or _port(env.get("ONPACE_SMTP_PORT")) or PORTS[security]
+    user = env.get(channel.user_env) or None
+    password = env.get(channel.password_env) or None
+    if password and security == "none":
+        raise SendError(
+            f"refusing to send the SMTP password unencrypted to {host}:{port}; expected security starttls or tls"
+        )
+    context = ssl.create_default_context(cafile=env.get("ONPACE_SMTP_CA_FILE") or None)
+    try:
+        if security == "tls":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=timeout)
+        with server:
+            if security == "starttls":
+                server.starttls(context=context)
+            if user:
+                server.login(user, password or "")
+            refused = server.send_message(mail)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SendError(f"the SMTP server {host}:{port} refused the login ({exc.smtp_code})") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SendError(f"SMTP {host}:{port}: {type(exc).__name__}: {exc}") from None
+    if refused:
+        raise SendError(f"the SMTP server refused recipients: {', '.join(sorted(refused))}")
+
+
+def _port(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SendError(f"ONPACE_SMTP_PORT is {value!r}; expected a port number") from None
