@@ -61,6 +61,11 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 1 << 20
 
 
+def scheduler_wanted() -> bool:
+    """Whether ``ONPACE_SCHEDULER`` lets this process run the scheduled jobs (anything but off/0/false/no)."""
+    return os.environ.get("ONPACE_SCHEDULER", "on").strip().lower() not in ("off", "0", "false", "no")
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC or path.startswith(PUBLIC_PREFIXES)
 
@@ -406,9 +411,18 @@ async def _form_field(scope: Scope, receive: Receive, name: str) -> tuple[str | 
     return (values[0] if values else None), replay
 
 
-def create_app(workspace: Workspace | None = None, settings: Settings | None = None) -> FastAPI:
-    """The ASGI app serving ``workspace`` (default: the project in $ONPACE_PROJECT or the current directory)."""
+def create_app(
+    workspace: Workspace | None = None, settings: Settings | None = None, *, scheduler: bool | None = None
+) -> FastAPI:
+    """The ASGI app serving ``workspace`` (default: the project in $ONPACE_PROJECT or the current directory).
+
+    ``scheduler``: run the scheduled jobs in this process (docs/scheduler.md). By default the app
+    uvicorn builds (no ``workspace`` given) runs them unless ``ONPACE_SCHEDULER=off`` (``onpace serve
+    --no-scheduler``), and an app built around a given workspace (tests, embedding) does not.
+    """
     settings = settings or (workspace.settings if workspace else Settings())
+    if scheduler is None:
+        scheduler = workspace is None and scheduler_wanted()
     if workspace is None:
         workspace = Workspace(Path(os.environ.get("ONPACE_PROJECT") or "."), settings)
     ws = workspace
@@ -417,8 +431,19 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # what `onpace serve` checks before starting, again for uvicorn started by hand
         await run_in_threadpool(auth.check_servable, ws.store, ws.root, settings.environment)
-        yield
-        ws.close()
+        jobs = None
+        if scheduler:  # each process runs it; the store's claims make one of them run each tick
+            from onpace.services.scheduler import Scheduler
+
+            jobs = Scheduler(ws)
+            jobs.start()
+        app.state.scheduler = jobs
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                await run_in_threadpool(jobs.stop)
+            ws.close()
 
     app = FastAPI(
         title="onpace",

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,8 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 KPI = "quarterly_revenue"
 METRIC = "revenue"
 OBJECTIVE = "grow_sales"
+ALERT = "revenue_watch"
+ALERT_RULES = f"alerts:\n  - {{name: {ALERT}, kind: threshold, kpi: {KPI}, value: actual, below: 1.0e+15}}\n"
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +39,27 @@ def token_site(tpch_site_template: Any, tmp_path_factory: pytest.TempPathFactory
     from tests.api.conftest import settings_for
 
     from onpace.server import create_app
-    from onpace.services import auth
+    from onpace.services import alerts, auth
+    from onpace.services.scheduler.loop import Scheduler
     from onpace.services.workspace import Workspace
+    from onpace.store import outbox
 
     root = tmp_path_factory.mktemp("fuzz") / "tpch"
     shutil.copytree(tpch_site_template, root)
+    (root / "models" / "alerts.yml").write_text(ALERT_RULES, encoding="utf-8")
+    with (root / "onpace.yml").open("a", encoding="utf-8") as config:  # a scheduled job, a channel
+        config.write(
+            "\nschedule:\n  jobs:\n    heartbeat: {every: 1 hour}\nchannels:\n  inbox: {type: file, folder: outbox}\n"
+        )
     workspace = Workspace(root, settings_for(root))
+    alerts.evaluate_alerts(workspace.project(), workspace.store)  # full answers: a rule with its series, history
+    now = [dt.datetime.now(dt.UTC)]
+    scheduler = Scheduler(workspace, clock=lambda: now[0])
+    now[0] += dt.timedelta(hours=1, seconds=1)
+    scheduler.run_pending()  # an hour after it started, the job's first tick is due: the job history has a run
+    scheduler.stop(grace=30)
+    with workspace.store.session() as s:  # the outbox has a message
+        outbox.enqueue(s, channel="inbox", to=None, subject="a subject", text="a text", key="fuzz-1", origin="test")
     app = create_app(workspace)
     token = auth.create_token(workspace.store, "admin", "schemathesis", actor="test").token
     with TestClient(app) as client:
@@ -116,6 +134,7 @@ def test_real_answers_conform_to_the_schema(api_schema: Any, token_site: tuple[S
     site, token = token_site
     auth = {"Authorization": f"Bearer {token}"}
     run_id = site.client.get("/api/runs", headers=auth).json()[0]["id"]
+    message_id = site.client.get("/api/outbox", headers=auth).json()[0]["id"]
     writes = [
         ("/api/kpis/{name}/comments", {"name": KPI}, {"body": "a comment"}),
         ("/api/metrics/{name}/comments", {"name": METRIC}, {"body": "a comment"}),
@@ -128,7 +147,7 @@ def test_real_answers_conform_to_the_schema(api_schema: Any, token_site: tuple[S
         answer = case.call_and_validate(headers=auth, checks=CHECKS)
         assert answer.status_code == 201, (path, answer.text)
 
-    names = {"/api/metrics/": METRIC, "/api/objectives/": OBJECTIVE, "/api/kpis/": KPI}
+    names = {"/api/metrics/": METRIC, "/api/objectives/": OBJECTIVE, "/api/kpis/": KPI, "/api/alerts/": ALERT}
     extra_queries = {"/api/metrics/{name}/observations": [{"by": "region"}]}  # the breakdown's answer too
     checked = []
     may_be_empty = {"/api/kpis/{name}/periods", "/api/kpis/{name}/targets"}  # no period is over; no change yet
@@ -138,6 +157,8 @@ def test_real_answers_conform_to_the_schema(api_schema: Any, token_site: tuple[S
             continue
         path = operation.path
         parameters = {"run_id": run_id} if "{run_id}" in path else {}
+        if "{message_id}" in path:
+            parameters["message_id"] = message_id
         if "{name}" in path:
             parameters["name"] = next(v for prefix, v in names.items() if path.startswith(prefix))
         for query in [{}, *extra_queries.get(path, [])]:

@@ -9,18 +9,14 @@ suite that share the server never see each other's tables.
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
-from onpace.config import sqlalchemy_url
 from onpace.store import Store
 from onpace.store.models import Base
 
-from .backends import Backend
+from .backends import Backend, pg_backend
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -32,23 +28,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         return
 
     server = request.getfixturevalue("pg_url")  # skips, or fails under CI, without a server
-    database = f"onpace_store_{uuid.uuid4().hex[:12]}"
-    url = make_url(sqlalchemy_url(server)).set(database=database)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
-
-    def new_url() -> str:
-        schema = f"s_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-
-    try:
-        yield Backend("postgresql", new_url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    yield from pg_backend(server, "onpace_store")
 
 
 @pytest.fixture

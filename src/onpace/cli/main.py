@@ -228,6 +228,18 @@ app.command()(lifecycle.demote)
 app.command()(web.serve)
 app.command()(web.demo)
 app.add_typer(web.user_app, name="user")
+from onpace.cli import worker as _worker  # noqa: E402 - the scheduler's commands
+
+app.command()(_worker.worker)
+app.add_typer(_worker.runs_app, name="runs")
+
+from onpace.cli.outbox import outbox_app  # noqa: E402 - the notifications' commands
+
+app.add_typer(outbox_app, name="outbox")
+
+from onpace.cli.alerts import alert_app  # noqa: E402 - the alert rules' commands
+
+app.add_typer(alert_app, name="alert")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,15 +25,32 @@ def serve(
         int,
         typer.Option(min=1, help="Worker processes (they, and `onpace refresh`, read a DuckDB source at once)."),
     ] = 1,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the scheduled jobs in each worker process too (each tick runs once whichever claims it).",
+        ),
+    ] = True,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Start the web app and the REST API (OpenAPI at /api/docs)."""
+    """Start the web app and the REST API (OpenAPI at /api/docs), and the scheduled jobs."""
     from onpace.catalog.project import load_project
 
     with user_errors():
         loaded = load_project(project)  # a broken project fails here, with every problem listed
         _check_store(loaded.root)
+        if scheduler:
+            _check_jobs(loaded)
+    os.environ["ONPACE_SCHEDULER"] = "on" if scheduler else "off"  # read by each worker's app (create_app)
     _serve(loaded.root, loaded.config.name, host, port, workers)
+
+
+def _check_jobs(project: Any) -> None:
+    """Refuse to start when a scheduled job cannot be made (a schedule.jobs entry of an unknown kind)."""
+    from onpace.services.scheduler import jobs_of
+
+    jobs_of(project)
 
 
 def _check_store(root: Path) -> None:

@@ -14,9 +14,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build_router() -> APIRouter:
-    from onpace.web.routes import account, catalog, kpis, overview, settings
+    from onpace.web.routes import account, alerts, catalog, kpis, overview, settings
 
     router = APIRouter(include_in_schema=False)
-    for module in (account, overview, kpis, catalog, settings):
+    for module in (account, overview, kpis, catalog, alerts, settings):
         router.include_router(module.router)
     return router

@@ -1,4 +1,5 @@
-"""Refresh runs (list, one, start one), the linter's findings and the reviews that are due."""
+"""Refresh runs (list, one, start one), the scheduled jobs and their runs, the linter's findings and the
+reviews that are due."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed
 from onpace.errors import QueryError, did_you_mean
 from onpace.services import feedback, runs
 from onpace.services.views.notes import FindingView, ReviewsView
-from onpace.services.views.runs import RunStarted, RunView
+from onpace.services.views.runs import JobRunView, RunStarted, RunView, ScheduledJobView
 
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(tags=["runs"])
@@ -21,6 +22,22 @@ router = APIRouter(tags=["runs"])
 def list_runs(store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[RunView]:
     """Refresh runs, newest first."""
     return runs.list_runs(store, limit)
+
+
+@router.get("/jobs", tags=["runs"])
+def list_job_runs(
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    job: Annotated[str | None, Query(max_length=200, description="only this job, e.g. refresh:warehouse")] = None,
+) -> list[JobRunView]:
+    """The scheduled jobs' runs (one per tick: status, error, values written, refresh run), newest first."""
+    return runs.list_job_runs(store, limit, job)
+
+
+@router.get("/jobs/scheduled", tags=["runs"])
+def scheduled_jobs(project: ProjectDep, store: StoreDep) -> list[ScheduledJobView]:
+    """The project's scheduled jobs: their timing, next tick and latest run."""
+    return runs.scheduled_jobs(project, store)
 
 
 @router.get("/runs/{run_id}")

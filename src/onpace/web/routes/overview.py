@@ -12,8 +12,8 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from onpace.catalog.project import Project
+from onpace.services import alerts, feedback, review_schedule, runs
 from onpace.services import board as board_service
-from onpace.services import feedback, review_schedule, runs
 from onpace.services.board import BoardRow
 from onpace.services.filters import ScorecardFilter
 from onpace.services.views.names import Names
@@ -35,20 +35,35 @@ class Board:
     html: Markup
 
 
-def _board_key(template: str, newest: int, filters: ScorecardFilter, as_of: dt.date | None) -> tuple[object, ...]:
-    return ("board", template, newest, as_of, *filters.model_dump().values())
+Firing = tuple[tuple[str, int], ...]  # the alerts firing per KPI, as a cache key
+
+
+def _board_key(
+    template: str, newest: int, filters: ScorecardFilter, as_of: dt.date | None, firing: Firing = ()
+) -> tuple[object, ...]:
+    return ("board", template, newest, as_of, firing, *filters.model_dump().values())
 
 
 def _board(
-    project: Project, ws: Workspace, newest: int, filters: ScorecardFilter, as_of: dt.date | None, template: str
+    project: Project,
+    ws: Workspace,
+    newest: int,
+    filters: ScorecardFilter,
+    as_of: dt.date | None,
+    template: str,
+    firing: Firing = (),
 ) -> Board:
-    """The scorecard for these filters; computed and rendered again only after something was evaluated.
+    """The scorecard for these filters; computed again only after something was evaluated, and
+    rendered again also when the alerts firing changed (their badges on the cards).
 
     The board does not depend on who asks (the page around it does), so every user shares it.
     """
 
     def compute() -> Board:
-        found = board_service.board(project, ws.store, filters, as_of)
+        found = ws.cached(
+            ("board-rows", newest, as_of, *filters.model_dump().values()),
+            lambda: board_service.board(project, ws.store, filters, as_of),
+        )
         names = Names.of(project)
         html = Markup(
             render_fragment(
@@ -58,11 +73,20 @@ def _board(
                 names=names,
                 as_of=as_of,
                 latest=board_service.data_until(found.everything),
+                firing=dict(firing),
             )
         )
         return Board(found.everything, html)
 
-    return ws.cached(_board_key(template, newest, filters, as_of), compute)
+    return ws.cached(_board_key(template, newest, filters, as_of, firing), compute)
+
+
+async def _firing(project: Project, ws: Workspace, as_of: dt.date | None) -> Firing:
+    """The alerts firing per KPI now (one read of the store; none without alert rules, or as of a past day)."""
+    if not project.alerts or as_of is not None:
+        return ()
+    counts = await run_in_threadpool(alerts.firing_count_by_kpi, ws.store)
+    return tuple(sorted((kpi, n) for kpi, n in counts.items() if n))
 
 
 async def _current_board(
@@ -83,10 +107,11 @@ async def _current_board(
     project: Project = fresh if fresh is not None else await run_in_threadpool(ws.project)
     found = getattr(request.state, "scorecard_newest", None)
     newest, last = found if found is not None else await run_in_threadpool(board_service.newest, ws.store)
-    cached = ws.peek(project, _board_key(template, newest, filters, as_of))
+    firing = await _firing(project, ws, as_of)
+    cached = ws.peek(project, _board_key(template, newest, filters, as_of, firing))
     if isinstance(cached, Board):
         return project, cached, last
-    board = await run_in_threadpool(_board, project, ws, newest, filters, as_of, template)
+    board = await run_in_threadpool(_board, project, ws, newest, filters, as_of, template, firing)
     return project, board, last
 
 
