@@ -101,6 +101,8 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "metrics": "Metrics: simple, ratio, derived, cumulative, semi_additive or manual.",
         "objectives": "Strategic objectives that KPIs serve; they may cascade through 'parent'.",
         "kpis": "KPIs: metrics tied to an objective, with a target, a timeframe, an owner and a review cadence.",
+        "alerts": "Alert rules: who hears when a KPI's status, a value, a change, an anomaly, stale data or a "
+        "failed refresh calls for it (docs/alerts.md).",
     },
     m.ManualMetric: {
         **_METRIC_COMMON,
