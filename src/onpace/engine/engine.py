@@ -15,6 +15,7 @@ from onpace.catalog import models as m
 from onpace.catalog.lineage import datasets_read, scans
 from onpace.catalog.project import Project
 from onpace.engine.assemble import Assembler, Built
+from onpace.engine.compiled import CompiledSql
 from onpace.engine.connect import (
     LOCK_WAIT_SECONDS,
     SourceBusyError,
@@ -25,7 +26,7 @@ from onpace.engine.connect import (
     is_duckdb_file,
     postgres_query_schema,
 )
-from onpace.engine.ibis_internals import can_run_duckdb_directly, duckdb_to_arrow
+from onpace.engine.ibis_internals import can_run_duckdb_directly, duckdb_compile, duckdb_sql_to_arrow
 from onpace.engine.joins import JoinGraph
 from onpace.engine.query import Query
 from onpace.engine.result import mark
@@ -56,6 +57,7 @@ class Engine:
         self._released: dict[str, tuple[int, ...]] = {}  # DuckDB files closed by release(), as they were then
         self._busy_until: dict[str, float] = {}  # sources found busy (another program writes to them)
         self._assemblers: dict[str, Assembler] = {}  # by dialect
+        self._compiled: dict[str, CompiledSql] = {}  # by source: the SQL of its queries' shapes
 
     # -- connections ----------------------------------------------------------
     def backend(self, source: str) -> Any:
@@ -142,6 +144,33 @@ class Engine:
                 lows.append(lo)
                 highs.append(hi)
         return (min(lows), max(highs)) if lows else (None, None)
+
+    def data_days_by(
+        self, metric: str, dimension: str, values: list[str]
+    ) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+        """:meth:`data_days` of the segments ``dimension = value``, each value's, in one query per dataset.
+
+        A refresh of a KPI by segment asks the days of many segments of one dimension: one
+        grouped query instead of one each. A value without a row is ``(None, None)``. A
+        dimension whose values are not text (they could not be told apart from the segments'
+        quoted values) raises :class:`QueryError`: ask :meth:`data_days` of each segment then.
+        """
+        from onpace.engine.extent import extent_by_expr, in_filter
+
+        source = self._source_for(Query(metrics=[metric]))
+        where = in_filter(dimension, values)
+        lows: dict[str, list[dt.date]] = {value: [] for value in values}
+        highs: dict[str, list[dt.date]] = {value: [] for value in values}
+        for dataset, time_dim in scans(self.project, metric):
+            expr = extent_by_expr(self.project, self.graph, self.table, dataset, time_dim, dimension, where)
+            for row in self._execute(expr, source).to_pylist():
+                value, lo, hi = row["value"], _as_date(row["lo"]), _as_date(row["hi"])
+                if value is not None and not isinstance(value, str):
+                    raise QueryError(f"dimension '{dimension}' is not text: its days cannot be told by value")
+                if value in lows and lo is not None and hi is not None:
+                    lows[value].append(lo)
+                    highs[value].append(hi)
+        return {value: (min(lows[value]), max(highs[value])) if lows[value] else (None, None) for value in values}
 
     def clear_cache(self) -> None:
         self._bounds.clear()
@@ -263,8 +292,8 @@ class Engine:
     def _execute(self, expr: Any, source: str) -> pa.Table:
         backend = self.backend(source)
         try:
-            if can_run_duckdb_directly(backend):
-                return duckdb_to_arrow(backend, expr)  # without importing pandas (see the function)
+            if can_run_duckdb_directly(backend):  # without importing pandas (see duckdb_sql_to_arrow)
+                return duckdb_sql_to_arrow(backend, expr, self._compiled_sql(source, backend).sql(expr))
             return backend.to_pyarrow(expr)
         except OnpaceError:
             raise
@@ -272,6 +301,15 @@ class Engine:
             raise BackendError(
                 f"source '{source}' ({self.dialect(source)}) failed to run the query: {_first_line(exc)}"
             ) from exc
+
+    def _compiled_sql(self, source: str, backend: Any) -> CompiledSql:
+        """The compiled SQL kept for ``source``, kept across its reconnections (:meth:`release`)."""
+        known = self._compiled.get(source)
+        if known is None:
+            known = self._compiled[source] = CompiledSql(
+                str(backend.name), lambda e: duckdb_compile(self.backend(source), e)
+            )
+        return known
 
 
 _SQLGLOT_DIALECTS = {"pyspark": "spark", "postgres": "postgres", "mysql": "mysql", "duckdb": "duckdb"}

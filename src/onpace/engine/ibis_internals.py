@@ -48,6 +48,22 @@ def duckdb_to_arrow(backend: Any, expr: Any) -> pa.Table:
     return backend._to_duckdb_relation(expr).to_arrow_table()
 
 
+def duckdb_sql_to_arrow(backend: Any, expr: Any, sql: str) -> pa.Table:
+    """Run ``sql``, the SQL compiled for ``expr`` (:mod:`onpace.engine.compiled`), on a DuckDB ibis backend.
+
+    What :func:`duckdb_to_arrow` does without compiling: the in-memory tables and functions
+    ``expr`` uses are registered first (ibis's pre-execution hook, as ``_to_duckdb_relation``
+    runs it), then DuckDB's relation gives Arrow.
+    """
+    backend._run_pre_execute_hooks(expr)
+    return backend.con.sql(sql).to_arrow_table()
+
+
+def duckdb_compile(backend: Any, expr: Any) -> str:
+    """The SQL :func:`duckdb_to_arrow` runs for ``expr`` (``_to_duckdb_relation`` compiles it so)."""
+    return str(backend.compile(expr.as_table()))
+
+
 def can_run_duckdb_directly(backend: Any) -> bool:
     """Whether :func:`duckdb_to_arrow` can run queries on ``backend`` (a DuckDB backend of this ibis)."""
     return getattr(backend, "name", None) == "duckdb" and hasattr(backend, "_to_duckdb_relation")

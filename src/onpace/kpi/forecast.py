@@ -318,7 +318,12 @@ def observation_step(daily: Mapping[dt.date, float | None], until: dt.date) -> f
     with a value: 1 when most are a day apart (daily values, some days missing), else the mean
     gap (about 30.4 for monthly values, whose months have 28 to 31 days); after a single value,
     infinity (when the next comes is not known: none is due)."""
-    days = sorted(d for d, v in daily.items() if v is not None and d <= until)[-STEP_SAMPLE:]
+    return step_of(sorted(d for d, v in daily.items() if v is not None and d <= until)[-STEP_SAMPLE:])
+
+
+def step_of(days: Sequence[dt.date]) -> float:
+    """:func:`observation_step` from its sample: the last days with a value, in date order (a series
+    gives them without a scan of its days, :meth:`onpace.kpi.series.DayIndex.last_days`)."""
     if len(days) < 2:
         return 1.0 if not days else math.inf
     gaps = [(b - a).days for a, b in pairwise(days)]

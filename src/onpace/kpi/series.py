@@ -9,8 +9,11 @@ days and rolled up to the timeframe's periods here.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import cast
 
 from onpace import calendar as cal
 from onpace.catalog import models as m
@@ -26,6 +29,8 @@ class KpiSeries:
     ``first_day`` and ``last_day`` are the first and last days with a value (None without data).
     ``until``, set by :func:`cut`, is the day the data was cut at when it went on after it: the
     data covers that day even when it holds no value (a rate on a day without a denominator).
+    The mappings are not changed once the series is built: :attr:`index` is computed from
+    ``daily`` once, with the series, and kept.
     """
 
     daily: Mapping[dt.date, float | None]
@@ -35,7 +40,7 @@ class KpiSeries:
     last_day: dt.date | None = field(init=False)
 
     def __post_init__(self) -> None:
-        days = sorted(d for d, v in self.daily.items() if v is not None)
+        days = self.index.days
         object.__setattr__(self, "first_day", days[0] if days else None)
         object.__setattr__(self, "last_day", days[-1] if days else None)
 
@@ -50,6 +55,87 @@ class KpiSeries:
         """Whether the data spans the whole of [start, end] (a baseline or a past period for the shape)."""
         until = self.data_until
         return self.first_day is not None and until is not None and self.first_day <= start and end <= until
+
+    @cached_property
+    def index(self) -> DayIndex:
+        """The days with a value in date order (:class:`DayIndex`): every past period of a KPI reads
+        ranges of them, which a scan of ``daily`` per period would make quadratic in the days."""
+        return DayIndex.of(self.daily)
+
+    def sum_days(self, start: dt.date, end: dt.date) -> float | None:
+        """:func:`sum_days` of ``daily`` from ``start`` to ``end``, the same number, found from :attr:`index`."""
+        index = self.index
+        if not index.in_order:  # a slice of the index would add the values in another order
+            return sum_days(self.daily, start, end)
+        values = index.values[bisect_left(index.days, start) : bisect_right(index.days, end)]
+        return sum(values) if values else None
+
+
+@dataclass(frozen=True)
+class DayIndex:
+    """The days of a daily series that have a value, sorted, for range look-ups in O(log days).
+
+    ``values`` are those days' values as stored. ``in_order``: the series gives its days with a
+    value in date order, so a slice of ``values`` lists a range's values in the order
+    :func:`sum_days` adds them.
+    """
+
+    days: list[dt.date]
+    values: list[float]
+    in_order: bool
+
+    @classmethod
+    def of(cls, daily: Mapping[dt.date, float | None]) -> DayIndex:
+        given = list(daily.values())
+        if None in given:
+            days = [d for d, v in daily.items() if v is not None]
+            values = [v for v in given if v is not None]
+        else:  # every day has a value: both lists without a loop in Python
+            days, values = list(daily), cast("list[float]", given)
+        ordered = sorted(days)
+        in_order = days == ordered  # the days of a mapping are distinct: sorted means ascending
+        if not in_order:
+            values = [v for d in ordered if (v := daily[d]) is not None]
+            days = ordered
+        return cls(days, values, in_order)
+
+    @cached_property
+    def floats(self) -> list[float]:
+        """``values`` as floats (the history a level's forecast reads)."""
+        return list(map(float, self.values))
+
+    @cached_property
+    def dense(self) -> list[float]:
+        """One float per day from the first to the last of ``days``, 0.0 for a day without a value
+        (the history a flow's forecast reads)."""
+        if not self.days:
+            return []
+        first = self.days[0]
+        span = (self.days[-1] - first).days + 1
+        if span == len(self.days):  # no day missing in between (the days are distinct and sorted)
+            return self.floats
+        dense = [0.0] * span
+        for day, number in zip(self.days, self.floats, strict=True):
+            dense[(day - first).days] = number
+        return dense
+
+    def history(self, until: dt.date, flow: bool, most: int) -> tuple[float, ...]:
+        """The values of the consecutive days up to ``until``, at most ``most`` days, from the first day
+        with a value: a flow's with 0.0 for a day without one, a level's days with a value only
+        (:func:`onpace.kpi.judge.daily_history`, which states the rule)."""
+        if not self.days or self.days[0] > until:
+            return ()
+        first = max(self.days[0], until - dt.timedelta(days=most - 1))
+        if not flow:
+            return tuple(self.floats[bisect_left(self.days, first) : bisect_right(self.days, until)])
+        lo, hi = (first - self.days[0]).days, (until - self.days[0]).days + 1
+        values = self.dense[lo:hi]
+        return (*values, *([0.0] * (hi - lo - len(values))))
+
+    def last_days(self, until: dt.date, count: int) -> list[dt.date]:
+        """The last ``count`` days with a value up to ``until``, in date order."""
+        hi = bisect_right(self.days, until)
+        return self.days[max(hi - count, 0) : hi]
 
 
 def cut(

@@ -35,7 +35,7 @@ from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.errors import OnpaceError, StoreError, UserError
 from onpace.kpi.evaluate import Evaluation
-from onpace.kpi.history import past_results
+from onpace.kpi.history import PastMemo, past_results
 from onpace.kpi.instances import KpiInstance, accumulation, additive, kpi_instances, timeframe_grain
 from onpace.kpi.judge import evaluate_instance, period_of
 from onpace.kpi.resolve import KpiTarget
@@ -43,7 +43,6 @@ from onpace.kpi.series import KpiSeries, Rows, cut, from_stored, stored_grains, 
 from onpace.kpi.types import Status
 from onpace.services.failures import Failure
 from onpace.store import evaluations as ev
-from onpace.store import observations as obs
 from onpace.store.coltypes import utcnow
 from onpace.store.db import Store
 from onpace.store.models import KpiEvaluation
@@ -53,6 +52,9 @@ if TYPE_CHECKING:
     from onpace.engine import Engine
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The past periods judged by this process, reused while their values and definitions stay the same:
+#: each refresh judges every past period of every KPI again, and few of them changed.
+PAST = PastMemo()
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,17 @@ def evaluate_all(
     """
     day = as_of or today or dt.date.today()
     instances = [i for i in kpi_instances(project) if kpis is None or i.kpi.name in kpis]
-    stored: dict[int, dict[m.Grain, Rows]] = {}
-    with store.session(readonly=True) as s:
-        for index, instance in enumerate(instances):
-            try:
-                stored[index] = read_kpi_rows(s, project, instance)
-            except Exception as exc:  # noqa: BLE001 - one KPI left out (raised again without errors)
-                _failed(errors, instance, exc)
+    wanted: dict[int, dict[m.Grain, ev.SeriesKey]] = {}
+    for index, instance in enumerate(instances):
+        try:
+            wanted[index] = kpi_series_keys(project, instance)
+        except Exception as exc:  # noqa: BLE001 - one KPI left out (raised again without errors)
+            _failed(errors, instance, exc)
+    with store.session(readonly=True) as s:  # all at once: a series two KPIs read is read once
+        read = ev.read_series_many(s, [key for keys in wanted.values() for key in keys.values()])
+    stored: dict[int, dict[m.Grain, Rows]] = {
+        index: {g: read[key] for g, key in keys.items()} for index, keys in wanted.items()
+    }
     to_date: dict[int, float | None] = {}
     if as_of is not None:
         to_date = _values_to_date(project, instances, stored, as_of, engine, errors)
@@ -126,7 +132,7 @@ def evaluate_all(
         try:
             series = series_on(project, instance, stored[index], day, cut_at=as_of, to_date=to_date.get(index))
             evaluation, target = evaluate_instance(project, instance, series, day)
-            past = tuple(past_results(project, instance, series, day)) if history else ()
+            past = tuple(past_results(project, instance, series, day, PAST)) if history else ()
             results.append(KpiResult(instance, evaluation, target, series.data_until, past, series))
         except Exception as exc:  # noqa: BLE001 - one KPI left out (raised again without errors)
             _failed(errors, instance, exc)
@@ -270,13 +276,15 @@ def evaluate_and_store(
     others are stored.
     """
     results = evaluate_all(project, store, today, errors, as_of=as_of, history=True)
+    periods = {
+        (r.instance.kpi.name, r.instance.key): [
+            period_row(e, t, timeframe_grain(project, r.instance.kpi), project) for e, t in r.past
+        ]
+        for r in results
+    }
     with store.session() as s:
-        for result in results:
-            ev.add_evaluation(s, **columns(result, run_id))
-            grain = timeframe_grain(project, result.instance.kpi)
-            periods = [period_row(e, t, grain, project) for e, t in result.past]
-            ev.write_periods(s, result.instance.kpi.name, result.instance.key, periods, run_id)
-        s.flush()
+        ev.add_evaluations(s, [columns(result, run_id) for result in results])
+        ev.write_periods_many(s, periods, run_id)
     return len(results)
 
 
@@ -355,11 +363,19 @@ def details(e: Evaluation, target: KpiTarget | None = None, data_until: dt.date 
     }
 
 
-def read_kpi_rows(s: Session, project: Project, instance: KpiInstance) -> dict[m.Grain, Rows]:
-    """The stored rows one KPI instance reads, by grain (:func:`onpace.kpi.series.stored_grains`)."""
+def kpi_series_keys(project: Project, instance: KpiInstance) -> dict[m.Grain, ev.SeriesKey]:
+    """The stored series one KPI instance reads, by grain (:func:`onpace.kpi.series.stored_grains`):
+    (metric, grain, segment)."""
     metric = project.metrics[instance.kpi.metric or ""]
     grain = timeframe_grain(project, instance.kpi)
-    return {g: obs.read_series(s, metric.name, g.value, instance.filter) for g in stored_grains(metric, grain)}
+    return {g: (metric.name, g.value, instance.filter) for g in stored_grains(metric, grain)}
+
+
+def read_kpi_rows(s: Session, project: Project, instance: KpiInstance) -> dict[m.Grain, Rows]:
+    """The stored rows one KPI instance reads, by grain (:func:`kpi_series_keys`)."""
+    wanted = kpi_series_keys(project, instance)
+    read = ev.read_series_many(s, wanted.values())
+    return {g: read[key] for g, key in wanted.items()}
 
 
 def read_kpi_series(s: Session, project: Project, instance: KpiInstance) -> KpiSeries:

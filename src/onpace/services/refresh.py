@@ -20,6 +20,15 @@
   recomputed in full, never only its recent periods.
 - Metrics are queried together only when they share their time dimensions, so
   that a dataset whose data ends earlier is not zero-filled up to another's end.
+- Segments that are each one value of one dimension (``region = 'EU'``, as a KPI
+  with ``segment_by`` makes them), of the same grain, time dimensions and start,
+  are computed by one query grouped by that dimension (``region in ('EU', 'US')``)
+  and split by value, and their days with data by one grouped query too. The
+  time spine gives every value seen every period, valued as the segment's own
+  query values it; a value the grouped query does not show (no row read), a
+  semi-additive metric (its snapshot day is chosen over all the rows read, unless
+  the dimension is one of its ``per``), and a failed grouped query are left to the
+  segment's own query. Any other segment (``a = 'x' and b = 'y'``) has its own.
 - A segment's series covers the segment's own days with data (from its first to
   its last day with a row, :meth:`onpace.engine.Engine.data_days`): the periods the
   time spine zero-fills before or after them, because other segments have data
@@ -52,9 +61,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from onpace import calendar as cal
 from onpace.calendar import in_range
 from onpace.catalog import models as m
-from onpace.catalog.lineage import time_dimensions
+from onpace.catalog.expr import Compare, Literal, Name, parse
+from onpace.catalog.lineage import scans, time_dimensions
 from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
+from onpace.engine.extent import in_filter
+from onpace.engine.plan import Planner, Semi, walk
 from onpace.errors import OnpaceError, QueryError, StoreError
 from onpace.services.failures import Failure, as_text
 from onpace.services.needs import SeriesSpec, series_needed
@@ -64,6 +76,8 @@ from onpace.store.db import Store
 from onpace.store.models import RunMode, RunStatus
 
 Progress = Callable[[int, int, str], None]
+GroupKey = tuple[m.Grain, str, frozenset[str]]  # grain, segment, time dimensions: the series of one query
+Days = dict[tuple[str, str], tuple[dt.date | None, dt.date | None]]  # (metric, segment) -> days with data
 
 
 @dataclass
@@ -130,7 +144,7 @@ def refresh(
     if not own_engine:
         engine.clear_cache()  # a long-lived engine (the scheduler's, the web app's): the data may have grown
     try:
-        groups: dict[tuple[m.Grain, str, frozenset[str]], list[SeriesSpec]] = defaultdict(list)
+        groups: dict[GroupKey, list[SeriesSpec]] = defaultdict(list)
         prints: dict[SeriesSpec, str] = {}
         shared = shared_definitions(project)
         for spec in specs:
@@ -139,16 +153,34 @@ def refresh(
                 groups[(spec.grain, spec.segment, time_dimensions(project, spec.metric))].append(spec)
             except Exception as exc:  # noqa: BLE001 - a metric the engine cannot plan: the others go on
                 _series_failed(result, spec.metric, spec.grain, spec.segment, exc)
+        # what to recompute of each group, and from when (None: all of it)
+        prepared = {
+            key: _prepare(project, store, key[0], key[1], members, full, result, resume, prints)
+            for key, members in groups.items()
+        }
+        batch_of = _shared_batches(project, engine, prepared)
+        computed: dict[GroupKey, dict[str, pa.Table]] = {}  # the groups the shared queries computed
+        tried: set[_Batch] = set()
         done = 0
-        days: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}  # (metric, segment) -> data days
-        for (grain, segment, _), members in groups.items():
+        days: Days = {}  # (metric, segment) -> data days
+        for key, members in groups.items():
+            grain, segment, _ = key
             label = f"{grain.value}{' · ' + segment if segment else ''}"
             if progress:
                 progress(done, len(specs), label)
-            written = _refresh_group(
-                project, store, engine, grain, segment, members, full, run_id, result, resume, prints, days
-            )
-            result.rows += written
+            ready, start = prepared[key]
+            if ready:
+                batch = batch_of.get(key)
+                if batch is not None and batch not in tried:
+                    tried.add(batch)
+                    computed.update(_query_shared(project, engine, batch, prepared, days))
+                tables = computed.pop(key, {})
+                missing = [spec.metric for spec in ready if spec.metric not in tables]
+                if missing:  # not in a batch, or its shared query could not tell
+                    tables = {**tables, **_query_group(engine, grain, segment, missing, start, result)}
+                result.rows += _write_group(
+                    project, store, engine, grain, segment, ready, tables, start, run_id, result, prints, days
+                )
             done += len(members)
             if progress:
                 progress(done, len(specs), label)
@@ -230,30 +262,35 @@ def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | Non
         until = series.data_until if series is not None else None
         last_run = series.last_run_id if series is not None else None
         stored = series.definition_hash if series is not None else None
+        # a longer grain's series knows the start of its last period only; the same values by day
+        # know the last day itself, from which the lookback counts
+        daily = obs.get_series(s, spec.metric, m.Grain.day.value, spec.segment) if spec.grain != m.Grain.day else None
+        last_day = daily.data_until if daily is not None and daily.definition_hash is not None else None
     if until is None or stored != definition or not in_range(until):
         # nothing yet, computed from other definitions, or its last data is a date onpace cannot
         # use (stored by an older version): recompute it all, which replaces every stored period
         return None
     if resume is not None and (last_run is None or last_run < resume):
         return None  # the unfinished full refresh did not reach this series: finish its work
-    back = until - dt.timedelta(days=project.config.refresh.lookback_days)
+    last = until  # without a better bound: as if the last period's first day were its last day with data
+    if last_day is not None and in_range(last_day) and until <= last_day <= cal.period_end(until, spec.grain):
+        last = last_day  # the last day with data, within the last period this series holds
+    back = last - dt.timedelta(days=project.config.refresh.lookback_days)
     return cal.period_start(back, spec.grain, project.calendar)
 
 
-def _refresh_group(
+def _prepare(
     project: Project,
     store: Store,
-    engine: Engine,
     grain: m.Grain,
     segment: str,
     members: list[SeriesSpec],
     full: bool,
-    run_id: int,
     result: RefreshResult,
     resume: int | None,
     prints: dict[SeriesSpec, str],
-    days: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]],
-) -> int:
+) -> tuple[list[SeriesSpec], dt.date | None]:
+    """The group's series whose stored state is usable, and the first period to recompute for them."""
     starts: list[dt.date | None] = []
     ready: list[SeriesSpec] = []
     for spec in members:
@@ -263,21 +300,43 @@ def _refresh_group(
             _series_failed(result, spec.metric, grain, segment, exc)
         else:
             ready.append(spec)
-    if not ready:
-        return 0
-    start = None if any(s is None for s in starts) else min(s for s in starts if s is not None)
-    names = [spec.metric for spec in ready]
+    start = None if any(s is None for s in starts) else min((s for s in starts if s is not None), default=None)
+    return ready, start
+
+
+def _query_group(
+    engine: Engine, grain: m.Grain, segment: str, names: list[str], start: dt.date | None, result: RefreshResult
+) -> dict[str, pa.Table]:
+    """The group's values by metric: one query for all, else each metric alone (the others go on)."""
     try:
         table = engine.query(Query(metrics=names, grain=grain, start=start, where=segment or None))
-        tables = {name: table for name in names}
+        return {name: table for name in names}
     except Exception as exc:  # noqa: BLE001 - try each metric alone, below
         _reraise_store_failure(exc)
-        tables = {}
-        for name in names:  # find which metric fails; the others still get refreshed
-            try:
-                tables[name] = engine.query(Query(metrics=[name], grain=grain, start=start, where=segment or None))
-            except Exception as inner:  # noqa: BLE001 - recorded for this metric; the others go on
-                _series_failed(result, name, grain, segment, inner)
+    tables: dict[str, pa.Table] = {}
+    for name in names:  # find which metric fails; the others still get refreshed
+        try:
+            tables[name] = engine.query(Query(metrics=[name], grain=grain, start=start, where=segment or None))
+        except Exception as inner:  # noqa: BLE001 - recorded for this metric; the others go on
+            _series_failed(result, name, grain, segment, inner)
+    return tables
+
+
+def _write_group(
+    project: Project,
+    store: Store,
+    engine: Engine,
+    grain: m.Grain,
+    segment: str,
+    ready: list[SeriesSpec],
+    tables: dict[str, pa.Table],
+    start: dt.date | None,
+    run_id: int,
+    result: RefreshResult,
+    prints: dict[SeriesSpec, str],
+    days: Days,
+) -> int:
+    """Store each series of the group from its metric's table (a segment's kept to its days with data)."""
     written = 0
     for spec in ready:
         if spec.metric not in tables:
@@ -297,6 +356,169 @@ def _refresh_group(
         except Exception as exc:  # noqa: BLE001 - this series keeps its last good values; the others go on
             _series_failed(result, spec.metric, grain, segment, exc)
     return written
+
+
+# -- segments of one dimension, computed together ------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Batch:
+    """Groups whose segments are each ``dimension = 'value'``, of one grain, time dimensions and start."""
+
+    grain: m.Grain
+    dimension: str
+    start: dt.date | None
+    values: dict[GroupKey, str] = field(default_factory=dict)  # group -> its segment's value
+
+
+def _equality(segment: str) -> tuple[str, str] | None:
+    """``(dimension, value)`` when the segment is one name equal to one text (``region = 'EU'``), else None."""
+    if not segment:
+        return None
+    try:
+        node = parse(segment)
+    except Exception:  # noqa: BLE001 - not ours to judge: the segment's own query reports it
+        return None
+    if (
+        isinstance(node, Compare)
+        and node.op == "="
+        and isinstance(node.left, Name)
+        and isinstance(node.right, Literal)
+        and isinstance(node.right.value, str)
+    ):
+        return node.left.text, node.right.value
+    return None
+
+
+def _shared_batches(
+    project: Project, engine: Engine, prepared: dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]]
+) -> dict[GroupKey, _Batch]:
+    """The groups that one query grouped by their segment's dimension computes, each with its batch.
+
+    A group joins a batch when its segment is one equality on a dimension that is no
+    metric's name, and grouping by that dimension leaves each of its metrics' values as
+    they are: not so for a semi-additive metric, whose snapshot time is the latest over
+    all the rows read unless the dimension is one of its ``per``.
+    """
+    planner = Planner(project)
+    batches: dict[tuple[m.Grain, frozenset[str], str, dt.date | None], _Batch] = {}
+    for key, (ready, start) in prepared.items():
+        grain, segment, times = key
+        found = _equality(segment)
+        if not ready or found is None:
+            continue
+        dimension, value = found
+        names = {spec.metric for spec in ready}
+        if dimension in names or dimension == "period" or not engine.graph.is_dimension(dimension):
+            continue
+        if not all(_groups_alike(planner, name, dimension) for name in names):
+            continue
+        batch = batches.setdefault((grain, times, dimension, start), _Batch(grain, dimension, start))
+        batch.values[key] = value
+    return {key: batch for batch in batches.values() if len(batch.values) > 1 for key in batch.values}
+
+
+def _groups_alike(planner: Planner, metric: str, dimension: str) -> bool:
+    """Whether ``metric`` grouped by ``dimension`` has each value's own values (see :func:`_shared_batches`)."""
+    try:
+        nodes = walk([planner.resolve(metric)])
+    except Exception:  # noqa: BLE001 - the metric's own query reports it
+        return False
+    return all(dimension in node.per for node in nodes if isinstance(node, Semi))
+
+
+def _query_shared(
+    project: Project,
+    engine: Engine,
+    batch: _Batch,
+    prepared: dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]],
+    days: Days,
+) -> dict[GroupKey, dict[str, pa.Table]]:
+    """The values of the batch's groups by metric, from queries grouped by the dimension.
+
+    The metrics needed by the same segments are computed together, for those segments only:
+    one query for ``orders`` of five regions, while ``revenue``, which one KPI wants for one
+    region, is left to that region's own query. So no metric is computed for a segment that
+    does not need it. Fills ``days`` with the segments' days with data (:func:`_shared_days`).
+    A metric missing for a group (nothing to share, its query failed, or the segment's value
+    has no row in the periods read) is left to the group's own query.
+    """
+    needs: dict[str, list[GroupKey]] = {}  # metric -> the groups that need it, in the batch's order
+    for key in batch.values:
+        for spec in prepared[key][0]:
+            needs.setdefault(spec.metric, []).append(key)
+    _shared_days(project, engine, batch, needs, days)
+    together: dict[tuple[GroupKey, ...], list[str]] = {}
+    for name, needing in needs.items():
+        together.setdefault(tuple(needing), []).append(name)
+    out: dict[GroupKey, dict[str, pa.Table]] = defaultdict(dict)
+    for keys, names in together.items():
+        values = sorted({batch.values[key] for key in keys})
+        if len(values) < 2:
+            continue  # nothing to share: the segment's own query computes them
+        where = in_filter(batch.dimension, values)
+        query = Query(metrics=names, dimensions=[batch.dimension], grain=batch.grain, start=batch.start, where=where)
+        try:
+            table = engine.query(query)
+            parts = _split(table, batch.dimension, values)
+        except Exception as exc:  # noqa: BLE001 - each group runs its own query instead
+            _reraise_store_failure(exc)
+            continue
+        for key in keys:
+            part = parts.get(batch.values[key])
+            if part is not None:
+                out[key].update({name: part for name in names})
+    return out
+
+
+def _shared_days(project: Project, engine: Engine, batch: _Batch, needs: dict[str, list[GroupKey]], days: Days) -> None:
+    """The days with data of the batch's segments: one grouped query per set of datasets the metrics read.
+
+    A metric's days with data in a segment are those of the rows of the datasets it reads
+    (:func:`onpace.catalog.lineage.scans`) that pass the segment, so metrics reading the same
+    datasets share them. On failure each segment asks its own (in :func:`_write_group`).
+    """
+    by_scans: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for name in needs:
+        by_scans.setdefault(tuple(scans(project, name)), []).append(name)
+    for names in by_scans.values():
+        wanted = {key[1]: batch.values[key] for name in names for key in needs[name] if (name, key[1]) not in days}
+        if len(set(wanted.values())) < 2:
+            continue  # nothing to share: the segment asks its own (in _write_group)
+        try:
+            found = engine.data_days_by(names[0], batch.dimension, sorted(set(wanted.values())))
+        except Exception as exc:  # noqa: BLE001 - each segment asks its own (in _write_group)
+            _reraise_store_failure(exc)
+            continue
+        for name in names:
+            for key in needs[name]:
+                if (name, key[1]) not in days:
+                    days[(name, key[1])] = found[batch.values[key]]
+
+
+def _split(table: pa.Table, dimension: str, values: list[str]) -> dict[str, pa.Table]:
+    """Each value's rows of a query grouped by ``dimension``: its series as the segment's own query gives it.
+
+    The time spine gives a value seen in the rows read every period, with the value its
+    segment's query has there (0 or null when nothing was read). A value not seen has no
+    row, and is left out; so is one whose periods are not the result's (never expected:
+    the segment's own query is then the safe answer), and every value when the dimension
+    is not text.
+    """
+    keys = table.column(dimension).to_pylist()
+    if any(key is not None and not isinstance(key, str) for key in keys):
+        return {}
+    periods = table.column("period").to_pylist()
+    every = set(periods)
+    rows: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        rows[key].append(index)
+    out: dict[str, pa.Table] = {}
+    for value in values:
+        taken = rows.get(value, [])
+        if taken and len(taken) == len(every) and {periods[i] for i in taken} == every:
+            out[value] = table.take(taken)
+    return out
 
 
 def _within(

@@ -1,18 +1,100 @@
 """KPI evaluations: each time a KPI is evaluated, its status, pace and forecast are kept; and the
-periods of each KPI that are over, achieved or missed (its history, one row per period)."""
+periods of each KPI that are over, achieved or missed (its history, one row per period).
+
+Refresh evaluates every KPI after every refresh: it reads the series of all of them at once
+(:func:`read_series_many`) and writes all their evaluations and periods in one go
+(:func:`add_evaluations`, :func:`write_periods_many`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from onpace.store.coltypes import utcnow
-from onpace.store.models import KpiEvaluation, KpiPeriod
+from onpace.store.models import KpiEvaluation, KpiPeriod, Observation, Series
 from onpace.store.plain import plain_object
+
+_OBSERVATIONS: Table = Observation.__table__  # type: ignore[assignment]
+_SERIES: Table = Series.__table__  # type: ignore[assignment]
+_EVALUATIONS: Table = KpiEvaluation.__table__  # type: ignore[assignment]
+_PERIODS: Table = KpiPeriod.__table__  # type: ignore[assignment]
+#: At most this many KPI names, or row ids, in one query (a database limits the parameters of a statement).
+NAMES_PER_QUERY = 500
+SeriesKey = tuple[str, str, str]  # (metric, grain, segment)
+
+
+def read_series_many(s: Session, keys: Iterable[SeriesKey]) -> dict[SeriesKey, list[tuple[date, float | None]]]:
+    """The rows of each series (metric, grain, segment) of ``keys``, each read once: the same as
+    :func:`onpace.store.observations.read_series` gives, (period start, value) by period, [] for an
+    unknown series.
+
+    An evaluation reads every day of every KPI's series after each refresh, and building
+    SQLAlchemy's rows (ORM ones even more) took most of that time: the rows are read as plain
+    tuples, on SQLite from the driver itself (:func:`_sqlite_reader`).
+    """
+    obs, series = _OBSERVATIONS.c, _SERIES.c
+    query = (
+        select(obs.period_start, obs.value)
+        .join_from(_OBSERVATIONS, _SERIES, series.id == obs.series_id)
+        .where(
+            series.metric == bindparam("metric"),
+            series.grain == bindparam("grain"),
+            series.segment == bindparam("segment"),
+        )
+        .order_by(obs.period_start)
+    )
+    conn = s.connection()
+    read = _sqlite_reader(conn, query) if conn.dialect.name == "sqlite" else None
+    out: dict[SeriesKey, list[tuple[date, float | None]]] = {}
+    for key in keys:
+        if key in out:
+            continue
+        params = dict(zip(("metric", "grain", "segment"), key, strict=True))
+        # row by row: a list of every result row first would keep thousands of them alive at once,
+        # which the garbage collector then moves to its oldest generation and scans in full
+        out[key] = read(params) if read is not None else [tuple(row) for row in conn.execute(query, params)]
+    return out
+
+
+def _sqlite_reader(conn: Connection, query: Select[Any]) -> Callable[[Mapping[str, Any]], list[tuple[Any, ...]]]:
+    """A function that runs ``query`` (with its parameters) on the driver and converts each value with
+    its column's own SQLAlchemy type: the values SQLAlchemy's rows would hold, without the rows
+    (:mod:`onpace.store.bulk` writes observations the same way). A driver error is raised as
+    SQLAlchemy raises it, so that the store's failures are told apart as usual."""
+    compiled = query.compile(dialect=conn.dialect)
+    names = tuple(compiled.positiontup or ())
+    if sorted(names) != sorted(compiled.binds):
+        raise RuntimeError(f"unexpected parameters in the series query: {names}")
+    sql = str(compiled)
+    first, second = (_result_processor(column.type, conn.dialect) for column in query.selected_columns)
+    driver = conn.connection.driver_connection
+    error = conn.dialect.loaded_dbapi.Error
+
+    def read(params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        values = tuple(params[name] for name in names)
+        try:
+            rows = driver.execute(sql, values).fetchall()  # type: ignore[union-attr]
+        except error as exc:
+            raise DBAPIError.instance(sql, values, exc, error) from exc
+        if first is None or second is None:  # a column as the driver gives it: one call a row less
+            if first is not None:
+                return [(first(a), b) for a, b in rows]
+            return rows if second is None else [(a, second(b)) for a, b in rows]
+        return [(first(a), second(b)) for a, b in rows]
+
+    return read
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The function that turns what the driver gives into the Python value for ``type_`` (None: as given)."""
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
 
 
 def add_evaluation(
@@ -39,30 +121,74 @@ def add_evaluation(
     details: Mapping[str, Any] | None = None,
 ) -> int:
     """Record one evaluation of ``kpi`` (for ``segment``; '' is the whole KPI); returns its id."""
-    row = KpiEvaluation(
-        kpi=kpi,
-        segment=segment,
-        run_id=run_id,
-        evaluated_at=evaluated_at or utcnow(),
-        as_of=as_of,
-        period_start=period_start,
-        period_end=period_end,
-        target=target,
-        target_low=target_low,
-        target_high=target_high,
-        actual=actual,
-        expected_to_date=expected_to_date,
-        attainment=attainment,
-        forecast=forecast,
-        forecast_low=forecast_low,
-        forecast_high=forecast_high,
-        probability=probability,
-        status=status,
-        details=plain_object(details, f"the details of the evaluation of {kpi!r}"),
+    row = _evaluation(
+        dict(
+            kpi=kpi,
+            segment=segment,
+            run_id=run_id,
+            evaluated_at=evaluated_at,
+            as_of=as_of,
+            period_start=period_start,
+            period_end=period_end,
+            target=target,
+            target_low=target_low,
+            target_high=target_high,
+            actual=actual,
+            expected_to_date=expected_to_date,
+            attainment=attainment,
+            forecast=forecast,
+            forecast_low=forecast_low,
+            forecast_high=forecast_high,
+            probability=probability,
+            status=status,
+            details=details,
+        )
     )
     s.add(row)
     s.flush()
     return row.id
+
+
+def add_evaluations(s: Session, evaluations: Iterable[Mapping[str, Any]]) -> None:
+    """Record several evaluations, each given as :func:`add_evaluation`'s keyword arguments, in one
+    statement (:func:`add_evaluation` flushes each one to return its id)."""
+    rows = [_evaluation_values(columns) for columns in evaluations]
+    if rows:
+        s.execute(insert(_EVALUATIONS), rows)
+
+
+#: What an evaluation has when :func:`add_evaluation` is not told (every row of one statement has every column).
+_OPTIONAL: dict[str, Any] = {
+    "segment": "",
+    "run_id": None,
+    **dict.fromkeys(
+        [
+            "target",
+            "target_low",
+            "target_high",
+            "actual",
+            "expected_to_date",
+            "attainment",
+            "forecast",
+            "forecast_low",
+            "forecast_high",
+            "probability",
+        ]
+    ),
+}
+
+
+def _evaluation(columns: Mapping[str, Any]) -> KpiEvaluation:
+    return KpiEvaluation(**_evaluation_values(columns))
+
+
+def _evaluation_values(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of a row of ``kpi_evaluations`` from :func:`add_evaluation`'s arguments: evaluated
+    now unless ``evaluated_at`` says when, its details made plain JSON."""
+    values = {**_OPTIONAL, **columns}
+    values["evaluated_at"] = values.get("evaluated_at") or utcnow()
+    values["details"] = plain_object(values.get("details"), f"the details of the evaluation of {values['kpi']!r}")
+    return values
 
 
 def newest_id(s: Session) -> int:
@@ -134,29 +260,66 @@ def write_periods(
     otherwise); a changed one is updated, a new one inserted, and a stored period no longer among
     ``periods`` (the KPI's timeframe changed) deleted.
     """
-    stored = {
-        row.period_start: row
-        for row in s.scalars(select(KpiPeriod).where(KpiPeriod.kpi == kpi, KpiPeriod.segment == segment))
-    }
-    written = 0
+    return write_periods_many(s, {(kpi, segment): periods}, run_id)
+
+
+def write_periods_many(
+    s: Session, periods: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]], run_id: int | None = None
+) -> int:
+    """:func:`write_periods` for each (KPI, segment) of ``periods``, with one read of what is stored (by
+    up to :data:`NAMES_PER_QUERY` KPIs) and one flush; return how many rows were written in all.
+
+    The stored fields are read as plain rows: only the periods that changed are loaded as objects
+    to be updated (most periods of a refresh are as they were).
+    """
+    stored: dict[tuple[str, str], dict[date, tuple[Any, ...]]] = {key: {} for key in periods}
+    names = sorted({kpi for kpi, _ in periods})
+    table = _PERIODS.c
+    columns = [table[name] for name in ("id", "kpi", "segment", "period_start", *PERIOD_FIELDS)]
+    s.flush()  # the plain read below does not flush the session's pending changes first
+    for first in range(0, len(names), NAMES_PER_QUERY):
+        chunk = names[first : first + NAMES_PER_QUERY]
+        for kept in s.execute(select(*columns).where(table.kpi.in_(chunk))):
+            found = stored.get((kept[1], kept[2]))
+            if found is not None:
+                found[kept[3]] = (kept[0], *kept[4:])
+    changed: list[tuple[str, str, date, dict[str, Any], int | None]] = []  # kpi, segment, start, values, id
+    gone: list[int] = []
+    for (kpi, segment), wanted in periods.items():
+        left = stored[(kpi, segment)]
+        for period in wanted:
+            values = {name: period[name] for name in PERIOD_FIELDS}
+            values["details"] = plain_object(values["details"], f"the details of a past period of {kpi!r}")
+            start: date = period["period_start"]
+            old = left.pop(start, None)
+            if old is not None and all(a == values[name] for name, a in zip(PERIOD_FIELDS, old[1:], strict=True)):
+                continue
+            changed.append((kpi, segment, start, values, None if old is None else old[0]))
+        gone += [old[0] for old in left.values()]
+    rows = _periods_by_id(s, [c[4] for c in changed if c[4] is not None] + gone)
     now = utcnow()
-    for period in periods:
-        values = {name: period[name] for name in PERIOD_FIELDS}
-        values["details"] = plain_object(values["details"], f"the details of a past period of {kpi!r}")
-        row = stored.pop(period["period_start"], None)
-        if row is not None and all(getattr(row, name) == values[name] for name in PERIOD_FIELDS):
-            continue
-        if row is None:
-            row = KpiPeriod(kpi=kpi, segment=segment, period_start=period["period_start"])
+    for kpi, segment, start, values, row_id in changed:
+        row = rows[row_id] if row_id is not None else KpiPeriod(kpi=kpi, segment=segment, period_start=start)
+        if row_id is None:
             s.add(row)
         for name, value in values.items():
             setattr(row, name, value)
         row.run_id, row.evaluated_at = run_id, now
-        written += 1
-    for row in stored.values():
-        s.delete(row)
+    for row_id in gone:
+        s.delete(rows[row_id])
     s.flush()
-    return written
+    return len(changed)
+
+
+def _periods_by_id(s: Session, ids: Sequence[int]) -> dict[int, KpiPeriod]:
+    """The stored periods of these ids, as objects to change (read by up to :data:`NAMES_PER_QUERY`)."""
+    out: dict[int, KpiPeriod] = {}
+    for first in range(0, len(ids), NAMES_PER_QUERY):
+        out.update(
+            (row.id, row)
+            for row in s.scalars(select(KpiPeriod).where(KpiPeriod.id.in_(ids[first : first + NAMES_PER_QUERY])))
+        )
+    return out
 
 
 def read_periods(
