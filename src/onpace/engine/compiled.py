@@ -80,8 +80,8 @@ def shape_of(op: Any, intern: dict[Any, int] | None = None) -> Shape:
             known = memo.get(id(value))
             if known is not None:
                 return known
-            if isinstance(value, ops.Literal) and value.dtype.is_date() and isinstance(value.value, dt.date):
-                day = value.value.date() if isinstance(value.value, dt.datetime) else value.value
+            day = _literal_day(value)
+            if day is not None:
                 out = own(("date", dates.setdefault(day, len(dates)), value.dtype.nullable))
             elif isinstance(value, ops.InMemoryTable):
                 out = own(("table", tables.setdefault(value.name, len(tables)), value.schema))
@@ -103,6 +103,13 @@ def shape_of(op: Any, intern: dict[Any, int] | None = None) -> Shape:
     return Shape(key, tuple(dates), tuple(tables))
 
 
+def _literal_day(node: Any) -> dt.date | None:
+    """The date of a date literal (a parameter of a shape), else None."""
+    if isinstance(node, ops.Literal) and node.dtype.is_date() and isinstance(node.value, dt.date):
+        return node.value.date() if isinstance(node.value, dt.datetime) else node.value
+    return None
+
+
 def _sentinels(shape: Shape) -> tuple[list[dt.date], list[str]]:
     days = [SENTINEL_DAY + dt.timedelta(days=i) for i in range(len(shape.dates))]
     names = [f"onpace_sentinel_m{i}_z" for i in range(len(shape.tables))]
@@ -116,8 +123,8 @@ def _with_sentinels(op: Any, shape: Shape) -> Any:
     name_of = dict(zip(shape.tables, names, strict=True))
 
     def swap(node: Any, kwargs: dict[str, Any] | None) -> Any:
-        if isinstance(node, ops.Literal) and node.dtype.is_date() and isinstance(node.value, dt.date):
-            day = node.value.date() if isinstance(node.value, dt.datetime) else node.value
+        day = _literal_day(node)
+        if day is not None:
             return ops.Literal(day_of[day], node.dtype)
         if isinstance(node, ops.InMemoryTable):
             return ops.InMemoryTable(name=name_of[node.name], schema=node.schema, data=node.data)

@@ -43,9 +43,10 @@ def duckdb_to_arrow(backend: Any, expr: Any) -> pa.Table:
 
     The public ``backend.to_pyarrow(expr)`` gives the same table, but imports pandas on
     the way (0.2 to 0.3 s on the first query of a process: every CLI command pays it);
-    DuckDB's own relation gives Arrow directly.
+    DuckDB's own relation gives Arrow directly. The engine runs the same two steps with its
+    SQL kept by shape (:mod:`onpace.engine.compiled`).
     """
-    return backend._to_duckdb_relation(expr).to_arrow_table()
+    return duckdb_sql_to_arrow(backend, expr, duckdb_compile(backend, expr))
 
 
 def duckdb_sql_to_arrow(backend: Any, expr: Any, sql: str) -> pa.Table:

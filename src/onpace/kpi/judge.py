@@ -26,7 +26,7 @@ from onpace.kpi.kind import Bounds, Kind, bounds_of, kind_of
 from onpace.kpi.phasing import phasing_of
 from onpace.kpi.reason import reason
 from onpace.kpi.resolve import KpiTarget, kpi_target
-from onpace.kpi.series import KpiSeries
+from onpace.kpi.series import DayIndex, KpiSeries
 from onpace.kpi.types import Bands, Direction
 
 #: The forecast reads at most this many days of history.
@@ -97,22 +97,9 @@ def daily_history(daily: Mapping[dt.date, float | None], until: dt.date, flow: b
     """Consecutive daily values up to ``until`` (at most :data:`HISTORY_DAYS`): flows count a missing day as 0,
     levels skip it (a day without a value, such as no denominator, says nothing about a rate).
 
-    The rule written out over a mapping; a series' own days answer the same faster
-    (:meth:`onpace.kpi.series.DayIndex.history`, which :func:`history` calls).
+    For a plain mapping; a series answers from its own index (:attr:`onpace.kpi.series.KpiSeries.index`).
     """
-    known = [d for d, v in daily.items() if v is not None and d <= until]
-    if not known:
-        return ()
-    first = max(min(known), until - dt.timedelta(days=HISTORY_DAYS - 1))
-    values = []
-    for i in range((until - first).days + 1):
-        value = daily.get(first + dt.timedelta(days=i))
-        if value is None:
-            if not flow:
-                continue
-            value = 0.0
-        values.append(float(value))
-    return tuple(values)
+    return DayIndex.of(daily).history(until, flow, HISTORY_DAYS)
 
 
 def history(

@@ -122,7 +122,7 @@ class DayIndex:
     def history(self, until: dt.date, flow: bool, most: int) -> tuple[float, ...]:
         """The values of the consecutive days up to ``until``, at most ``most`` days, from the first day
         with a value: a flow's with 0.0 for a day without one, a level's days with a value only
-        (:func:`onpace.kpi.judge.daily_history`, which states the rule)."""
+        (the rule of :func:`onpace.kpi.judge.daily_history`)."""
         if not self.days or self.days[0] > until:
             return ()
         first = max(self.days[0], until - dt.timedelta(days=most - 1))
