@@ -14,11 +14,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
 from onpace import calendar as cal
 from onpace.catalog import models as m
@@ -34,6 +36,10 @@ from onpace.engine.spine import date_table
 from onpace.errors import QueryError
 
 Bounds = Callable[[str], tuple[dt.date | None, dt.date | None]]
+# the daily table of (dataset, time dimension) for these leaves over lo..hi, and each leaf's column;
+# its last argument builds the expression of any leaves (with their columns) over any days
+DayExpr = Callable[[dict[p.Leaf, str], dt.date, dt.date], Any]
+DayReader = Callable[[str, str, list[p.Leaf], dt.date, dt.date, DayExpr], tuple[Any, dict[p.Leaf, str]]]
 
 PERIOD = "__p"
 TIME = "__t"
@@ -71,6 +77,11 @@ class Range:
 
     def period_end(self, start: dt.date) -> dt.date:
         return self.end if self.grain is None else cal.period_end(start, self.grain)
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What of the range the expression holds (``partial`` and ``days`` only describe the result)."""
+        return (self.grain, self.first, self.last, self.spine_first, self.end, self.start, self.whole_first)
 
 
 def _periods(first: dt.date, last: dt.date, grain: m.Grain) -> list[dt.date]:
@@ -131,6 +142,33 @@ class Built:
     empty: bool = False
     partial: list[dt.date] = field(default_factory=list)  # periods the range cuts (see Range)
     days: tuple[dt.date, dt.date] | None = None  # the days read for the result: [start, end]
+    # the kept days the query reads (engine/days.py): registered under their names while it runs
+    kept: dict[str, pa.Table] = field(default_factory=dict)
+    reads: list[KeptRead] = field(default_factory=list)  # how to read them again (a build kept for later)
+    # what the expression depends on besides the query: its range (the periods, dates it reads) and
+    # the data bounds it consulted otherwise (cumulative windows)
+    range_key: tuple[Any, ...] | None = None
+    consulted: dict[str, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeptRead:
+    """One read of kept days by a query: what it asked, and the table's name and columns in the query."""
+
+    name: str
+    dataset: str
+    time: str
+    leaves: tuple[p.Leaf, ...]
+    lo: dt.date
+    hi: dt.date
+    columns: tuple[str, ...]  # the leaves' columns in the query, in order
+    dims: tuple[str, ...]  # the dimensions' columns
+    expr: DayExpr = field(compare=False, hash=False)
+
+    def table(self, found: pa.Table, columns: dict[p.Leaf, str]) -> pa.Table:
+        """The kept days as the query reads them: the day, the dimensions, each leaf under its column."""
+        picked = found.select([TIME, *self.dims, *[columns[leaf] for leaf in self.leaves]])
+        return picked.rename_columns([TIME, *self.dims, *self.columns])
 
 
 class Assembler:
@@ -151,9 +189,17 @@ class Assembler:
         self.calendar = project.calendar
         self.planner = p.Planner(project)
 
-    def build(self, query: Query) -> Built:
-        """The ibis expression of ``query`` (see the module's docstring)."""
-        return _Assembly(self, query.checked()).build()
+    def build(self, query: Query, days: DayReader | None = None) -> Built:
+        """The ibis expression of ``query`` (see the module's docstring).
+
+        ``days``: where sums and counts are read by day (:mod:`onpace.engine.days`); every
+        period is then rolled up from those days. None: each query aggregates its own rows.
+        """
+        return _Assembly(self, query.checked(), days).build()
+
+    def range_of(self, query: Query) -> Range | None:
+        """The range :meth:`build` gives ``query`` now (None: no data in range), without building it."""
+        return _Assembly(self, query.checked()).range_now()
 
 
 class _Assembly:
@@ -161,18 +207,32 @@ class _Assembly:
 
     rng: Range  # set by build(), before anything reads it
 
-    def __init__(self, shared: Assembler, query: Query) -> None:
+    def __init__(self, shared: Assembler, query: Query, days: DayReader | None = None) -> None:
+        self.days = days
+        self.kept: dict[str, pa.Table] = {}  # the kept days this query reads, by table name
+        self.reads: list[KeptRead] = []
+        self.consulted: dict[str, tuple[dt.date | None, dt.date | None]] = {}
         self.dialect = shared.dialect
         self.project = shared.project
         self.graph = shared.graph
         self.table_of = shared.table_of
-        self.bounds = shared.bounds
         self.calendar = shared.calendar
         self.planner = shared.planner
         self.query = query
+        self._bounds = shared.bounds
         self.dims = list(query.dimensions)
 
+    def bounds(self, time: str) -> tuple[dt.date | None, dt.date | None]:
+        """The data's bounds of ``time``, recorded: a build kept for later holds while they hold."""
+        found = self.consulted[time] = self._bounds(time)
+        return found
+
     # -- entry point ----------------------------------------------------------
+    def range_now(self) -> Range | None:
+        grain = self.query.grain_value
+        roots = [self.planner.resolve(name) for name in self.query.metrics]
+        return self._range(self.query, grain, p.walk(roots), roots)
+
     def build(self) -> Built:
         query = self.query
         grain = query.grain_value
@@ -193,7 +253,7 @@ class _Assembly:
 
         rng = self._range(query, grain, nodes, roots)
         if rng is None:
-            return Built(None, out_cols, integer_cols, empty=True)
+            return Built(None, out_cols, integer_cols, empty=True, consulted=self.consulted)
         self.rng = rng
 
         reads = self._reads(roots)
@@ -217,8 +277,9 @@ class _Assembly:
         leaf_lo = self.rng.spine_first if grain else self.rng.first
         rolled: dict[tuple[str, str], list[p.Leaf]] = {}
         for key, group in by_scan.items():
-            if key in daily and all(leaf.agg in (m.Agg.sum, m.Agg.count) for leaf in group):
-                daily[key].add(group, leaf_lo, self.rng.end)
+            additive = all(leaf.agg in (m.Agg.sum, m.Agg.count) for leaf in group)
+            if additive and (key in daily or self.days is not None):
+                daily.setdefault(key, _Daily()).add(group, leaf_lo, self.rng.end)
                 rolled[key] = group
             else:
                 if self.dialect == "mysql":  # no percentile aggregate there: ranks by window functions instead
@@ -229,7 +290,7 @@ class _Assembly:
                     group = [leaf for leaf in group if leaf not in ranked]
                 if group:
                     groups.append(self._reading(self._leaf_group(key[0], key[1], group, names), group, reads))
-        series = {key: self._daily_table(key, need, names) for key, need in daily.items()}
+        series = {key: self._daily_source(key, need, names) for key, need in daily.items()}
         for key, group in rolled.items():
             groups.append(self._reading(self._rollup(series[key], group, names, leaf_lo), group, reads))
         for node, window in windows.items():
@@ -264,7 +325,17 @@ class _Assembly:
         for name, root in zip(query.metrics, roots, strict=True):
             value = table[names[root]]
             select[name] = value.cast("int64") if name in integer_cols else value.cast("float64")
-        return Built(table.select(**select), out_cols, integer_cols, partial=rng.partial, days=rng.days)
+        return Built(
+            table.select(**select),
+            out_cols,
+            integer_cols,
+            partial=rng.partial,
+            days=rng.days,
+            kept=self.kept,
+            reads=self.reads,
+            range_key=rng.key,
+            consulted=self.consulted,
+        )
 
     # -- range ----------------------------------------------------------------
     def _time_refs(self, nodes: list[p.Node]) -> set[str]:
@@ -281,7 +352,7 @@ class _Assembly:
         if start is None or end is None:
             lows, highs = [], []
             for time in sorted(self._time_refs(nodes)):
-                lo, hi = self.bounds(time)
+                lo, hi = self._bounds(time)  # not recorded: a kept build compares the range itself
                 if lo is not None and hi is not None:
                     lows.append(lo)
                     highs.append(hi)
@@ -658,14 +729,36 @@ class _Assembly:
         out = joined.group_by(**{PERIOD: joined["__ap"]}, **self._keys(joined)).aggregate(**{name: count})
         return Group(out, [name])
 
-    def _daily_table(self, key: tuple[str, str], need: _Daily, names: dict[p.Node, str]) -> Any:
-        """Leaves aggregated by day (and the query's dimensions), in one scan."""
+    def _daily_source(self, key: tuple[str, str], need: _Daily, names: dict[p.Node, str]) -> Any:
+        """The leaves by day: read by this query, or from the days a refresh shares (``self.days``)."""
+        if self.days is None:
+            return self._daily_table(key, {leaf: names[leaf] for leaf in need.leaves}, need.lo, need.hi)
+
+        def expr(cols: dict[p.Leaf, str], lo: dt.date, hi: dt.date) -> Any:
+            return self._daily_table(key, cols, lo, hi)
+
+        leaves = tuple(need.leaves)
+        found, columns = self.days(key[0], key[1], list(leaves), need.lo, need.hi, expr)
+        own = tuple(names[leaf] for leaf in leaves)
+        dims = tuple(dim_col(d) for d in self.dims)
+        # a name of the query's own (its dimensions, the leaves and their columns, the days): the
+        # same query gets the same SQL, and compiled SQL is kept by shape (engine/compiled.py)
+        tag = repr((self.query.where, dims, key, [p.describe(leaf) for leaf in leaves], own, need.lo, need.hi))
+        name = "onpace_kept_" + hashlib.sha256(tag.encode()).hexdigest()[:16]
+        read = KeptRead(name, key[0], key[1], leaves, need.lo, need.hi, own, dims, expr)
+        table = read.table(found, columns)
+        self.kept[name] = table
+        self.reads.append(read)
+        return ibis.table(ibis.Schema.from_pyarrow(table.schema), name=name)
+
+    def _daily_table(self, key: tuple[str, str], columns: dict[p.Leaf, str], lo: dt.date, hi: dt.date) -> Any:
+        """Leaves aggregated by day (and the query's dimensions) over ``lo``..``hi``, in one scan."""
         texts: list[str | None] = []
-        for leaf in need.leaves:
+        for leaf in columns:
             texts += [leaf.expr, *leaf.filters]
         scan, table = self._scan(key[0], key[1], texts)
-        table = self._in_window(table, need.lo, need.hi)
-        aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in need.leaves}
+        table = self._in_window(table, lo, hi)
+        aggs = {column: self._aggregate(scan, table, leaf) for leaf, column in columns.items()}
         return table.group_by([table[TIME], *self._keys(table).values()]).aggregate(**aggs)
 
     def _rollup(self, daily: Any, leaves: list[p.Leaf], names: dict[p.Node, str], lo: dt.date) -> Group:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 import time
+from collections import OrderedDict
+from dataclasses import replace
 from time import monotonic as _monotonic
 from typing import Any
 
@@ -14,7 +17,8 @@ import pyarrow as pa
 from onpace.catalog import models as m
 from onpace.catalog.lineage import datasets_read, scans
 from onpace.catalog.project import Project
-from onpace.engine.assemble import Assembler, Built
+from onpace.engine import days as day_sharing
+from onpace.engine.assemble import Assembler, Built, DayExpr, DayReader
 from onpace.engine.compiled import CompiledSql
 from onpace.engine.connect import (
     LOCK_WAIT_SECONDS,
@@ -58,6 +62,12 @@ class Engine:
         self._busy_until: dict[str, float] = {}  # sources found busy (another program writes to them)
         self._assemblers: dict[str, Assembler] = {}  # by dialect
         self._compiled: dict[str, CompiledSql] = {}  # by source: the SQL of its queries' shapes
+        self.days = day_sharing.DayCache()  # daily sums and counts a refresh shares (engine/days.py)
+        # built queries by source, query and sharing; each holds while the data bounds it used hold
+        self._builds: OrderedDict[tuple[Any, ...], Built] = OrderedDict()
+        self._builds_lock = threading.Lock()
+        self._kept_lock = threading.Lock()  # kept days are registered by name while their query runs
+        self._unsure: dict[str, Any] = {}  # dataset -> its table's schema before the source file changed
 
     # -- connections ----------------------------------------------------------
     def backend(self, source: str) -> Any:
@@ -173,7 +183,9 @@ class Engine:
         return {value: (min(lows[value]), max(highs[value])) if lows[value] else (None, None) for value in values}
 
     def clear_cache(self) -> None:
+        """The data may have changed: forget the time bounds, and trust kept days only up to the lookback."""
         self._bounds.clear()
+        self.days.new_generation()
 
     def release(self) -> None:
         """Close the connections that hold a file other processes may need (DuckDB files).
@@ -196,8 +208,24 @@ class Engine:
     def _forget(self, source: str) -> None:
         for dataset, ds in self.project.datasets.items():
             if self.project.source_of(ds) == source:
-                self._tables.pop(dataset, None)
+                table = self._tables.pop(dataset, None)
+                if table is not None:  # the builds that read it hold while its columns are the same
+                    self._unsure.setdefault(dataset, table.schema())
         self._bounds.clear()
+        self.days.new_generation()
+
+    def _check_tables(self) -> None:
+        """Forget the kept builds when a table forgotten since (its file changed) has other columns now."""
+        while self._unsure:
+            dataset, schema = self._unsure.popitem()
+            try:
+                same = self.table(dataset).schema() == schema
+            except Exception:  # noqa: BLE001 - the query reports it; the builds cannot be trusted
+                same = False
+            if not same:
+                self._unsure.clear()
+                with self._builds_lock:
+                    self._builds.clear()
 
     def holds_files(self) -> bool:
         """Whether :meth:`release` has something to close."""
@@ -219,6 +247,9 @@ class Engine:
             del self._backends[source]
         self._owned.clear()
         self._tables.clear()
+        self._unsure.clear()
+        with self._builds_lock:
+            self._builds.clear()
 
     def __enter__(self) -> Engine:
         return self
@@ -240,14 +271,96 @@ class Engine:
         return sources.pop() if sources else self.project.default_source
 
     def build(self, query: Query) -> tuple[Built, str]:
+        """The query's expression: built again, or the one built before while the data bounds it used hold.
+
+        Building the ibis expression of a query costs more than running it when it reads a few
+        days: a long-lived engine (the scheduler's, the web app's) asks the same queries again
+        and again. A build is kept by source, query (every field) and day sharing; it is used
+        again when the bounds of the time dimensions it consulted are still the same (so the
+        periods, ranges and dates it holds are those the query would get now), with the kept
+        days it reads read again (engine/days.py). At most ``MAX_BUILDS``, least recently used
+        dropped first; forgotten when a table they read has other columns after its source file
+        changed (or at :meth:`close`).
+        """
         source = self._source_for(query)
         dialect = self.dialect(source)
+        reader = self._day_reader(source, dialect, query)
+        key = (source, dialect, *_query_key(query), reader is not None)
+        with self._builds_lock:
+            kept = self._builds.get(key)
+        if kept is not None:
+            self.backend(source)  # a released source reconnects: its tables are forgotten if its file changed
+            self._check_tables()
+            with self._builds_lock:
+                kept = self._builds.get(key)  # None when the tables changed
+                if kept is not None:
+                    self._builds.move_to_end(key)
         assembler = self._assemblers.get(dialect)
         if assembler is None:  # an assembler keeps nothing of a query: one per dialect serves them all
             assembler = self._assemblers[dialect] = Assembler(
                 self.project, self.graph, self.table, self.bounds, dialect
             )
-        return assembler.build(query), source
+        if kept is not None:
+            again = self._again(assembler, query, kept, reader)
+            if again is not None:
+                return again, source
+        built = assembler.build(query, reader)
+        empty = {name: table.schema.empty_table() for name, table in built.kept.items()}  # schemas, no data
+        with self._builds_lock:
+            self._builds[key] = replace(built, kept=empty)
+            while len(self._builds) > MAX_BUILDS:
+                self._builds.popitem(last=False)
+        return built, source
+
+    def _again(self, assembler: Assembler, query: Query, built: Built, reader: DayReader | None) -> Built | None:
+        """``built`` as the query gets it now, or None when it must be built again."""
+        if any(self.bounds(time) != bounds for time, bounds in built.consulted.items()):
+            return None  # the data grew (or shrank) where a cumulative window looks
+        rng = assembler.range_of(query)
+        if rng is None or built.empty:
+            return built if rng is None and built.empty else None
+        if rng.key != built.range_key:
+            return None  # other periods, other dates
+        built = replace(built, partial=rng.partial, days=rng.days)
+        if not built.reads:
+            return built
+        if reader is None:
+            return None
+        kept: dict[str, pa.Table] = {}
+        for read in built.reads:
+            found, columns = reader(read.dataset, read.time, list(read.leaves), read.lo, read.hi, read.expr)
+            table = read.table(found, columns)
+            if table.schema != built.kept[read.name].schema:
+                return None
+            kept[read.name] = table
+        return replace(built, kept=kept)
+
+    def _day_reader(self, source: str, dialect: str, query: Query) -> DayReader | None:
+        """How the query reads its sums and counts by day within a refresh's sharing (engine/days.py).
+
+        DuckDB sources only: the days are handed back to the query as an in-memory table, which
+        the other backends would have to upload first.
+        """
+        sharing = day_sharing.current()
+        if sharing is None or dialect != "duckdb":
+            return None
+
+        def read(
+            dataset: str, time: str, leaves: list[Any], lo: dt.date, hi: dt.date, expr: DayExpr
+        ) -> tuple[pa.Table, dict[Any, str]]:
+            key = day_sharing.DayKey(source, dataset, time, query.where, tuple(query.dimensions))
+            known = self._bounds.get(time)  # learnt since the last clear_cache(): the data ends there
+            return self.days.days(
+                key,
+                leaves,
+                lo,
+                hi,
+                sharing,
+                lambda cols, a, b: self._execute(expr(cols, a, b), source),
+                data_last=known[1][1] if known is not None else None,
+            )
+
+        return read
 
     def sql(self, query: Query, *, standalone: bool = False) -> str:
         """The SQL the query runs, in the source's dialect.
@@ -276,7 +389,7 @@ class Engine:
         schema = _schema(built, query)
         if built.empty:
             return mark(schema.empty_table(), [], None)
-        result = self._execute(built.expr, source)
+        result = self._run(built, source)
         schema = pa.schema(
             [pa.field(f.name, result.schema.field(f.name).type) if f.name in query.dimensions else f for f in schema]
         )
@@ -302,6 +415,21 @@ class Engine:
                 f"source '{source}' ({self.dialect(source)}) failed to run the query: {_first_line(exc)}"
             ) from exc
 
+    def _run(self, built: Built, source: str) -> pa.Table:
+        """Run a built query; the kept days it reads are registered under their names while it runs."""
+        if not built.kept:
+            return self._execute(built.expr, source)
+        con = self.backend(source).con
+        with self._kept_lock:  # two queries may read kept days of the same name
+            for name, table in built.kept.items():
+                con.register(name, table)
+            try:
+                return self._execute(built.expr, source)
+            finally:
+                for name in built.kept:
+                    with contextlib.suppress(Exception):  # gone with a reconnection: nothing to free
+                        con.unregister(name)
+
     def _compiled_sql(self, source: str, backend: Any) -> CompiledSql:
         """The compiled SQL kept for ``source``, kept across its reconnections (:meth:`release`)."""
         known = self._compiled.get(source)
@@ -310,6 +438,21 @@ class Engine:
                 str(backend.name), lambda e: duckdb_compile(self.backend(source), e)
             )
         return known
+
+
+MAX_BUILDS = 1024
+
+
+def _query_key(query: Query) -> tuple[Any, ...]:
+    grain = query.grain_value
+    return (
+        tuple(query.metrics),
+        tuple(query.dimensions),
+        grain.value if grain is not None else None,
+        query.start,
+        query.end,
+        query.where,
+    )
 
 
 _SQLGLOT_DIALECTS = {"pyspark": "spark", "postgres": "postgres", "mysql": "mysql", "duckdb": "duckdb"}

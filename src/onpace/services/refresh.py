@@ -7,8 +7,9 @@
 - Incremental by default: a series that has data is recomputed from the start
   of the period holding its last data minus ``refresh.lookback_days`` (late
   rows); ``full`` recomputes everything.
-- Each metric's rows are written in one transaction: a metric that fails, or a
-  refresh that is killed, leaves the values of the last good refresh in place.
+- The series of one query group are written in one transaction, each series in a
+  savepoint: a series that fails is rolled back alone, and a refresh that is killed
+  leaves the values of the last good refresh in place.
 - A full refresh that did not finish (killed, failed, or partial) is carried on
   by the next refresh: the series it did not write are recomputed in full, even
   when the next one is incremental, so no series keeps a history the last full
@@ -65,6 +66,7 @@ from onpace.catalog.expr import Compare, Literal, Name, parse
 from onpace.catalog.lineage import scans, time_dimensions
 from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
+from onpace.engine import days as day_sharing
 from onpace.engine.extent import in_filter
 from onpace.engine.plan import Planner, Semi, walk
 from onpace.errors import OnpaceError, QueryError, StoreError
@@ -153,9 +155,11 @@ def refresh(
                 groups[(spec.grain, spec.segment, time_dimensions(project, spec.metric))].append(spec)
             except Exception as exc:  # noqa: BLE001 - a metric the engine cannot plan: the others go on
                 _series_failed(result, spec.metric, spec.grain, spec.segment, exc)
-        # what to recompute of each group, and from when (None: all of it)
+        # what to recompute of each group, and from when (None: all of it); backs: each series' last
+        # day with data minus the lookback, from which the days it reads are read again
+        backs: list[dt.date] = []
         prepared = {
-            key: _prepare(project, store, key[0], key[1], members, full, result, resume, prints)
+            key: _prepare(project, store, key[0], key[1], members, full, result, resume, prints, backs)
             for key, members in groups.items()
         }
         batch_of = _shared_batches(project, engine, prepared)
@@ -163,27 +167,31 @@ def refresh(
         tried: set[_Batch] = set()
         done = 0
         days: Days = {}  # (metric, segment) -> data days
-        for key, members in groups.items():
-            grain, segment, _ = key
-            label = f"{grain.value}{' · ' + segment if segment else ''}"
-            if progress:
-                progress(done, len(specs), label)
-            ready, start = prepared[key]
-            if ready:
-                batch = batch_of.get(key)
-                if batch is not None and batch not in tried:
-                    tried.add(batch)
-                    computed.update(_query_shared(project, engine, batch, prepared, days))
-                tables = computed.pop(key, {})
-                missing = [spec.metric for spec in ready if spec.metric not in tables]
-                if missing:  # not in a batch, or its shared query could not tell
-                    tables = {**tables, **_query_group(engine, grain, segment, missing, start, result)}
-                result.rows += _write_group(
-                    project, store, engine, grain, segment, ready, tables, start, run_id, result, prints, days
-                )
-            done += len(members)
-            if progress:
-                progress(done, len(specs), label)
+        # sums and counts are read by day once and rolled up to every grain (engine/days.py): a full
+        # refresh reads them all again, an incremental one the days from the lookback on
+        fresh_from = min(backs, default=None)
+        with day_sharing.sharing("fill" if full else "reuse", project.config.refresh.lookback_days, fresh_from):
+            for key, members in groups.items():
+                grain, segment, _ = key
+                label = f"{grain.value}{' · ' + segment if segment else ''}"
+                if progress:
+                    progress(done, len(specs), label)
+                ready, start = prepared[key]
+                if ready:
+                    batch = batch_of.get(key)
+                    if batch is not None and batch not in tried:
+                        tried.add(batch)
+                        computed.update(_query_shared(project, engine, batch, prepared, days))
+                    tables = computed.pop(key, {})
+                    missing = [spec.metric for spec in ready if spec.metric not in tables]
+                    if missing:  # not in a batch, or its shared query could not tell
+                        tables = {**tables, **_query_group(engine, grain, segment, missing, start, result)}
+                    result.rows += _write_group(
+                        project, store, engine, grain, segment, ready, tables, start, run_id, result, prints, days
+                    )
+                done += len(members)
+                if progress:
+                    progress(done, len(specs), label)
         result.series = len(specs)
         if evaluate:
             result.evaluated = evaluate_and_store(project, store, run_id=run_id, errors=result.failures, as_of=as_of)
@@ -255,8 +263,19 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | None, definition: str) -> dt.date | None:
-    """First period to recompute for an incremental refresh, or None for the whole history."""
+def _restart(
+    store: Store,
+    spec: SeriesSpec,
+    project: Project,
+    resume: int | None,
+    definition: str,
+    backs: list[dt.date] | None = None,
+) -> dt.date | None:
+    """First period to recompute for an incremental refresh, or None for the whole history.
+
+    ``backs`` receives the day the lookback reaches back to (the series' last day with data
+    minus ``lookback_days``): the days kept in memory from there on are read again.
+    """
     with store.session(readonly=True) as s:
         series = obs.get_series(s, spec.metric, spec.grain.value, spec.segment)
         until = series.data_until if series is not None else None
@@ -276,6 +295,8 @@ def _restart(store: Store, spec: SeriesSpec, project: Project, resume: int | Non
     if last_day is not None and in_range(last_day) and until <= last_day <= cal.period_end(until, spec.grain):
         last = last_day  # the last day with data, within the last period this series holds
     back = last - dt.timedelta(days=project.config.refresh.lookback_days)
+    if backs is not None:
+        backs.append(back)
     return cal.period_start(back, spec.grain, project.calendar)
 
 
@@ -289,13 +310,14 @@ def _prepare(
     result: RefreshResult,
     resume: int | None,
     prints: dict[SeriesSpec, str],
+    backs: list[dt.date] | None = None,
 ) -> tuple[list[SeriesSpec], dt.date | None]:
     """The group's series whose stored state is usable, and the first period to recompute for them."""
     starts: list[dt.date | None] = []
     ready: list[SeriesSpec] = []
     for spec in members:
         try:
-            starts.append(None if full else _restart(store, spec, project, resume, prints[spec]))
+            starts.append(None if full else _restart(store, spec, project, resume, prints[spec], backs))
         except Exception as exc:  # noqa: BLE001 - this series' stored state is unusable: the others go on
             _series_failed(result, spec.metric, grain, segment, exc)
         else:
@@ -336,8 +358,14 @@ def _write_group(
     prints: dict[SeriesSpec, str],
     days: Days,
 ) -> int:
-    """Store each series of the group from its metric's table (a segment's kept to its days with data)."""
-    written = 0
+    """Store each series of the group from its metric's table (a segment's kept to its days with data).
+
+    The rows are computed first, outside the store's write lock. The group's series are
+    then written in one transaction, each in a savepoint: a series that fails is rolled
+    back alone (it keeps its last good values) and the others are committed together.
+    A failure of the store itself (a full disk, a lost connection) stops the refresh.
+    """
+    todo: list[tuple[SeriesSpec, list[tuple[dt.date, float | None]]]] = []
     for spec in ready:
         if spec.metric not in tables:
             continue
@@ -347,14 +375,31 @@ def _write_group(
                 if (spec.metric, segment) not in days:
                     days[(spec.metric, segment)] = engine.data_days(spec.metric, segment)
                 rows = _within(rows, days[(spec.metric, segment)], grain, project.calendar)
-            with store.session() as s:
-                series_id = obs.get_or_create_series(s, spec.metric, grain.value, segment, "engine")
-                written += obs.write_observations(
-                    s, series_id, rows, run_id=run_id, replace_from=start or dt.date.min, replace_to=None
-                )
-                obs.set_definition_hash(s, series_id, prints[spec])
         except Exception as exc:  # noqa: BLE001 - this series keeps its last good values; the others go on
             _series_failed(result, spec.metric, grain, segment, exc)
+        else:
+            todo.append((spec, rows))
+    if not todo:
+        return 0
+    written = 0
+    with store.session() as s:
+        for spec, rows in todo:
+            try:
+                with s.begin_nested():
+                    series_id = obs.get_or_create_series(s, spec.metric, grain.value, segment, "engine")
+                    count = obs.write_observations(
+                        s,
+                        series_id,
+                        rows,
+                        run_id=run_id,
+                        replace_from=start or dt.date.min,
+                        replace_to=None,
+                        definition_hash=prints[spec],
+                    )
+            except Exception as exc:  # noqa: BLE001 - this series keeps its last good values; the others go on
+                _series_failed(result, spec.metric, grain, segment, exc)
+            else:
+                written += count
     return written
 
 

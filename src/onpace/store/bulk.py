@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Date, Double, Integer, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -85,16 +86,33 @@ def _sqlite(
     now: datetime,
 ) -> None:
     conn = s.connection()
+    sql, to_date, to_stamp = _sqlite_upsert(conn.dialect)
+    stamp = to_stamp(now)
+    rows = [(series_id, to_date(period), value, run_id, stamp) for period, value in zip(periods, values, strict=True)]
+    conn.exec_driver_sql(sql, rows)
+
+
+_SQLITE_UPSERTS: WeakKeyDictionary[Dialect, tuple[str, Any, Any]] = WeakKeyDictionary()
+
+
+def _sqlite_upsert(dialect: Dialect) -> tuple[str, Any, Any]:
+    """The upsert's SQL and the date and timestamp converters, built once per dialect (per store)."""
+    found = _SQLITE_UPSERTS.get(dialect)
+    if found is not None:
+        return found
     insert = sqlite.insert(TABLE)
     compiled = insert.on_conflict_do_update(index_elements=list(KEY), set_=_updates(insert.excluded)).compile(
-        dialect=conn.dialect, column_keys=list(COLUMNS)
+        dialect=dialect, column_keys=list(COLUMNS)
     )
     if compiled.positiontup is None or tuple(compiled.positiontup) != COLUMNS:
         raise RuntimeError(f"unexpected parameters in the observations upsert: {compiled.positiontup}")
-    to_date = _processor(TABLE.c.period_start.type, conn.dialect)
-    stamp = _processor(TABLE.c.updated_at.type, conn.dialect)(now)
-    rows = [(series_id, to_date(period), value, run_id, stamp) for period, value in zip(periods, values, strict=True)]
-    conn.exec_driver_sql(str(compiled), rows)
+    made = (
+        str(compiled),
+        _processor(TABLE.c.period_start.type, dialect),
+        _processor(TABLE.c.updated_at.type, dialect),
+    )
+    _SQLITE_UPSERTS[dialect] = made
+    return made
 
 
 def _updates(excluded: Any) -> dict[str, Any]:

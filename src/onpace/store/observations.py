@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Delete, Table, Update, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from onpace.calendar import out_of_range
@@ -34,13 +35,17 @@ def get_or_create_series(
     ``origin`` is recorded when the series is created and not changed after;
     safe when two processes create the same series at once.
     """
+    names = {"metric": metric, "grain": grain, "segment": segment}
+    found = s.scalar(_FIND_SERIES, names)
+    if found is not None:  # the usual case: one statement
+        return found
     insert = upsert.insert(s, _SERIES)
     s.execute(
         insert.values(
             metric=metric, grain=grain, segment=segment, origin=origin, updated_at=utcnow()
         ).on_conflict_do_nothing(index_elements=["metric", "grain", "segment"])
     )
-    series_id = s.scalar(select(Series.id).where(*_series_is(metric, grain, segment)))
+    series_id = s.scalar(_FIND_SERIES, names)  # ours, or the one another process created in between
     if series_id is None:  # pragma: no cover - the row was just written
         raise RuntimeError(f"series {metric}/{grain}/{segment!r} vanished after it was written")
     return series_id
@@ -65,6 +70,8 @@ def write_observations(
     run_id: int | None = None,
     replace_from: date | None = None,
     replace_to: date | None = None,
+    *,
+    definition_hash: str | None = None,
 ) -> int:
     """Upsert ``rows`` (period start, value) into a series; returns how many were written.
 
@@ -75,7 +82,9 @@ def write_observations(
     supports (:data:`onpace.calendar.FIRST_DATE` to ``LAST_DATE``), is
     an error raised before anything is written. The series'
     ``data_until`` (latest period with a value), ``last_run_id`` (when
-    ``run_id`` is given) and ``updated_at`` are updated.
+    ``run_id`` is given), ``definition_hash`` (when given, as
+    :func:`set_definition_hash` records it) and ``updated_at`` are updated,
+    in one statement.
     """
     if replace_from is not None and replace_to is not None and replace_from > replace_to:
         raise ValueError(f"replace_from {replace_from} is after replace_to {replace_to}")
@@ -83,28 +92,62 @@ def write_observations(
     periods, values = _checked(series_id, rows)
 
     if replace_from is not None or replace_to is not None:
-        stale = delete(Observation).where(Observation.series_id == series_id)
-        if replace_from is not None:
-            stale = stale.where(Observation.period_start >= replace_from)
-        if replace_to is not None:
-            stale = stale.where(Observation.period_start <= replace_to)
-        s.execute(stale, execution_options={"synchronize_session": False})
+        bounds = {"series_id": series_id, "replace_from": replace_from, "replace_to": replace_to}
+        s.execute(
+            _stale(replace_from is not None, replace_to is not None),
+            {name: value for name, value in bounds.items() if value is not None},
+            execution_options={"synchronize_session": False},
+        )
 
     bulk.upsert_observations(s, series_id, periods, values, run_id, now)
 
-    data_until = s.scalar(
-        select(func.max(Observation.period_start)).where(
-            Observation.series_id == series_id, Observation.value.is_not(None)
-        )
-    )
-    changes: dict[str, Any] = {"data_until": data_until, "updated_at": now}
-    if run_id is not None:
-        changes["last_run_id"] = run_id
+    changes = {"series_id": series_id, "now": now, "new_run": run_id, "new_hash": definition_hash}
     s.execute(
-        update(Series).where(Series.id == series_id).values(**changes),
-        execution_options={"synchronize_session": "fetch"},
+        _written(run_id is not None, definition_hash is not None),
+        {name: value for name, value in changes.items() if value is not None},
+        execution_options={"synchronize_session": False},
     )
+    loaded = s.identity_map.get(Session.identity_key(Series, series_id))
+    if loaded is not None:  # a Series the caller holds reads the new values (loaded again when used)
+        s.expire(loaded, ["data_until", "updated_at", "last_run_id", "definition_hash"])
     return len(periods)
+
+
+# The statements a refresh runs for every series, built once: building and keying them cost
+# about as much as SQLite's own work for a series of a few rows.
+_FIND_SERIES = select(Series.id).where(
+    Series.metric == bindparam("metric"), Series.grain == bindparam("grain"), Series.segment == bindparam("segment")
+)
+
+
+@cache
+def _stale(bounded_below: bool, bounded_above: bool) -> Delete:
+    """Delete a series' observations from ``:replace_from`` and/or to ``:replace_to`` (inclusive)."""
+    stale = delete(Observation).where(Observation.series_id == bindparam("series_id"))
+    if bounded_below:
+        stale = stale.where(Observation.period_start >= bindparam("replace_from"))
+    if bounded_above:
+        stale = stale.where(Observation.period_start <= bindparam("replace_to"))
+    return stale
+
+
+@cache
+def _written(with_run: bool, with_hash: bool) -> Update:
+    """Update the series ``:series_id`` after a write: data_until, updated_at and maybe its run and hash."""
+    data_until = (
+        select(func.max(Observation.period_start))
+        .where(Observation.series_id == bindparam("series_id"), Observation.value.is_not(None))
+        .scalar_subquery()
+    )
+    changes: dict[str, Any] = {
+        "data_until": data_until,
+        "updated_at": bindparam("now", type_=_SERIES.c.updated_at.type),
+    }
+    if with_run:
+        changes["last_run_id"] = bindparam("new_run", type_=_SERIES.c.last_run_id.type)
+    if with_hash:
+        changes["definition_hash"] = bindparam("new_hash", type_=_SERIES.c.definition_hash.type)
+    return update(Series).where(Series.id == bindparam("series_id")).values(**changes)
 
 
 def read_series(
