@@ -29,6 +29,7 @@ from onpace.catalog.project import Project
 from onpace.engine import plan as p
 from onpace.engine.calendar import truncate
 from onpace.engine.compile_expr import compile_expr
+from onpace.engine.days import TIME
 from onpace.engine.joins import JoinGraph
 from onpace.engine.query import Query
 from onpace.engine.scan import Scan, TableOf, as_date, dim_col
@@ -42,7 +43,6 @@ DayExpr = Callable[[dict[p.Leaf, str], dt.date, dt.date], Any]
 DayReader = Callable[[str, str, list[p.Leaf], dt.date, dt.date, DayExpr], tuple[Any, dict[p.Leaf, str]]]
 
 PERIOD = "__p"
-TIME = "__t"
 
 
 @dataclass

@@ -111,10 +111,6 @@ class DayCache:
         with self._lock:
             self.generation += 1
 
-    def forget(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -176,16 +172,12 @@ class DayCache:
         last = pc.max(days).as_py() if len(days) else None
         if last is None:
             return None  # no row was read then: read them all again
-        cut = _as_date(last) - dt.timedelta(days=how.lookback_days)
+        cut = last - dt.timedelta(days=how.lookback_days)  # a date: the scan casts the time to one
         if how.fresh_from is not None:
             cut = min(cut, how.fresh_from)
         if cut <= entry.lo:
             return None
         return entry.lo, min(entry.hi, cut - dt.timedelta(days=1))
-
-
-def _as_date(value: object) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[return-value]
 
 
 def _between(table: pa.Table, lo: dt.date, hi: dt.date) -> pa.Table:

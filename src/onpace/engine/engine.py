@@ -338,8 +338,8 @@ class Engine:
     def _day_reader(self, source: str, dialect: str, query: Query) -> DayReader | None:
         """How the query reads its sums and counts by day within a refresh's sharing (engine/days.py).
 
-        DuckDB sources only: the days are handed back to the query as an in-memory table, which
-        the other backends would have to upload first.
+        DuckDB sources only: the days are handed to the query as a table registered by name on
+        the connection while it runs (:meth:`_run`), which the other backends would have to upload.
         """
         sharing = day_sharing.current()
         if sharing is None or dialect != "duckdb":

@@ -115,9 +115,6 @@ def write_observations(
 
 # The statements a refresh runs for every series, built once: building and keying them cost
 # about as much as SQLite's own work for a series of a few rows.
-_FIND_SERIES = select(Series.id).where(
-    Series.metric == bindparam("metric"), Series.grain == bindparam("grain"), Series.segment == bindparam("segment")
-)
 
 
 @cache
@@ -172,8 +169,12 @@ def read_series(
     return [(period, value) for period, value in s.execute(query)]
 
 
-def _series_is(metric: str, grain: str, segment: str) -> tuple[Any, ...]:
+def _series_is(metric: Any, grain: Any, segment: Any) -> tuple[Any, ...]:
+    """The condition on a series' metric, grain and segment (values, or bound parameters)."""
     return (Series.metric == metric, Series.grain == grain, Series.segment == segment)
+
+
+_FIND_SERIES = select(Series.id).where(*_series_is(bindparam("metric"), bindparam("grain"), bindparam("segment")))
 
 
 def _checked(series_id: int, rows: Iterable[tuple[date, float | None]]) -> tuple[list[date], list[float | None]]:
