@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
+from onpace.calendar import Grain
 from onpace.catalog.base import Identifier, Model, NameText
-from onpace.catalog.models import Grain
 
 AlertKind = Literal["status", "threshold", "change", "anomaly", "stale", "refresh_error"]
 KINDS: tuple[str, ...] = ("status", "threshold", "change", "anomaly", "stale", "refresh_error")
@@ -189,7 +189,7 @@ class AlertRule(Model):
     def _recipients(cls, value: Any) -> Any:
         if not isinstance(value, list):
             return value
-        return [_recipient(item) for item in value]
+        return [recipient(item) for item in value]
 
     @model_validator(mode="after")
     def _shape(self) -> AlertRule:
@@ -244,7 +244,7 @@ class AlertRule(Model):
         return self.within or dt.timedelta(days=2)
 
 
-def _recipient(item: Any) -> Any:
+def recipient(item: Any) -> Any:
     """'owner', 'channel:inbox', {channel: inbox}, {user: ana} -> one string form."""
     if isinstance(item, dict):
         if len(item) != 1:

@@ -1,4 +1,4 @@
-"""The shape of one definition file under models/: datasets, metrics, objectives, KPIs and alert rules."""
+"""The shape of one definition file under models/: datasets, metrics, objectives, KPIs, alert rules and reports."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import Field
 from onpace.catalog.alerts import AlertRule
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.models import Dataset, Metric, Model
+from onpace.catalog.reports import Report
 
 
 class ModelFile(Model):
@@ -20,6 +21,9 @@ class ModelFile(Model):
     kpis: list[Kpi] = Field(default_factory=list)
     alerts: list[AlertRule] = Field(
         default_factory=list, description="Alert rules: who hears about what, and when (docs/alerts.md)."
+    )
+    reports: list[Report] = Field(
+        default_factory=list, description="Scheduled reports: which KPIs, when, to whom (docs/reports.md)."
     )
 
 

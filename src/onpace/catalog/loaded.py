@@ -17,6 +17,7 @@ from typing import Any
 from onpace.catalog import goals
 from onpace.catalog import models as m
 from onpace.catalog.alerts import AlertRule
+from onpace.catalog.reports import Report
 from onpace.catalog.yamlpos import PathKey, format_path, line_of
 from onpace.errors import DefinitionError, Issue
 
@@ -39,6 +40,7 @@ class Project:
     objectives: dict[str, goals.Objective] = field(default_factory=dict)
     kpis: dict[str, goals.Kpi] = field(default_factory=dict)
     alerts: dict[str, AlertRule] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)
     positions: dict[str, dict[PathKey, int]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 

@@ -23,6 +23,7 @@ from onpace.catalog.base import Model as Model
 from onpace.catalog.base import NameText as NameText
 from onpace.catalog.base import SegmentValue as SegmentValue
 from onpace.catalog.channels import Channel, Notifications, Person
+from onpace.catalog.reports import Reminders
 from onpace.catalog.schedule import Schedule, SourceSchedule
 
 
@@ -118,6 +119,9 @@ class ProjectConfig(Model):
     )
     notifications: Notifications = Field(
         default_factory=Notifications, description="How messages are delivered: tries, backoff, admins."
+    )
+    reminders: Reminders = Field(
+        default_factory=Reminders, description="Review reminders: when owners hear a review is due, and escalation."
     )
 
 

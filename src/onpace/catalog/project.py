@@ -258,7 +258,7 @@ def read_project(
         if not isinstance(data, dict):
             issues.append(
                 Issue(
-                    "expected a mapping with 'datasets', 'metrics', 'objectives', 'kpis' and/or 'alerts'",
+                    "expected a mapping with 'datasets', 'metrics', 'objectives', 'kpis', 'alerts' and/or 'reports'",
                     file=display,
                     line=1,
                 )
@@ -274,6 +274,7 @@ def read_project(
         _collect(project, "objective", content.objectives, project.objectives, issues)
         _collect(project, "KPI", content.kpis, project.kpis, issues)
         _collect(project, "alert", content.alerts, project.alerts, issues)
+        _collect(project, "report", content.reports, project.reports, issues)
 
     if check:
         issues += check_project(project)

@@ -15,6 +15,7 @@ from onpace.catalog.lineage import dependencies, metric_refs
 from onpace.catalog.loaded import MetricDef, Project, interpolate
 from onpace.catalog.validate_alerts import check_alerts
 from onpace.catalog.validate_goals import check_goals
+from onpace.catalog.validate_reports import check_reports
 from onpace.errors import Issue, did_you_mean
 
 # what a cumulative metric accumulates (a running count of distinct values reads its rows)
@@ -29,6 +30,7 @@ def check_project(project: Project) -> list[Issue]:
     issues += _check_cycles(project)
     issues += check_goals(project)
     issues += check_alerts(project)
+    issues += check_reports(project)
     return issues
 
 

@@ -128,20 +128,39 @@ def _check_filter(project: Project, rule: AlertRule) -> list[Issue]:
 
 
 def _check_recipients(project: Project, rule: AlertRule) -> list[Issue]:
+    no_owner = None
+    if rule.kpi is None and rule.objective is None and rule.metric is None:
+        no_owner = f"alert '{rule.name}' sends to 'owner' but watches {rule.scope}, which has no owner"
+    return check_recipients(project, rule, rule.recipients, f"alert '{rule.name}'", no_owner=no_owner)
+
+
+def check_recipients(
+    project: Project,
+    obj: m.Model,
+    recipients: list[str],
+    what: str,
+    *,
+    no_owner: str | None = None,
+    key: str = "recipients",
+) -> list[Issue]:
+    """Issues of ``recipients`` (the forms of RECIPIENT_FORMS) of ``obj`` (``what``: "alert 'x'" in messages).
+
+    ``no_owner``: the message when 'owner' names nobody here (None: it does).
+    """
     issues: list[Issue] = []
     channels = project.config.channels
     people = project.config.people
     by_email = False
-    for i, recipient in enumerate(rule.recipients):
+    for i, recipient in enumerate(recipients):
         kind, _, name = recipient.partition(":")
         if recipient == "owner":
             by_email = True
-            if rule.kpi is None and rule.objective is None and rule.metric is None:
+            if no_owner is not None:
                 issues.append(
                     project.issue(
-                        rule,
-                        f"alert '{rule.name}' sends to 'owner' but watches {rule.scope}, which has no owner",
-                        "recipients",
+                        obj,
+                        no_owner,
+                        key,
                         i,
                         expected="a KPI, an objective or a metric scope, or channel:NAME / user:LOGIN",
                     )
@@ -150,14 +169,14 @@ def _check_recipients(project: Project, rule: AlertRule) -> list[Issue]:
             issues.append(
                 unknown(
                     project,
-                    rule,
+                    obj,
                     "channel",
                     name,
                     channels,
-                    "recipients",
+                    key,
                     i,
                     expected="a channel under 'channels:' in onpace.yml" + ("" if channels else " (there is none yet)"),
-                    where=f" in alert '{rule.name}'",
+                    where=f" in {what}",
                 )
             )
         elif kind == "person":
@@ -166,14 +185,14 @@ def _check_recipients(project: Project, rule: AlertRule) -> list[Issue]:
                 issues.append(
                     unknown(
                         project,
-                        rule,
+                        obj,
                         "person",
                         name,
                         people,
-                        "recipients",
+                        key,
                         i,
                         expected="a person under 'people:' in onpace.yml",
-                        where=f" in alert '{rule.name}'",
+                        where=f" in {what}",
                     )
                 )
         elif kind == "user":
@@ -181,9 +200,9 @@ def _check_recipients(project: Project, rule: AlertRule) -> list[Issue]:
     if by_email and not any(_channel_type(c) == "email" for c in channels.values()):
         issues.append(
             project.issue(
-                rule,
-                f"alert '{rule.name}' sends to people (owner, user: or person:) but the project has no email channel",
-                "recipients",
+                obj,
+                f"{what} sends to people (owner, user: or person:) but the project has no email channel",
+                key,
                 expected="a channel of type email under 'channels:' in onpace.yml, or only channel:NAME recipients",
             )
         )

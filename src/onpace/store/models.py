@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -50,6 +51,7 @@ ReviewAssessment = Literal["on_track", "at_risk", "off_track", "achieved", "miss
 PeriodStatus = Literal["achieved", "missed"]
 Role = Literal["admin", "strategist", "editor", "viewer"]
 SubjectKind = Literal["kpi", "metric"]
+ReportRunStatus = Literal["running", "succeeded", "failed"]
 
 # JSON that is SQL NULL when the value is None (not the JSON text 'null').
 NullableJSON = JSON(none_as_null=True)
@@ -513,3 +515,62 @@ class OutboxAttempt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(16), default="sending")
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxAttachment(Base):
+    """A file sent with a message (a report's PDF and CSV, an inline chart), written with the message.
+
+    ``content_id``: set for an image shown inline in the HTML body (``<img src="cid:...">``).
+    """
+
+    __tablename__ = "outbox_attachments"
+    __table_args__ = (UniqueConstraint("message_id", "filename"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    content_id: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportRun(Base):
+    """One rendering of a report, sent or not: its as-of date, when, how it went, what it queued.
+
+    ``key``: unique per report and scheduled tick (``scheduled:<iso time>``) or per manual send, so
+    two schedulers never send one tick's report twice. ``kpis``: each KPI's status and value as the
+    report showed them (``{"kpi|segment": {"status": ..., "actual": ...}}``): the next report says
+    what changed since.
+    """
+
+    __tablename__ = "report_runs"
+    __table_args__ = (
+        UniqueConstraint("report", "key"),
+        Index(None, "report", "started_at"),
+        one_of("status", ReportRunStatus),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(255))
+    as_of: Mapped[date | None] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    kpis: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+
+
+class Follow(Base):
+    """A user following a KPI: it is on their My KPIs page and they hear its alerts."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("username", "kpi"), Index(None, "kpi"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(128))
+    kpi: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,9 +14,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build_router() -> APIRouter:
-    from onpace.web.routes import account, alerts, catalog, kpis, overview, settings
+    from onpace.web.routes import account, alerts, catalog, kpis, my, overview, reports, settings
 
     router = APIRouter(include_in_schema=False)
-    for module in (account, overview, kpis, catalog, alerts, settings):
+    for module in (account, overview, kpis, catalog, alerts, reports, my, settings):
         router.include_router(module.router)
     return router

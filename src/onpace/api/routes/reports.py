@@ -1,0 +1,7 @@
+"""Reports over the API: list, runs, render (preview), send."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["reports"])
