@@ -2,6 +2,7 @@
 # System packages the Python install needs, installed with apt-get only when missing:
 #   - libmariadb-dev, pkg-config and a C compiler: mysqlclient (the "mysql" extra) builds from source;
 #   - Java 17 or later for Spark (the "spark" extra); an existing Java is kept;
+#   - Pango and a font: WeasyPrint renders the reports' PDF with them (ADR 0016);
 #   - for Debian's own python3: its venv module and headers.
 # Usage: PYTHON=python3.11 scripts/system-deps.sh
 set -euo pipefail
@@ -20,6 +21,10 @@ wanted+=("${missing[@]}")
 if ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
   wanted+=(gcc libc6-dev)
 fi
+
+# The reports' PDF: WeasyPrint lays text out with Pango (loaded at run time) and needs a font.
+mapfile -t missing < <(missing_packages libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core)
+wanted+=("${missing[@]}")
 
 # Spark 4 needs Java 17+.
 java_major() {

@@ -29,6 +29,8 @@ METRIC = "revenue"
 OBJECTIVE = "grow_sales"
 ALERT = "revenue_watch"
 ALERT_RULES = f"alerts:\n  - {{name: {ALERT}, kind: threshold, kpi: {KPI}, value: actual, below: 1.0e+15}}\n"
+REPORT = "ops_pack"
+REPORTS = f"reports:\n  - {{name: {REPORT}, audience: {{kpis: [on_time_delivery]}}, recipients: [channel:inbox], formats: [csv]}}\n"
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,7 @@ def token_site(tpch_site_template: Any, tmp_path_factory: pytest.TempPathFactory
     root = tmp_path_factory.mktemp("fuzz") / "tpch"
     shutil.copytree(tpch_site_template, root)
     (root / "models" / "alerts.yml").write_text(ALERT_RULES, encoding="utf-8")
+    (root / "models" / "reports.yml").write_text(REPORTS, encoding="utf-8")
     with (root / "onpace.yml").open("a", encoding="utf-8") as config:  # a scheduled job, a channel
         config.write(
             "\nschedule:\n  jobs:\n    heartbeat: {every: 1 hour}\nchannels:\n  inbox: {type: file, folder: outbox}\n"
@@ -147,10 +150,17 @@ def test_real_answers_conform_to_the_schema(api_schema: Any, token_site: tuple[S
         answer = case.call_and_validate(headers=auth, checks=CHECKS)
         assert answer.status_code == 201, (path, answer.text)
 
-    names = {"/api/metrics/": METRIC, "/api/objectives/": OBJECTIVE, "/api/kpis/": KPI, "/api/alerts/": ALERT}
+    names = {
+        "/api/metrics/": METRIC,
+        "/api/objectives/": OBJECTIVE,
+        "/api/kpis/": KPI,
+        "/api/alerts/": ALERT,
+        "/api/reports/": REPORT,
+    }
     extra_queries = {"/api/metrics/{name}/observations": [{"by": "region"}]}  # the breakdown's answer too
     checked = []
-    may_be_empty = {"/api/kpis/{name}/periods", "/api/kpis/{name}/targets"}  # no period is over; no change yet
+    # no period is over; no target change yet; the report was never sent
+    may_be_empty = {"/api/kpis/{name}/periods", "/api/kpis/{name}/targets", "/api/reports/{name}/runs"}
     for result in api_schema.get_all_operations():
         operation = result.ok()
         if operation.method.upper() != "GET":

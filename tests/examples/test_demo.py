@@ -8,9 +8,13 @@ every KPI is evaluated as of (evaluation.as_of: latest_data).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -246,3 +250,85 @@ def test_the_store_stays_in_the_demo_folder(demo_dir: Path, monkeypatch: pytest.
     monkeypatch.setenv("ONPACE_DATABASE_URL", f"sqlite:///{elsewhere.as_posix()}")
     demo.prepare(demo_dir)
     assert not elsewhere.exists()
+
+
+# -- the demo's reports (issue 18, acceptance 2) ------------------------------------------------------
+# the board pack's audience: objective grow_profitably and the objectives under it (win_online,
+# grow_wholesale, grow_the_club), as src/onpace/examples/demo/models/goals.yml defines them
+BOARD_PACK_KPIS = {
+    "quarterly_revenue": "Net revenue this quarter",
+    "mobile_conversion": "Mobile conversion rate",
+    "wholesale_bookings_quarter": "Wholesale bookings this quarter",
+    "club_churn": "Club churn this month",
+}
+
+
+def _pdf_text(pdf: Path) -> str:
+    done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+def test_the_board_pack_renders_from_the_demo(demo_dir: Path, tmp_path: Path, latest: dict[Any, Any]) -> None:
+    pdf, table = tmp_path / "board.pdf", tmp_path / "board.csv"
+    result = CliRunner().invoke(
+        app,
+        ["report", "render", "board_pack", "--pdf", str(pdf), "--csv", str(table), "--project", str(demo_dir)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = _pdf_text(pdf)
+    assert "Monthly board pack" in text and "What changed" in text
+    for label in BOARD_PACK_KPIS.values():
+        assert label in text, label
+    rows = {(r["kpi"], r["segment"]): r for r in csv.DictReader(io.StringIO(table.read_text(encoding="utf-8")))}
+    assert {kpi for kpi, _ in rows} >= set(BOARD_PACK_KPIS)
+    assert "support_satisfaction" not in {kpi for kpi, _ in rows}  # delight_customers is not under grow_profitably
+    for (kpi, segment), row in rows.items():  # the numbers the scorecard stored, not others
+        stored = latest[(kpi, segment or "")]
+        assert row["status"] == stored.status, kpi
+        if stored.actual is not None:
+            assert math.isclose(float(row["actual"]), stored.actual, rel_tol=1e-9), kpi
+
+
+def test_the_board_pack_email_arrives_with_its_attachments(demo_dir: Path, tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+    from tests.notify.test_email import Mailbox, _free_port
+
+    box, port = Mailbox(), _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        copy = tmp_path / "fernhill"
+        shutil.copytree(demo_dir, copy)
+        config = copy / "onpace.yml"
+        mail = f"  mail: {{type: email, host: 127.0.0.1, port: {port}, security: none, from: onpace@fernhill.example}}"
+        text = config.read_text(encoding="utf-8")
+        assert "\nchannels:\n" in text
+        config.write_text(text.replace("\nchannels:\n", f"\nchannels:\n{mail}\n", 1), encoding="utf-8")
+        result = CliRunner().invoke(
+            app,
+            ["report", "send", "board_pack", "--to", "board@fernhill.example", "--project", str(copy)],
+            env={"COLUMNS": "200"},
+        )
+        assert result.exit_code == 0, result.output
+    finally:
+        controller.stop()
+    [(sender, to, message)] = box.messages
+    assert sender == "onpace@fernhill.example" and to == ["board@fernhill.example"]
+    assert "Monthly board pack" in str(message["Subject"])
+    files = {part.get_filename(): part for part in message.iter_attachments() if part.get_filename()}
+    [pdf_name] = [name for name in files if name.endswith(".pdf")]
+    [csv_name] = [name for name in files if name.endswith(".csv")]
+    assert files[pdf_name].get_content().startswith(b"%PDF")
+    assert {r["kpi"] for r in csv.DictReader(io.StringIO(files[csv_name].get_content()))} >= set(BOARD_PACK_KPIS)
+    related = next(part for part in message.walk() if part.get_content_type() == "multipart/related")
+    html = next(part for part in related.iter_parts() if part.get_content_type() == "text/html").get_content()
+    images = {
+        str(part["Content-ID"]).strip("<>"): part
+        for part in related.iter_parts()
+        if part.get_content_type() == "image/png"
+    }
+    referenced = set(re.findall(r'src="cid:([^"]+)"', html))
+    assert referenced and referenced == set(images)  # every chart shown inline, none missing
+    assert all(part.get_content().startswith(b"\x89PNG") for part in images.values())

@@ -63,9 +63,9 @@ class Audience(Model):
 class Report(Model):
     """A report: the scorecard of its audience's KPIs as of its date, sent on its schedule."""
 
-    name: Identifier
-    label: str | None = Field(default=None, max_length=200)
-    description: str | None = None
+    name: Identifier = Field(description="The report's name: lower-case letters, digits and underscores.")
+    label: str | None = Field(default=None, max_length=200, description="Its title (default: from the name).")
+    description: str | None = Field(default=None, description="What it is for, shown on the Reports page.")
     audience: Audience = Field(default_factory=Audience, description="Which KPIs it covers (default: every KPI).")
     schedule: Timing | None = Field(
         default=None, description="When it is sent (a cron and a time zone); none: sent only on demand."

@@ -222,7 +222,7 @@ app.command()(definitions.export)
 app.command()(kpis.lint)
 app.command()(backtest.backtest)
 app.command()(reviews.review)
-app.command(name="reviews")(reviews.list_reviews)
+app.add_typer(reviews.reviews_app, name="reviews")
 app.command()(lifecycle.promote)
 app.command()(lifecycle.demote)
 app.command()(web.serve)
@@ -240,6 +240,10 @@ app.add_typer(outbox_app, name="outbox")
 from onpace.cli.alerts import alert_app  # noqa: E402 - the alert rules' commands
 
 app.add_typer(alert_app, name="alert")
+
+from onpace.cli.reports import report_app  # noqa: E402 - the reports' commands
+
+app.add_typer(report_app, name="report")
 
 
 if __name__ == "__main__":  # pragma: no cover

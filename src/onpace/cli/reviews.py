@@ -1,4 +1,8 @@
-"""Commands of continuous review: record a KPI review, list the reviews."""
+"""Commands of continuous review: record a KPI review, list the reviews, send the reminders of reviews due.
+
+``onpace reviews`` is a group whose default command lists the reviews (``onpace reviews [KPI]`` is
+``onpace reviews list [KPI]``); ``onpace reviews remind`` queues the review reminders.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,25 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-from onpace.cli.common import Format, ProjectOpt, console, project_and_store, user_errors
+from onpace.cli.common import Format, ProjectOpt, console, parse_date, project_and_store, user_errors
 from onpace.cli.kpis import STATUS_STYLE
+
+
+class _ListByDefault(TyperGroup):
+    """A group whose arguments go to its ``list`` command unless they name one of its commands."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # a typer (vendored click) Context
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+reviews_app = typer.Typer(
+    cls=_ListByDefault,
+    help="The reviews of the KPIs (onpace reviews [KPI]), and the reminders of reviews due (onpace reviews remind).",
+)
 
 
 def review(
@@ -89,6 +109,56 @@ def list_reviews(
             escape("\n".join(r.actions)),
         )
     console.print(table)
+
+
+def remind(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="The day taken as today (YYYY-MM-DD); default: today.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Queue nothing: show what would be queued.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Queue the reminders of the reviews due (and the escalations of overdue ones), once each."""
+    from onpace.services.reminders import send_reminders
+
+    if fmt == Format.csv:
+        raise typer.BadParameter("reviews remind prints a table or json", param_hint="--format")
+    day = parse_date(as_of, "--as-of")
+    with user_errors(), project_and_store(project) as (loaded, store):
+        run = send_reminders(loaded, store, today=day, dry_run=dry_run)
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps(run.model_dump(mode="json"), indent=2) + "\n")
+        return
+    if run.messages:
+        table = Table(box=None, pad_edge=False, header_style="bold dim")
+        for column in ("KPI", "message", "to", "due", "overdue (days)", "queued", "already sent", "not reached"):
+            table.add_column(column)
+        for m in run.messages:
+            table.add_row(
+                escape(m.kpi + (f" [{m.segment}]" if m.segment else "")),
+                m.kind,
+                escape(m.to or "–"),
+                str(m.due or "never reviewed"),
+                str(m.days_overdue),
+                str(m.queued),
+                str(m.skipped),
+                escape(m.unreachable or ""),
+            )
+        console.print(table)
+    verb = "would queue" if run.dry_run else "queued"
+    console.print(
+        f"{run.today}: {run.due} review(s) due, {run.overdue} overdue, {run.escalated} escalated; "
+        f"{verb} {run.queued} message(s), {run.skipped} already sent",
+        highlight=False,
+        markup=False,
+    )
+    if run.unreachable:
+        console.print(f"not reached (no email): {', '.join(run.unreachable)}", highlight=False, markup=False)
+
+
+reviews_app.command("list")(list_reviews)
+reviews_app.command("remind")(remind)
 
 
 def _label(review: Any) -> str:

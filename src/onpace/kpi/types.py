@@ -37,6 +37,19 @@ class Status(StrEnum):
     no_data = "no_data"
 
 
+#: The statuses worst first: the order of counts and filters wherever statuses are listed.
+STATUS_ORDER: tuple[str, ...] = ("off_track", "missed", "at_risk", "on_track", "achieved", "no_data")
+#: A status as people read it (lower-case it inside a sentence).
+STATUS_LABELS: dict[str, str] = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "achieved": "Achieved",
+    "missed": "Missed",
+    "no_data": "No data",
+}
+
+
 def _finite(name: str, value: float | None) -> list[str]:
     if value is not None and not math.isfinite(value):
         return [f"{name} must be a finite number, got {value!r}"]

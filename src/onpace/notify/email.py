@@ -22,7 +22,21 @@ PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
 def build(channel: EmailChannel, message: Message, env: Mapping[str, str]) -> EmailMessage:
-    """The email of ``message``: plain text, with an HTML alternative when there is one."""
+    """The email of ``message``: plain text, with an HTML alternative when there is one, and its files.
+
+    Images with a content id go with the HTML in a ``multipart/related`` part (``Content-ID``,
+    ``Content-Disposition: inline``), where ``<img src="cid:...">`` finds them; other files are
+    attachments of the whole message (``multipart/mixed``)::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            multipart/related
+              text/html
+              image/png (inline, Content-ID)
+          application/pdf (attachment)
+          text/csv (attachment)
+    """
     recipients = [message.to] if message.to else list(channel.to)
     if not recipients:
         raise SendError("no recipient: the message has none and the channel lists none in 'to'")
@@ -35,9 +49,33 @@ def build(channel: EmailChannel, message: Message, env: Mapping[str, str]) -> Em
     if message.created_at is not None:
         mail["Date"] = format_datetime(message.created_at)
     mail.set_content(message.text)
+    files = list(message.attachments)
     if message.html:
         mail.add_alternative(message.html, subtype="html")
+        inline = [a for a in files if a.content_id is not None]
+        html_part = mail.get_body(("html",))
+        if inline and html_part is not None:
+            for image in inline:
+                maintype, subtype = _types(image.content_type)
+                html_part.add_related(
+                    image.data,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=f"<{image.content_id}>",
+                    disposition="inline",
+                    filename=image.filename,
+                )
+            files = [a for a in files if a.content_id is None]
+    for file in files:  # without an HTML body, an inline image is an attachment like the others
+        maintype, subtype = _types(file.content_type)
+        mail.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.filename)
     return mail
+
+
+def _types(content_type: str) -> tuple[str, str]:
+    """``image/png`` -> (``image``, ``png``); a type without a slash is sent as bytes."""
+    maintype, _, subtype = content_type.partition(";")[0].strip().partition("/")
+    return (maintype, subtype) if maintype and subtype else ("application", "octet-stream")
 
 
 def send(channel: EmailChannel, message: Message, *, env: Mapping[str, str], timeout: float) -> None:

@@ -8,6 +8,10 @@ A payload (``enqueue(payload=...)``) is free JSON; the channels read these keys 
 - ``facts``: the numbers, as a mapping ``{"Actual": "1,204", "Target": "1,500"}`` or a list of
   ``[label, value]`` pairs;
 - ``url``: a link to the page in onpace, absolute or relative to ``notifications.app_url``.
+
+A message may carry files (:class:`Attachment`): an email sends them as attachments, or shown in
+its HTML body when they have a ``content_id`` (``<img src="cid:...">``); the other channels send
+the payload's summary and link instead.
 """
 
 from __future__ import annotations
@@ -40,6 +44,20 @@ class SendError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: a report's PDF or CSV, or an image its HTML shows inline."""
+
+    filename: str
+    content_type: str  # e.g. application/pdf, text/csv, image/png
+    data: bytes
+    content_id: str | None = None  # set: an image shown in the HTML body as <img src="cid:CONTENT_ID">
+
+    @property
+    def inline(self) -> bool:
+        return self.content_id is not None
+
+
+@dataclass(frozen=True)
 class Message:
     """One message to send, as queued in the outbox."""
 
@@ -51,6 +69,7 @@ class Message:
     payload: dict[str, Any] = field(default_factory=dict)
     origin: str = ""
     created_at: dt.datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def title(self) -> str:

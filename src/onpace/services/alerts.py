@@ -321,26 +321,30 @@ def _enqueue(
     subject, text, payload = compose(project, rule, check, message, test=test)
     series_key = hashlib.sha256(check.series.encode()).hexdigest()[:12]
     queued = 0
+    targets: list[tuple[str, str | None]] = []
     for recipient in rule.recipients:
         try:
-            targets = resolve_recipients(project, [recipient], kpi_owner=check.owner)
+            targets += resolve_recipients(project, [recipient], kpi_owner=check.owner)
         except ValueError as exc:
             errors.setdefault(rule.name, str(exc))
-            continue
-        for channel, to in targets:
-            who = hashlib.sha256(f"{channel}\0{to or ''}".encode()).hexdigest()[:12]
-            key = f"alert:{rule.name}:{series_key}:{ref}:{message}:{who}"
-            found = outbox.enqueue(
-                s,
-                channel=channel,
-                to=to,
-                subject=subject,
-                text=text,
-                payload=payload,
-                key=key,
-                origin=f"alert:{rule.name}",
-            )
-            queued += found is not None
+    if check.kpi is not None and not test:  # a KPI's followers hear its alerts (those without an email: skipped)
+        from onpace.services.follows import follower_targets
+
+        targets += follower_targets(s, project, check.kpi).targets
+    for channel, to in dict.fromkeys(targets):
+        who = hashlib.sha256(f"{channel}\0{to or ''}".encode()).hexdigest()[:12]
+        key = f"alert:{rule.name}:{series_key}:{ref}:{message}:{who}"
+        found = outbox.enqueue(
+            s,
+            channel=channel,
+            to=to,
+            subject=subject,
+            text=text,
+            payload=payload,
+            key=key,
+            origin=f"alert:{rule.name}",
+        )
+        queued += found is not None
     return queued
 
 

@@ -1,4 +1,4 @@
-"""Objectives, KPIs and alert rules made in the web app or through the API, kept as code in ``models/app.yml``.
+"""Objectives, KPIs, alert rules and reports made in the web app or through the API, kept as code in ``models/app.yml``.
 
 Definitions are code: the project's YAML is the one source of truth, and
 ``onpace export``, git and reviews see everything. What people create in the
@@ -28,6 +28,7 @@ from onpace.catalog.alerts import AlertRule
 from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.project import Project
+from onpace.catalog.reports import Report
 from onpace.catalog.yamlpos import parse_yaml
 from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError
 from onpace.fileio import read_text
@@ -37,12 +38,13 @@ from onpace.store.db import Store
 from onpace.store.targets import record_target_change
 
 APP_FILE = Path("models") / "app.yml"
-Kind = Literal["objective", "kpi", "alert"]
-_SECTION: dict[Kind, str] = {"objective": "objectives", "kpi": "kpis", "alert": "alerts"}
-_WORD: dict[Kind, str] = {"objective": "objective", "kpi": "KPI", "alert": "alert rule"}
-_A: dict[Kind, str] = {"objective": "an objective", "kpi": "a KPI", "alert": "an alert rule"}
+Kind = Literal["objective", "kpi", "alert", "report"]
+_SECTION: dict[Kind, str] = {"objective": "objectives", "kpi": "kpis", "alert": "alerts", "report": "reports"}
+_WORD: dict[Kind, str] = {"objective": "objective", "kpi": "KPI", "alert": "alert rule", "report": "report"}
+_A: dict[Kind, str] = {"objective": "an objective", "kpi": "a KPI", "alert": "an alert rule", "report": "a report"}
 _HEADER = (
-    "# Objectives, KPIs and alert rules made in the onpace web app or API. onpace rewrites this file: edit it there.\n"
+    "# Objectives, KPIs, alert rules and reports made in the onpace web app or API."
+    " onpace rewrites this file: edit it there.\n"
 )
 
 
@@ -52,6 +54,8 @@ def defined(project: Project, kind: Kind) -> Mapping[str, Any]:
         return project.objectives
     if kind == "kpi":
         return project.kpis
+    if kind == "report":
+        return project.reports
     return project.alerts
 
 
@@ -89,9 +93,9 @@ def validated(model: type[BaseModel], definition: Any, what: str) -> Any:
 
 
 def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
-    if kind == "alert":
+    if kind in ("alert", "report"):
         # kept as written (durations in words, 'for: 2'): a dump would write '2 days' as 'P2D'
-        validated(AlertRule, definition, "alert rule")
+        validated(AlertRule if kind == "alert" else Report, definition, _WORD[kind])
         return {key: value for key, value in definition.items() if value is not None}
     model = Objective if kind == "objective" else Kpi
     parsed = validated(model, definition, kind)  # the shape first, every problem with where it is
@@ -101,7 +105,7 @@ def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
 def save(
     project: Project, store: Store, kind: Kind, definition: dict[str, Any], *, actor: str, create: bool
 ) -> Project:
-    """Create (``create``) or replace an objective, KPI or alert rule in models/app.yml; the reloaded project."""
+    """Create (``create``) or replace an objective, KPI, alert rule or report in models/app.yml; the reloaded project."""
     body = _body(kind, definition)
     return _edit(project, store, kind, body["name"], "create" if create else "update", actor, lambda current: body)
 

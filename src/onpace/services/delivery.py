@@ -33,7 +33,7 @@ from onpace.catalog.channels import EmailChannel
 from onpace.catalog.models import ProjectConfig
 from onpace.catalog.project import Project
 from onpace.config import Settings
-from onpace.notify.message import Message, SendError
+from onpace.notify.message import Attachment, Message, SendError
 from onpace.notify.send import send
 from onpace.services.views.delivery import (
     DeliveryError,
@@ -46,7 +46,7 @@ from onpace.store import outbox
 from onpace.store.audit import audit
 from onpace.store.coltypes import utcnow
 from onpace.store.db import Store
-from onpace.store.models import OutboxAttempt, OutboxMessage, OutboxStatus
+from onpace.store.models import OutboxAttachment, OutboxAttempt, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("onpace.delivery")
 
@@ -91,7 +91,7 @@ def deliver_due(
             if claimed is None:
                 continue  # another deliverer took it first
             row, taken_over = claimed
-            message, number, channel_name = _message(row), row.attempts, row.channel
+            message, number, channel_name = _message(row, outbox.attachments_of(s, row.id)), row.attempts, row.channel
         run.claimed += 1
         run.taken_over += taken_over
         error = _send(project, channel_name, message, environment)
@@ -129,7 +129,7 @@ def deliver_due(
     return run
 
 
-def _message(row: OutboxMessage) -> Message:
+def _message(row: OutboxMessage, files: Sequence[OutboxAttachment] = ()) -> Message:
     return Message(
         key=row.key,
         subject=row.subject,
@@ -139,6 +139,7 @@ def _message(row: OutboxMessage) -> Message:
         payload=dict(row.payload or {}),
         origin=row.origin,
         created_at=row.created_at,
+        attachments=tuple(Attachment(f.filename, f.content_type, bytes(f.data), f.content_id) for f in files),
     )
 
 

@@ -11,10 +11,11 @@ from typing import Any
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, did_you_mean
 from onpace.services import alerts as alert_service
 from onpace.services import app_definitions, backtest, explore, feedback, kpi_chart, kpi_history, scorecard
 from onpace.services import reviews as review_service
+from onpace.services import what_changed as change_service
+from onpace.services.lookup import get_kpi
 from onpace.services.views.backtest import TrackRecord
 from onpace.services.views.kpis import (
     Driver,
@@ -25,20 +26,13 @@ from onpace.services.views.kpis import (
     KpiHead,
     KpiPage,
 )
+from onpace.services.views.scorecard import ScorecardRow
+from onpace.services.views.what_changed import WhatChanged
 from onpace.services.workspace import Workspace
 from onpace.store.db import Store
 
 DRIVER_MONTHS = 12
 PAGE_REVIEWS = 20
-
-
-def get_kpi(project: Project, name: str) -> g.Kpi:
-    """The KPI named ``name``; a 404 with a "did you mean" when there is none."""
-    kpi = project.kpis.get(name)
-    if kpi is None:
-        suggestion = did_you_mean(name, project.kpis)
-        raise NotFoundError(f"no KPI named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
-    return kpi
 
 
 def definition(kpi: g.Kpi) -> KpiDefinition:
@@ -80,8 +74,14 @@ def head(kpi: g.Kpi) -> KpiHead:
     )
 
 
-def page(workspace: Workspace, name: str, segment: str = "", as_of: dt.date | None = None) -> KpiPage:
-    """The KPI page: the latest evaluation of ``segment`` (else the first), drivers, past periods, notes."""
+def page(
+    workspace: Workspace, name: str, segment: str = "", as_of: dt.date | None = None, *, what_changed: bool = False
+) -> KpiPage:
+    """The KPI page: the latest evaluation of ``segment`` (else the first), drivers, past periods, notes.
+
+    What changed (0.3-2 s of queries) is left out (None) unless ``what_changed``: the web page loads
+    it after the page (``GET /kpis/NAME/what-changed``); a print view that has no script asks for it.
+    """
     project = workspace.project()
     store = workspace.store
     kpi = get_kpi(project, name)
@@ -104,7 +104,15 @@ def page(workspace: Workspace, name: str, segment: str = "", as_of: dt.date | No
         assessments=list(review_service.ASSESSMENTS),
         track_record=_track_record(workspace, project, kpi, segment, as_of),
         alerts=alert_service.alerts_of_kpi(project, store, name),
+        what_changed=_what_changed(workspace, project, kpi, row, segment) if what_changed else None,
     )
+
+
+def _what_changed(
+    workspace: Workspace, project: Project, kpi: g.Kpi, row: ScorecardRow | None, segment: str
+) -> WhatChanged:
+    with workspace.engine() as engine:
+        return change_service.explain(project, engine, kpi, row, segment=segment)
 
 
 def _track_record(

@@ -22,18 +22,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from onpace.errors import ConflictError, NotFoundError
 from onpace.store.coltypes import utcnow
-from onpace.store.models import OutboxAttempt, OutboxMessage, OutboxStatus
+from onpace.store.models import OutboxAttachment, OutboxAttempt, OutboxMessage, OutboxStatus
 from onpace.store.upsert import insert
 
 MAX_KEY = 255
 MAX_ERROR = 2000  # characters of an error kept on an attempt and on the message
+
+
+class AttachmentData(Protocol):
+    """A file to send with a message (``onpace.notify.message.Attachment`` is one)."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def content_id(self) -> str | None: ...
 
 
 def enqueue(
@@ -47,14 +60,19 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     key: str,
     origin: str,
+    attachments: Sequence[AttachmentData] = (),
 ) -> int | None:
     """Queue one message; `key` is the idempotency key (unique): a second enqueue with the same key
     queues nothing and returns None. `channel` is a name in ProjectConfig.channels; `to` is the
     address for an email channel (None: the channel's own recipients). `origin` e.g. 'alert:<rule>'.
+    `attachments`: its files (distinct file names), written with it (none when nothing is queued).
 
     Runs in the caller's session and transaction (an INSERT … ON CONFLICT DO NOTHING, so a repeated
     key does not spoil that transaction); the message is committed, or not, with the rest of it.
     """
+    names = [a.filename for a in attachments]
+    if len(set(names)) != len(names):
+        raise ValueError(f"the attachments of a message have distinct file names, got {names}")
     if not key or len(key) > MAX_KEY:
         raise ValueError(f"an outbox key has 1 to {MAX_KEY} characters, got {len(key)}")
     now = utcnow()
@@ -77,7 +95,28 @@ def enqueue(
     stmt = stmt.values(**values).on_conflict_do_nothing(index_elements=["key"])
     result = s.execute(stmt.returning(table.c.id))
     row = result.first()
-    return None if row is None else int(row[0])
+    if row is None:
+        return None
+    message_id = int(row[0])
+    for a in attachments:
+        s.add(
+            OutboxAttachment(
+                message_id=message_id,
+                filename=a.filename,
+                content_type=a.content_type,
+                content_id=a.content_id,
+                data=bytes(a.data),
+            )
+        )
+    if attachments:
+        s.flush()
+    return message_id
+
+
+def attachments_of(s: Session, message_id: int) -> list[OutboxAttachment]:
+    """The files of message ``message_id``, in the order they were queued."""
+    stmt = select(OutboxAttachment).where(OutboxAttachment.message_id == message_id).order_by(OutboxAttachment.id)
+    return list(s.scalars(stmt))
 
 
 def _claimable(now: dt.datetime) -> Any:

@@ -18,23 +18,13 @@ from onpace import __version__
 from onpace import calendar as cal
 from onpace.catalog import models as m
 from onpace.catalog.display import compact_value, format_value
+from onpace.kpi.types import STATUS_LABELS, STATUS_ORDER
 from onpace.services.lint import RULE_TITLES
 from onpace.services.views.base import json_of
 from onpace.services.views.names import metric_type
 from onpace.services.views.notes import grouped
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-
-#: The statuses worst first: the order of the counts and of the status filter.
-STATUS_ORDER = ("off_track", "missed", "at_risk", "on_track", "achieved", "no_data")
-STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "achieved": "Achieved",
-    "missed": "Missed",
-    "no_data": "No data",
-}
 
 
 def _fmt(value: Any, fmt: m.Format | None = None, compact: bool = True) -> str:

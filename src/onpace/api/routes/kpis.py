@@ -12,6 +12,7 @@ from onpace.api.routes.notes import Notes
 from onpace.catalog import models as m
 from onpace.services import app_definitions, feedback, kpi_history, kpi_page, lifecycle, scorecard, writes
 from onpace.services import reviews as review_service
+from onpace.services import what_changed as change_service
 from onpace.services.evaluate import parse_as_of
 from onpace.services.filters import ScorecardFilter
 from onpace.services.views.evaluations import Evaluation, TargetChange
@@ -19,6 +20,7 @@ from onpace.services.views.kpis import KpiChart, KpiDefinition, KpiDetail, KpiPa
 from onpace.services.views.metrics import LifecycleChange
 from onpace.services.views.notes import ReviewView
 from onpace.services.views.scorecard import ScorecardRow
+from onpace.services.views.what_changed import WhatChanged
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 SegmentQ = Annotated[
@@ -99,6 +101,14 @@ def page(name: str, ws: WorkspaceDep, segment: SegmentQ = "", as_of: AsOfQ = Non
     target history, reviews, comments and annotations; with ``as_of``, as of that date."""
     day = parse_as_of(as_of)
     return kpi_page.page(ws, name, segment, day)
+
+
+@router.get("/{name}/what-changed", responses=errors(AS_OF))
+def what_changed(name: str, ws: WorkspaceDep, segment: SegmentQ = "", as_of: AsOfQ = None) -> WhatChanged:
+    """What changed and why: the KPI's change on the same days of the previous period, the segments
+    that contributed most and how its drivers moved, with the paragraph that says so (docs/what-changed.md)."""
+    day = parse_as_of(as_of)
+    return change_service.what_changed(ws, name, segment, day)
 
 
 @router.get("/{name}/chart", responses=errors(AS_OF))

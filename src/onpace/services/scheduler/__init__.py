@@ -6,6 +6,8 @@ claims (:mod:`onpace.store.schedule`) make one of them run each tick. See docs/s
 
 from __future__ import annotations
 
+import onpace.services.reminder_jobs  # noqa: F401  # registers the review reminders' job
+from onpace.services import report_jobs  # noqa: F401  # registers the reports' jobs (report:<name>)
 from onpace.services.scheduler.jobs import (
     Job,
     JobContext,

@@ -15,6 +15,7 @@ from onpace.services.views.evaluations import Evaluation, TargetChange
 from onpace.services.views.metrics import BreakdownRow, MetricSummary
 from onpace.services.views.notes import AnnotationView, CommentView, ReviewView
 from onpace.services.views.scorecard import ScorecardRow
+from onpace.services.views.what_changed import WhatChanged
 
 
 class KpiDefinition(View):
@@ -105,6 +106,11 @@ class KpiPage(View):
     )
     alerts: list[AlertSeriesView] = Field(
         default_factory=list, description="the series of the alert rules that watch the KPI, with their state now"
+    )
+    what_changed: WhatChanged | None = Field(
+        default=None,
+        description="the change on the same days of the previous period, its segments and drivers; none on the"
+        " page, which loads it afterwards (GET /api/kpis/{name}/what-changed)",
     )
 
 
