@@ -153,3 +153,17 @@ def test_an_editor_cannot_make_a_report(reports_site: Site) -> None:
     refused = client.post("/reports", data={"csrf_token": csrf, "definition": "name: pack\n"})
     assert refused.status_code == 403
     assert not (reports_site.root / "models" / "app.yml").exists()
+
+
+def test_the_scorecard_and_kpi_pages_link_their_print_views(reports_site: Site) -> None:
+    viewer = reports_site.login("viewer")
+    board = viewer.get("/", params={"department": "Sales"}).text
+    link = re.search(r'href="(/reports/print/scorecard[^"]*)" data-testid="print-scorecard"', board)
+    assert link is not None and "department=Sales" in link.group(1)
+    printed = viewer.get(link.group(1).replace("&amp;", "&"))
+    assert printed.status_code == 200 and "<nav" not in printed.text
+    kpi = viewer.get("/kpis/orders_by_region", params={"segment": "EUROPE"}).text
+    link = re.search(r'href="(/reports/print/kpis/orders_by_region[^"]*)" data-testid="print-kpi"', kpi)
+    assert link is not None and "segment=EUROPE" in link.group(1)
+    printed = viewer.get(link.group(1).replace("&amp;", "&"))
+    assert printed.status_code == 200 and "EUROPE" in printed.text

@@ -57,3 +57,11 @@ def test_a_report_defined_in_a_model_file_is_managed_as_code(project_dir: Path, 
     app_definitions.save_text(load_project(project_dir), store, "report", "name: other\n", actor="ana")
     app_definitions.delete(load_project(project_dir), store, "report", "other", actor="ana")
     assert set(load_project(project_dir).reports) == {"pack"}
+
+
+def test_an_objective_without_kpis_yet_is_a_valid_audience(project_dir: Path, store: Store) -> None:
+    (project_dir / "models" / "new.yml").write_text(
+        "objectives:\n  - {name: expand_asia, owner: Head of Sales}\nreports:\n  - {name: asia, audience: {objective: expand_asia}}\n",
+        encoding="utf-8",
+    )
+    assert load_project(project_dir).reports["asia"].audience.objective == "expand_asia"

@@ -43,8 +43,12 @@ def project(tmp_path: Path) -> Project:
 
 @pytest.fixture
 def store(store_url: str, project: Project) -> Iterator[Store]:
+    from onpace.services import auth
+
     opened = Store.open(store_url)
     fill_team(project, opened)
+    for login in ("admin", "ana", "bo", "cy"):  # only logged-in users follow KPIs
+        auth.add_user(opened, login, "a long password 1", "admin" if login == "admin" else "viewer", actor="test")
     yield opened
     opened.close()
 
@@ -142,3 +146,15 @@ def test_a_follower_hears_the_kpis_alerts(project: Project, store: Store) -> Non
     ]
     # still firing: the next evaluation queues nothing new, for the follower either
     assert alerts.evaluate_alerts(project, store).messages == 0
+
+
+def test_a_disabled_follower_hears_nothing_more(project: Project, store: Store) -> None:
+    """Someone who left (their login disabled) gets no KPI data by email, whatever they followed."""
+    from onpace.services import auth
+
+    follows.follow(project, store, "ana", "monthly_signups")
+    auth.update_user(store, "ana", actor="admin", disabled=True)
+    run = alerts.evaluate_alerts(project, store)
+    assert run.messages == 1  # the rule's own channel only
+    with store.session(readonly=True) as s:
+        assert [(m.channel, m.recipient) for m in s.scalars(select(OutboxMessage))] == [("team_chat", None)]

@@ -268,3 +268,27 @@ def test_the_cli(project: Project, store: Store, store_url: str) -> None:
     assert set(outbox_rows(store)) == FIRST_KEYS
     bad = runner.invoke(reviews_app, ["remind", "--as-of", "20/03/2026", "-p", str(project.root)], env=env)
     assert bad.exit_code != 0 and "is not a date" in bad.output
+
+
+def test_an_owner_nobody_can_reach_is_still_escalated(tmp_path: Path, store_url: str) -> None:
+    """monthly_signups (Cy Dube, no email) never reviewed, no reminder channel: nothing reaches Cy, yet the
+    objective's owner hears of it escalate_after (5 days) after the KPI was first evaluated (2026-03-20)."""
+    from sqlalchemy import update
+
+    from onpace.store.models import KpiEvaluation
+
+    root = write_team(tmp_path / "unreached")
+    text = (root / "onpace.yml").read_text(encoding="utf-8").replace("  channels: [channel:team_chat]\n", "")
+    (root / "onpace.yml").write_text(text, encoding="utf-8")
+    project = load_project(root)
+    with Store.open(store_url) as store:
+        fill_team(project, store)
+        with store.session() as s:  # evaluated on DAY (the clock of this test is its own)
+            s.execute(update(KpiEvaluation).values(evaluated_at=dt.datetime(2026, 3, 20, 6, tzinfo=dt.UTC)))
+        day4 = send_reminders(project, store, today=dt.date(2026, 3, 24))
+        assert "reminder:monthly_signups::never:escalation" not in outbox_rows(store)
+        assert any(u.startswith("Cy Dube") or "Cy Dube" in u for u in day4.unreachable), day4.unreachable
+        send_reminders(project, store, today=dt.date(2026, 3, 25))
+        escalation = outbox_rows(store)["reminder:monthly_signups::never:escalation"]
+        assert escalation.recipient == "bo@team.example"
+        assert "due since 2026-03-20, never reviewed (5 days), owner Cy Dube" in escalation.text

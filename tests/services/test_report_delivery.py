@@ -247,11 +247,15 @@ def test_the_next_report_is_told_what_the_last_one_showed(tmp_path: Path, monkey
     try:
         with Engine(project) as engine:
             first = send_report(project, store, engine, "digest", requested_by="ana")
+            # a test send to one address, and a look back: one-offs, not what the next report counts from
+            test = send_report(project, store, engine, "digest", to="me@shop.test", requested_by="ana")
+            back = send_report(project, store, engine, "digest", as_of=dt.date(2025, 3, 31), requested_by="ana")
             second = send_report(project, store, engine, "digest", requested_by="ana")
         assert second.id != first.id
+        assert test.key.startswith("oneoff:") and back.key.startswith("oneoff:") and first.key.startswith("manual:")
         assert seen[0]["since"] is None and seen[0]["previous"] is None and seen[0]["formats"] == ["pdf", "csv"]
-        assert seen[1]["since"] == first.started_at
-        assert seen[1]["previous"]["q_revenue|"]["actual"] == pytest.approx(450.0)
+        assert seen[1]["since"] == seen[2]["since"] == seen[3]["since"] == first.started_at
+        assert seen[3]["previous"]["q_revenue|"]["actual"] == pytest.approx(450.0)
     finally:
         store.close()
 
@@ -339,3 +343,19 @@ def test_long_outbox_keys_keep_their_start_and_stay_unique() -> None:
     b = report_delivery.outbox_key("digest", TICK, "mail", "b" * 240 + "@x.test")
     assert len(a) == len(b) == 255 and a != b and a.startswith(f"report:digest:{TICK}:mail:")
     assert outbox.MAX_KEY == 255
+
+
+def test_an_email_too_large_for_mail_servers_fails_the_run_with_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = load(make_shop(tmp_path / "shop", smtp_port=2525))
+    store = refreshed(project, f"sqlite:///{tmp_path / 'store.db'}")
+    monkeypatch.setattr(report_delivery, "MAX_EMAIL_BYTES", 1000)  # the shop's PDF alone is larger
+    try:
+        with Engine(project) as engine:
+            run = send_report(project, store, engine, "digest", requested_by="ana")
+        assert run.status == "failed" and run.messages == 0
+        assert run.error is not None and "more than the 0.001 MB a mail server accepts" in run.error
+        assert _messages(store) == []
+    finally:
+        store.close()

@@ -340,6 +340,9 @@ def test_as_of_a_past_date(world: World) -> None:
     [row] = scorecard.kpi_rows(world.project, world.store, dt.date(1998, 3, 31), kpi="quarterly_revenue")
     assert (line["status"], float(line["actual"])) == (row.status, row.actual)
     assert row.status in ("achieved", "missed")  # the quarter is over on its last day
+    # the review and the comment were written today, long after 1998-03-31: not in the report as of then
+    assert REVIEW not in then.preview_html and "the plan holds" not in then.preview_html
+    assert REVIEW in world.board.preview_html  # (the latest report has them)
 
 
 def test_an_unknown_report_is_named_with_a_suggestion(world: World) -> None:

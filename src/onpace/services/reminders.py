@@ -39,7 +39,7 @@ from onpace.services import review_schedule, scorecard
 from onpace.services.views.my import RemindersRun, ReminderView
 from onpace.services.views.notes import ReviewDue
 from onpace.services.views.scorecard import ScorecardRow
-from onpace.store import outbox
+from onpace.store import evaluations, outbox
 from onpace.store.coltypes import utcnow
 from onpace.store.db import Store
 
@@ -119,7 +119,7 @@ def _remind(s: Session, project: Project, item: _Due, today: dt.date, run: Remin
     """Queue the reminder of one due review (and its escalation when it is due) in ``s``."""
     settings = project.config.reminders
     review = item.review
-    since = review.due or _first_reminder_day(s, item) or today
+    since = review.due or _first_reminder_day(s, item) or _first_evaluated(s, item, today)
     days = (today - since).days
     owner_targets, why = _reach(project, review.owner, "no owner")
     channel_targets = [(name.partition(":")[2], None) for name in settings.channels]
@@ -215,6 +215,13 @@ def _first_reminder_day(s: Session, item: _Due) -> dt.date | None:
         if m.origin == base and isinstance(m.payload, dict) and isinstance(m.payload.get("since"), str)
     ]
     return dt.date.fromisoformat(min(found)) if found else None
+
+
+def _first_evaluated(s: Session, item: _Due, today: dt.date) -> dt.date:
+    """Since when a KPI never reviewed (and never reminded of) has waited for its first review: its first
+    evaluation, so that an owner nobody can reach is still escalated ``escalate_after`` later."""
+    first = evaluations.first_evaluated(s, item.review.kpi, item.segment)
+    return min(first.astimezone(dt.UTC).date(), today) if first is not None else today
 
 
 def _reach(project: Project, person: str | None, missing: str) -> tuple[list[tuple[str, str | None]], str | None]:

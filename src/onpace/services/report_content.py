@@ -119,7 +119,9 @@ def assemble(
     if report.audience.kpis is not None:  # in the audience's order
         rows.sort(key=lambda r: order[r.kpi])
     day = as_of or max((r.as_of for r in rows), default=now.date())
-    due_of = {(d.kpi, d.segment or ""): d for d in review_schedule.schedule(project, store, as_of or now.date())}
+    due_of = {
+        (d.kpi, d.segment or ""): d for d in review_schedule.schedule(project, store, as_of or now.date(), as_of=as_of)
+    }
     lines = [_line(project, store, engine, report, r, as_of, since, previous, due_of) for r in rows]
     counts = [
         (status, STATUS_LABELS[status], COLOURS.get(status, GREY), n)
@@ -176,14 +178,16 @@ def _line(
             paragraph = None
     past = kpi_history.past_periods(store, row.kpi, segment, as_of)[: report.past_periods]
     chart = KpiChart.model_validate(kpi_chart.chart(project, store, row.kpi, segment, as_of))
-    after = since or dt.datetime.combine(row.period_start, dt.time.min, dt.UTC)
+    after = _aware(since or dt.datetime.combine(row.period_start, dt.time.min, dt.UTC))
+    # as of a past day: what was written by the end of that day, not what came later
+    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, dt.UTC) if as_of else None
     reviews = [
         r
         for r in feedback.reviews(project, store, row.kpi, limit=100)
-        if (r.segment or "") in ("", segment) and _aware(r.reviewed_at) > _aware(after)
+        if (r.segment or "") in ("", segment) and _within(r.reviewed_at, after, until)
     ][:MAX_NOTES]
     comments = sorted(
-        (c for c in feedback.list_comments(store, "kpi", row.kpi) if _aware(c.created_at) > _aware(after)),
+        (c for c in feedback.list_comments(store, "kpi", row.kpi) if _within(c.created_at, after, until)),
         key=lambda c: c.created_at,
         reverse=True,
     )[:MAX_NOTES]
@@ -253,6 +257,12 @@ def _due_text(due: ReviewDue | None) -> str | None:
     if due.overdue:
         return f"Review overdue since {due.due.isoformat()} ({due.cadence})"
     return f"Next review due by {due.due.isoformat()} ({due.cadence})"
+
+
+def _within(at: dt.datetime, after: dt.datetime, until: dt.datetime | None) -> bool:
+    """``at`` after ``after`` and (with ``until``) before it."""
+    moment = _aware(at)
+    return moment > after and (until is None or moment < until)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

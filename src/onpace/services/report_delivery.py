@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("onpace.reports")
 
+# a message's charts, PDF and CSV at most: mail servers commonly refuse more than 20-25 MB (base64 adds a third)
+MAX_EMAIL_BYTES = 15_000_000
 ORIGIN = "report:"  # the outbox origin of a report's messages: report:<name>
 RECENT_RUNS = 5
 # the order a chat message's colour is picked in: the worst status of the report's KPIs
@@ -76,12 +78,14 @@ def send_report(
 ) -> ReportRunView:
     """Render report ``name`` and queue it to its recipients (``to``: to this email address instead).
 
-    ``key``: the run's key (``scheduled:<tick>``; default a new ``manual:<uuid>``). A run with
+    ``key``: the run's key (``scheduled:<tick>``; default a new ``manual:<uuid>``, or ``oneoff:<uuid>``
+    with ``to`` or ``as_of``: not the baseline of the next report). A run with
     this key already recorded is returned as it is, and nothing is queued. UserError for an
     unknown report, a ``to`` that is no email address, or a ``to`` without an email channel.
     """
     report = get_report(project, name)
-    key = key or f"manual:{uuid.uuid4()}"
+    # a send to one address or as of a past date is a one-off: the next report does not count from it
+    key = key or (f"{report_runs.ONE_OFF}{uuid.uuid4()}" if to or as_of else f"manual:{uuid.uuid4()}")
     if len(key) > 200:
         raise ValueError(f"a report run's key has at most 200 characters, got {len(key)}")
     targets, problems = recipients_of(project, report, to)
@@ -109,6 +113,15 @@ def send_report(
         if not isinstance(exc, OnpaceError):
             log.exception("rendering report %s failed", name)
         error = f"the report could not be rendered: {_reason(exc)}"
+    if rendered is not None and any(isinstance(project.config.channels.get(c), EmailChannel) for c, _ in targets):
+        size = sum(len(f.data) for f in attachments_of(report, rendered))
+        if size > MAX_EMAIL_BYTES:  # mail servers refuse messages this large: say so now, not after retries
+            error = (
+                f"the email's charts and attachments take {size / 1e6:.1f} MB, more than the"
+                f" {MAX_EMAIL_BYTES / 1e6:g} MB a mail server accepts; cover fewer KPIs (audience) or drop"
+                " the pdf from formats"
+            )
+            rendered = None
     with store.session() as s:
         run_id = report_runs.start_run(
             s,
@@ -299,6 +312,12 @@ def report_view(project: Project, store: Store, name: str, runs: int = RECENT_RU
     report = get_report(project, name)
     with store.session(readonly=True) as s:
         return _report_view(project, report, report_runs.runs_of(s, name, runs))
+
+
+def run_view(store: Store, run_id: int) -> ReportRunView:
+    """One run of a report (NotFoundError when there is none of that id)."""
+    with store.session(readonly=True) as s:
+        return ReportRunView.model_validate(report_runs.get_run(s, run_id))
 
 
 def list_runs(project: Project, store: Store, name: str, limit: int = 50) -> list[ReportRunView]:

@@ -14,16 +14,20 @@ from onpace.store import reviews
 from onpace.store.db import Store
 
 
-def schedule(project: Project, store: Store, today: dt.date | None = None) -> list[ReviewDue]:
+def schedule(
+    project: Project, store: Store, today: dt.date | None = None, *, as_of: dt.date | None = None
+) -> list[ReviewDue]:
     """Every KPI instance with its next review's due day, the most overdue first; KPIs whose one period
     is over last (``ended``): they need one closing review, not one per cadence.
 
     A review is due ``REVIEW_DAYS`` of its cadence after the last one (a review of the whole KPI
     counts for each segment, as the ``review_overdue`` rule counts it); never reviewed, it is due now.
+    ``as_of``: as it stood at the end of that day (a report as of a past date): later reviews do not count.
     """
-    today = today or dt.date.today()
+    today = today or as_of or dt.date.today()
+    before = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, dt.UTC) if as_of else None
     with store.session(readonly=True) as s:
-        last = reviews.last_reviewed(s)
+        last = reviews.last_reviewed(s, before)
     status = {(r.kpi, r.segment or ""): r.status for r in scorecard.kpi_rows(project, store)}
     out = []
     for instance in kpi_instances(project):

@@ -335,3 +335,11 @@ def read_periods(
         query = query.where(KpiPeriod.period_end <= until)
     query = query.order_by(KpiPeriod.kpi, KpiPeriod.segment, KpiPeriod.period_start.desc())
     return list(s.scalars(query))
+
+
+def first_evaluated(s: Session, kpi: str, segment: str = "") -> datetime | None:
+    """When ``kpi`` (its ``segment``) was first evaluated: since when it has had a verdict to review."""
+    query = select(func.min(KpiEvaluation.evaluated_at)).where(
+        KpiEvaluation.kpi == kpi, KpiEvaluation.segment == segment
+    )
+    return s.scalar(query)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from onpace.store.coltypes import utcnow
-from onpace.store.models import Follow
+from onpace.store.models import Follow, User
 from onpace.store.upsert import insert
 
 
@@ -36,8 +36,15 @@ def followed_by(s: Session, username: str) -> list[str]:
 
 
 def followers(s: Session, kpi: str) -> list[str]:
-    """The users who follow ``kpi``, by name."""
-    return list(s.scalars(select(Follow.username).where(Follow.kpi == kpi).order_by(Follow.username)))
+    """The users who follow ``kpi``, by name: those with an enabled login only (a disabled user, someone
+    who left, hears nothing more; their follows come back if they are enabled again)."""
+    query = (
+        select(Follow.username)
+        .join(User, User.name == Follow.username)
+        .where(Follow.kpi == kpi, User.disabled.is_(False))
+        .order_by(Follow.username)
+    )
+    return list(s.scalars(query))
 
 
 def is_following(s: Session, username: str, kpi: str) -> bool:

@@ -5,7 +5,9 @@ A report says what changed *since the last report*: :func:`last_run` gives that 
 and value as it showed them.
 
 A run's ``key`` is unique per report: ``scheduled:<iso tick>`` for the scheduler's tick,
-``manual:<uuid>`` for a send by hand. :func:`start_run` inserts with ON CONFLICT DO NOTHING, so of
+``manual:<uuid>`` for a send by hand to the report's recipients as of the latest data, ``oneoff:<uuid>``
+for a send to one address or as of a past date (a test, a look back): never the baseline of the next
+report. :func:`start_run` inserts with ON CONFLICT DO NOTHING, so of
 two senders of one tick exactly one records the run (and queues its messages in the same
 transaction); the other gets None and reads the run that was recorded (:func:`find_run`).
 """
@@ -28,12 +30,16 @@ from onpace.store.upsert import insert
 MAX_ERROR = 4000  # characters of a run's error kept
 
 
+ONE_OFF = "oneoff:"  # the key prefix of a send to one address or as of a past date
+
+
 def last_run(store: Store, report: str) -> ReportRun | None:
-    """The newest succeeded run of ``report`` (detached from its session), or None when it never ran."""
+    """The newest succeeded run of ``report`` that went to its recipients as of the latest data (not a
+    one-off send: :data:`ONE_OFF`), detached from its session; None when there is none."""
     with store.session(readonly=True) as s:
         run = s.scalars(
             select(ReportRun)
-            .where(ReportRun.report == report, ReportRun.status == "succeeded")
+            .where(ReportRun.report == report, ReportRun.status == "succeeded", ~ReportRun.key.startswith(ONE_OFF))
             .order_by(ReportRun.started_at.desc(), ReportRun.id.desc())
             .limit(1)
         ).first()

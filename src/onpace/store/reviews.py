@@ -51,9 +51,11 @@ def last_review(s: Session, kpi: str, segment: str = "") -> Review | None:
     return s.scalars(query).first()
 
 
-def last_reviewed(s: Session) -> dict[tuple[str, str], datetime]:
-    """When each (KPI, segment) that has reviews was last reviewed, in one query."""
+def last_reviewed(s: Session, before: datetime | None = None) -> dict[tuple[str, str], datetime]:
+    """When each (KPI, segment) that has reviews was last reviewed (before ``before``), in one query."""
     query = select(Review.kpi, Review.segment, func.max(Review.reviewed_at)).group_by(Review.kpi, Review.segment)
+    if before is not None:
+        query = query.where(Review.reviewed_at < before)
     return {(kpi, segment): at for kpi, segment, at in s.execute(query)}
 
 

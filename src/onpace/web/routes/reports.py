@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from onpace.catalog import models as m
 from onpace.catalog.channels import EmailChannel
 from onpace.errors import UserError
-from onpace.services import app_definitions, kpi_page, report_delivery, report_render, scorecard
+from onpace.services import app_definitions, kpi_page, report_delivery, report_render
 from onpace.services import board as board_service
 from onpace.services.auth import Action
 from onpace.services.evaluate import parse_as_of
@@ -65,8 +65,13 @@ def _page(request: Request, ws: Workspace, user: Any, *, status_code: int = 200,
 
 
 @router.get("", dependencies=[allowed("read")])
-def reports_page(request: Request, ws: WorkspaceDep, user: UserDep) -> Response:
-    return _page(request, ws, user)
+def reports_page(
+    request: Request,
+    ws: WorkspaceDep,
+    user: UserDep,
+    sent: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="the run just sent: shown on top")] = None,
+) -> Response:
+    return _page(request, ws, user, sent=report_delivery.run_view(ws.store, sent) if sent is not None else None)
 
 
 @router.post("", dependencies=[allowed(DEFINE)])
@@ -121,7 +126,8 @@ def send_now(
         run = report_delivery.send_report(
             project, ws.store, engine, name, as_of=day, to=to.strip() or None, requested_by=user.name
         )
-    return _page(request, ws, user, sent=run, status_code=200)
+    # after a POST, a GET (a reload shows the run again, it does not send the report again)
+    return redirect(request, f"/reports?sent={run.id}#report-{name}")
 
 
 @router.get("/print/scorecard", dependencies=[allowed("read")])
@@ -137,7 +143,7 @@ def print_scorecard(
     found = board_service.board(project, ws.store, filters, as_of)
     _, last = board_service.newest(ws.store)
     view = board_service.page(project, found.everything, filters, last, as_of)
-    return page(request, "print_scorecard.html", view=view, nodes=scorecard.walk(found.nodes), as_of=as_of)
+    return page(request, "print_scorecard.html", view=view, nodes=found.nodes, as_of=as_of)
 
 
 @router.get("/print/kpis/{name}", dependencies=[allowed("read")])
