@@ -144,6 +144,7 @@ def test_real_answers_conform_to_the_schema(api_schema: Any, token_site: tuple[S
         ("/api/kpis/{name}/annotations", {"name": KPI}, {"date": "1998-07-01", "label": "a campaign"}),
         ("/api/metrics/{name}/annotations", {"name": METRIC}, {"date": "1998-07-01", "label": "a campaign"}),
         ("/api/kpis/{name}/reviews", {"name": KPI}, {"assessment": "at_risk", "commentary": "slow start"}),
+        ("/api/people", {}, {"name": "Maria Lopez", "email": "maria@shop.example"}),
     ]
     for path, parameters, body in writes:
         case = api_schema[path]["POST"].Case(path_parameters=parameters, body=body, media_type="application/json")

@@ -13,10 +13,10 @@ from onpace.api.deps import ERRORS
 
 
 def build_router() -> APIRouter:
-    from onpace.api.routes import admin, alerts, health, kpis, metrics, my, objectives, reports, runs, session
+    from onpace.api.routes import admin, alerts, health, kpis, metrics, my, objectives, people, reports, runs, session
 
     router = APIRouter(prefix="/api", responses=ERRORS)
-    for module in (health, session, metrics, kpis, objectives, runs, alerts, reports, my, admin):
+    for module in (health, session, metrics, kpis, objectives, runs, alerts, reports, my, admin, people):
         router.include_router(module.router)
     router.include_router(metrics.router_values)
     from onpace.api.routes import outbox

@@ -272,6 +272,12 @@ class Person(Model):
         return value
 
 
+class NamedPerson(Person):
+    """A person defined in a model file (models/app.yml holds those made in the web app): a name and addresses."""
+
+    name: NameText = Field(description="The person's name: what owners, user: and person: refer to.")
+
+
 class Notifications(Model):
     """How the outbox delivers: tries, backoff, the lease, who hears about messages that could not go."""
 

@@ -1,4 +1,4 @@
-"""The shape of one definition file under models/: datasets, metrics, objectives, KPIs, alert rules and reports."""
+"""The shape of one definition file under models/: datasets, metrics, objectives, KPIs, alert rules, reports, people."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from onpace.catalog.alerts import AlertRule
+from onpace.catalog.channels import NamedPerson
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.models import Dataset, Metric, Model
 from onpace.catalog.reports import Report
@@ -24,6 +25,10 @@ class ModelFile(Model):
     )
     reports: list[Report] = Field(
         default_factory=list, description="Scheduled reports: which KPIs, when, to whom (docs/reports.md)."
+    )
+    people: list[NamedPerson] = Field(
+        default_factory=list,
+        description="People owners and users map to, by name, besides those under 'people:' in onpace.yml.",
     )
 
 

@@ -258,7 +258,7 @@ def read_project(
         if not isinstance(data, dict):
             issues.append(
                 Issue(
-                    "expected a mapping with 'datasets', 'metrics', 'objectives', 'kpis', 'alerts' and/or 'reports'",
+                    "expected a mapping with 'datasets', 'metrics', 'objectives', 'kpis', 'alerts', 'reports' and/or 'people'",
                     file=display,
                     line=1,
                 )
@@ -275,6 +275,7 @@ def read_project(
         _collect(project, "KPI", content.kpis, project.kpis, issues)
         _collect(project, "alert", content.alerts, project.alerts, issues)
         _collect(project, "report", content.reports, project.reports, issues)
+        _collect(project, "person", content.people, project.config.people, issues)
 
     if check:
         issues += check_project(project)

@@ -1,4 +1,5 @@
-"""Objectives, KPIs, alert rules and reports made in the web app or through the API, kept as code in ``models/app.yml``.
+"""Objectives, KPIs, alert rules, reports and people made in the web app or through the API, kept as code in
+``models/app.yml``.
 
 Definitions are code: the project's YAML is the one source of truth, and
 ``onpace export``, git and reviews see everything. What people create in the
@@ -25,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from onpace.catalog.alerts import AlertRule
+from onpace.catalog.channels import NamedPerson
 from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.project import Project
@@ -38,12 +40,30 @@ from onpace.store.db import Store
 from onpace.store.targets import record_target_change
 
 APP_FILE = Path("models") / "app.yml"
-Kind = Literal["objective", "kpi", "alert", "report"]
-_SECTION: dict[Kind, str] = {"objective": "objectives", "kpi": "kpis", "alert": "alerts", "report": "reports"}
-_WORD: dict[Kind, str] = {"objective": "objective", "kpi": "KPI", "alert": "alert rule", "report": "report"}
-_A: dict[Kind, str] = {"objective": "an objective", "kpi": "a KPI", "alert": "an alert rule", "report": "a report"}
+Kind = Literal["objective", "kpi", "alert", "report", "person"]
+_SECTION: dict[Kind, str] = {
+    "objective": "objectives",
+    "kpi": "kpis",
+    "alert": "alerts",
+    "report": "reports",
+    "person": "people",
+}
+_WORD: dict[Kind, str] = {
+    "objective": "objective",
+    "kpi": "KPI",
+    "alert": "alert rule",
+    "report": "report",
+    "person": "person",
+}
+_A: dict[Kind, str] = {
+    "objective": "an objective",
+    "kpi": "a KPI",
+    "alert": "an alert rule",
+    "report": "a report",
+    "person": "a person",
+}
 _HEADER = (
-    "# Objectives, KPIs, alert rules and reports made in the onpace web app or API."
+    "# Objectives, KPIs, alert rules, reports and people made in the onpace web app or API."
     " onpace rewrites this file: edit it there.\n"
 )
 
@@ -56,6 +76,8 @@ def defined(project: Project, kind: Kind) -> Mapping[str, Any]:
         return project.kpis
     if kind == "report":
         return project.reports
+    if kind == "person":
+        return project.config.people
     return project.alerts
 
 
@@ -97,6 +119,9 @@ def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
         # kept as written (durations in words, 'for: 2'): a dump would write '2 days' as 'P2D'
         validated(AlertRule if kind == "alert" else Report, definition, _WORD[kind])
         return {key: value for key, value in definition.items() if value is not None}
+    if kind == "person":
+        person = validated(NamedPerson, definition, _WORD[kind])
+        return person.model_dump(mode="json", exclude_none=True)
     model = Objective if kind == "objective" else Kpi
     parsed = validated(model, definition, kind)  # the shape first, every problem with where it is
     return parsed.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
@@ -105,7 +130,8 @@ def _body(kind: Kind, definition: dict[str, Any]) -> dict[str, Any]:
 def save(
     project: Project, store: Store, kind: Kind, definition: dict[str, Any], *, actor: str, create: bool
 ) -> Project:
-    """Create (``create``) or replace an objective, KPI, alert rule or report in models/app.yml; the reloaded project."""
+    """Create (``create``) or replace an objective, KPI, alert rule, report or person in models/app.yml;
+    the reloaded project."""
     body = _body(kind, definition)
     return _edit(project, store, kind, body["name"], "create" if create else "update", actor, lambda current: body)
 
