@@ -285,11 +285,15 @@ class _Assembly:
                 if self.dialect == "mysql":  # no percentile aggregate there: ranks by window functions instead
                     ranked = [leaf for leaf in group if leaf.agg in (m.Agg.median, m.Agg.percentile)]
                     groups += [
-                        self._reading(self._percentile_group(leaf, names[leaf]), [leaf], reads) for leaf in ranked
+                        self._reading(
+                            self._percentile_group(leaf, names[leaf], _first_read([leaf], reads)), [leaf], reads
+                        )
+                        for leaf in ranked
                     ]
                     group = [leaf for leaf in group if leaf not in ranked]
                 if group:
-                    groups.append(self._reading(self._leaf_group(key[0], key[1], group, names), group, reads))
+                    lo = _first_read(group, reads)
+                    groups.append(self._reading(self._leaf_group(key[0], key[1], group, names, lo), group, reads))
         series = {key: self._daily_source(key, need, names) for key, need in daily.items()}
         for key, group in rolled.items():
             groups.append(self._reading(self._rollup(series[key], group, names, leaf_lo), group, reads))
@@ -515,13 +519,16 @@ class _Assembly:
         """The period and dimensions of each scanned row: the combinations a group has seen."""
         return table.select(**{PERIOD: self._period(table), **self._keys(table)})
 
-    def _leaf_group(self, dataset: str, time: str, leaves: list[p.Leaf], names: dict[p.Node, str]) -> Group:
+    def _leaf_group(
+        self, dataset: str, time: str, leaves: list[p.Leaf], names: dict[p.Node, str], lo: dt.date | None = None
+    ) -> Group:
+        """Leaves that do not add up by day, from their rows: those of the periods they are read for, from ``lo``."""
         texts: list[str | None] = []
         for leaf in leaves:
             texts.append(leaf.expr)
             texts.extend(leaf.filters)
         scan, table = self._scan(dataset, time, texts)
-        table = self._rows_in_range(table)
+        table = self._rows_in_range(table, lo)
         aggs = {names[leaf]: self._aggregate(scan, table, leaf) for leaf in leaves}
         grouped = table.group_by([table[PERIOD], *self._keys(table).values()]).aggregate(**aggs)
         return Group(grouped, [names[leaf] for leaf in leaves])
@@ -572,11 +579,11 @@ class _Assembly:
         quantile = 0.5 if agg == m.Agg.median else leaf.percentile
         return value.cast("float64").quantile(quantile, where=where)
 
-    def _percentile_group(self, leaf: p.Leaf, name: str) -> Group:
+    def _percentile_group(self, leaf: p.Leaf, name: str, lo: dt.date | None = None) -> Group:
         """A continuous percentile from row ranks: x[lo] + (pos - lo) * (x[hi] - x[lo]), pos = q * (n - 1)."""
         assert leaf.expr is not None
         scan, table = self._scan(leaf.dataset, leaf.time, [leaf.expr, *leaf.filters])
-        table = self._rows_in_range(table)
+        table = self._rows_in_range(table, lo)
         seen = self._seen(table)  # before the metric's own filter: it hides no combination
         cond = self._condition(scan, table, leaf.filters)
         if cond is not None:
@@ -935,3 +942,14 @@ def _interval(count: int, unit: str) -> Any:
     if unit == "quarter":
         return ibis.interval(months=3 * count)
     return ibis.interval(years=count)
+
+
+def _first_read(nodes: Sequence[p.Node], reads: dict[p.Node, set[dt.date]]) -> dt.date | None:
+    """The first period any of ``nodes`` is read for (None: none is read, read the whole range).
+
+    Leaves that do not add up by day read their rows from there on: the periods before it
+    are read by no metric of the query (a year-over-year offset of another metric reads that
+    metric's earlier periods, not theirs).
+    """
+    first = [min(reads[node]) for node in nodes if reads.get(node)]
+    return min(first) if first else None

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -162,6 +162,42 @@ class DayCache:
                 self._entries.popitem(last=False)
         return _between(entry.table, lo, hi), entry.columns
 
+    def extent(
+        self, key: DayKey, lo: dt.date, hi: dt.date, by: str | None = None
+    ) -> dict[Any, tuple[dt.date, dt.date]] | None:
+        """The first and last kept day of ``key``'s rows (by value of the column ``by``), or None.
+
+        A daily table has a row for each day on which a row passes its segment (its leaves'
+        own filters do not drop days), so its first and last day are the segment's days with
+        data (:mod:`onpace.engine.extent`) when it holds every day from ``lo`` to ``hi`` (the
+        time dimension's bounds) read in this generation. None when it does not: ask the source.
+        Without ``by`` the one answer is under the key None; a value without a day is absent.
+        """
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or entry.generation != self.generation or entry.lo > lo or entry.hi < hi:
+            return None
+        table = entry.table
+        if by is None:
+            days = table.column(TIME)
+            if not len(days) or days.null_count == len(days):
+                return {}
+            found = pc.min_max(days).as_py()
+            return {None: (_day(found["min"]), _day(found["max"]))}
+        if by not in table.column_names:
+            return None
+        grouped = table.group_by(by).aggregate([(TIME, "min"), (TIME, "max")])
+        out: dict[Any, tuple[dt.date, dt.date]] = {}
+        for value, first, last in zip(
+            grouped.column(by).to_pylist(),
+            grouped.column(f"{TIME}_min").to_pylist(),
+            grouped.column(f"{TIME}_max").to_pylist(),
+            strict=True,
+        ):
+            if first is not None and last is not None:
+                out[value] = (_day(first), _day(last))
+        return out
+
     def _valid(self, entry: _Entry, how: Sharing) -> tuple[dt.date, dt.date] | None:
         """The days of ``entry`` still to be trusted, or None when none is."""
         if how.mode == "fill":
@@ -192,3 +228,8 @@ def _between(table: pa.Table, lo: dt.date, hi: dt.date) -> pa.Table:
 def _concat(parts: list[pa.Table]) -> pa.Table:
     schema = parts[-1].schema
     return pa.concat_tables([part.select(schema.names).cast(schema) for part in parts])
+
+
+def _day(value: Any) -> dt.date:
+    """A kept day as a date (the scan casts the time to a date; a timestamp would keep its day)."""
+    return value.date() if isinstance(value, dt.datetime) else value

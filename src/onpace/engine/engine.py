@@ -34,7 +34,7 @@ from onpace.engine.ibis_internals import can_run_duckdb_directly, duckdb_compile
 from onpace.engine.joins import JoinGraph
 from onpace.engine.query import Query
 from onpace.engine.result import mark
-from onpace.engine.scan import _own_expr, as_date
+from onpace.engine.scan import _own_expr, as_date, dim_col
 from onpace.errors import BackendError, OnpaceError, QueryError, UserError
 
 BUSY_SECONDS = 5.0
@@ -147,9 +147,13 @@ class Engine:
         lows: list[dt.date] = []
         highs: list[dt.date] = []
         for dataset, time_dim in scans(self.project, metric):
-            expr = extent_expr(self.project, self.graph, self.table, dataset, time_dim, where)
-            row = self._execute(expr, source).to_pylist()[0]
-            lo, hi = _as_date(row["lo"]), _as_date(row["hi"])
+            kept = self._kept_extent(source, dataset, time_dim, where, None)
+            if kept is not None:
+                lo, hi = kept.get(None, (None, None))
+            else:
+                expr = extent_expr(self.project, self.graph, self.table, dataset, time_dim, where)
+                row = self._execute(expr, source).to_pylist()[0]
+                lo, hi = _as_date(row["lo"]), _as_date(row["hi"])
             if lo is not None and hi is not None:
                 lows.append(lo)
                 highs.append(hi)
@@ -172,8 +176,13 @@ class Engine:
         lows: dict[str, list[dt.date]] = {value: [] for value in values}
         highs: dict[str, list[dt.date]] = {value: [] for value in values}
         for dataset, time_dim in scans(self.project, metric):
-            expr = extent_by_expr(self.project, self.graph, self.table, dataset, time_dim, dimension, where)
-            for row in self._execute(expr, source).to_pylist():
+            kept = self._kept_extent(source, dataset, time_dim, where, dimension)
+            if kept is not None:
+                rows = [{"value": value, "lo": lo, "hi": hi} for value, (lo, hi) in kept.items()]
+            else:
+                expr = extent_by_expr(self.project, self.graph, self.table, dataset, time_dim, dimension, where)
+                rows = self._execute(expr, source).to_pylist()
+            for row in rows:
                 value, lo, hi = row["value"], _as_date(row["lo"]), _as_date(row["hi"])
                 if value is not None and not isinstance(value, str):
                     raise QueryError(f"dimension '{dimension}' is not text: its days cannot be told by value")
@@ -181,6 +190,24 @@ class Engine:
                     lows[value].append(lo)
                     highs[value].append(hi)
         return {value: (min(lows[value]), max(highs[value])) if lows[value] else (None, None) for value in values}
+
+    def _kept_extent(
+        self, source: str, dataset: str, time: str, where: str | None, by: str | None
+    ) -> dict[Any, tuple[dt.date, dt.date]] | None:
+        """The days with data of a segment (by value of ``by``) from the days a refresh kept, or None.
+
+        A refresh that read the segment's sums and counts by day over the whole range of its
+        time dimension already knows its first and last day with a row (engine/days.py): the
+        source is not scanned again for them.
+        """
+        dims = (by,) if by is not None else ()
+        key = day_sharing.DayKey(source, dataset, time, where, dims)
+        if time not in self._bounds:
+            return None  # not learnt since clear_cache(): no query of this generation read its days
+        lo, hi = self.bounds(time)
+        if lo is None or hi is None:
+            return None
+        return self.days.extent(key, lo, hi, dim_col(by) if by is not None else None)
 
     def clear_cache(self) -> None:
         """The data may have changed: forget the time bounds, and trust kept days only up to the lookback."""

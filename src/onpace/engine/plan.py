@@ -256,9 +256,11 @@ class Planner:
             raise QueryError(f"metric '{metric.name}': {str(exc).partition('; expected ')[0]}") from None
         # only a sum or a count has a choice: every other aggregation of no rows is null already
         null = metric.empty_periods == "null" and agg in m.ZERO_WHEN_EMPTY
-        if measure is not None:
-            return Leaf(ds.name, self._time(metric, ds), agg, measure.expr, filters, measure.percentile, null)
-        return Leaf(ds.name, self._time(metric, ds), agg, metric.expr, filters, metric.percentile, null)
+        expr = measure.expr if measure is not None else metric.expr
+        if agg == m.Agg.count_distinct and _is_primary_key(ds, expr):
+            agg = m.Agg.count  # one row per value: adds up by day (see _is_primary_key)
+        percentile = measure.percentile if measure is not None else metric.percentile
+        return Leaf(ds.name, self._time(metric, ds), agg, expr, filters, percentile, null)
 
     def _semi(self, metric: m.SemiAdditiveMetric, extra: tuple[str, ...]) -> Semi:
         ds, measure = self._measure(metric)
@@ -290,3 +292,18 @@ class Planner:
             if ref.text not in inputs:
                 inputs[ref.text] = self.resolve(ref.text, extra, stack)
         return Derived(metric.expr, tuple(inputs.items()))
+
+
+def _is_primary_key(ds: m.Dataset, expr: str | None) -> bool:
+    """Whether ``expr`` is the column of the dataset's primary key.
+
+    A primary key has one row per value (``onpace check`` verifies it, and the joins
+    rely on it), and the dataset's rows are never repeated by a join (every join goes to
+    a primary key): its distinct count over any rows of the dataset is the count of its
+    non-null values. As a count it adds up by day, so a refresh keeps it by day
+    (engine/days.py) instead of reading the rows of every period again.
+    """
+    if expr is None:
+        return False
+    text = expr.strip()
+    return any(key.primary and key.expr is None and text == (key.column or key.name) for key in ds.keys)

@@ -484,7 +484,8 @@ def _query_shared(
     The metrics needed by the same segments are computed together, for those segments only:
     one query for ``orders`` of five regions, while ``revenue``, which one KPI wants for one
     region, is left to that region's own query. So no metric is computed for a segment that
-    does not need it. Fills ``days`` with the segments' days with data (:func:`_shared_days`).
+    does not need it. Then fills ``days`` with the segments' days with data (:func:`_shared_days`),
+    which the grouped queries' sums and counts kept by day already hold when they read every day.
     A metric missing for a group (nothing to share, its query failed, or the segment's value
     has no row in the periods read) is left to the group's own query.
     """
@@ -492,7 +493,6 @@ def _query_shared(
     for key in batch.values:
         for spec in prepared[key][0]:
             needs.setdefault(spec.metric, []).append(key)
-    _shared_days(project, engine, batch, needs, days)
     together: dict[tuple[GroupKey, ...], list[str]] = {}
     for name, needing in needs.items():
         together.setdefault(tuple(needing), []).append(name)
@@ -513,6 +513,7 @@ def _query_shared(
             part = parts.get(batch.values[key])
             if part is not None:
                 out[key].update({name: part for name in names})
+    _shared_days(project, engine, batch, needs, days)  # after the queries: from the days they kept, if they did
     return out
 
 
