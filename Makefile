@@ -9,8 +9,20 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two installs, each with its stamp, written only when it succeeded (docs/install.md):
+# the demo's (onpace and its own dependencies) and the rest (the extras and the development tools).
+STAMP_DEMO := $(VENV)/.installed-demo
+STAMP_ALL := $(VENV)/.installed-all
+STAMP := $(STAMP_ALL)
 EXTRAS := dev,postgres,mysql,spark
+# the installer: auto (uv, else pip), uv or pip (ADR 0017); VERBOSE=1 shows the install's output
+INSTALLER ?= auto
+export INSTALLER
+INSTALL_LOG := build/install.log
+STEP = bash scripts/step.sh $(INSTALL_LOG)
+STEP_PYTHON = PYTHON="$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))"
+# steps shown as [n/STEPS]: `make demo` has 4 (three install steps, then the demo), the full install 5
+STEPS = 5
 # extra pytest arguments, e.g. make test PYTEST_ARGS="-x -k fiscal"
 PYTEST_ARGS ?=
 LINT_PATHS = $(wildcard src tests benchmarks)
@@ -22,34 +34,35 @@ DEMO_PORT ?= 8000
 
 help:
 	@echo "make install    create $(VENV) and install onpace[$(EXTRAS)] (re-runs when pyproject.toml changes)"
+	@echo "                 the output of each step is in $(INSTALL_LOG); VERBOSE=1 shows it, INSTALLER=pip avoids uv"
 	@echo "make services   start PostgreSQL and MariaDB for the integration tests"
 	@echo "make browser    install Debian's Chromium for the browser tests (tests/e2e)"
 	@echo "make test       the whole test suite (needs the services, Java for Spark)"
 	@echo "make test-unit  the tests that need no database server, Spark or browser"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make format     apply ruff's fixes and formatting"
-	@echo "make bench      run benchmarks/engine.py, refresh.py and web.py"
-	@echo "make demo       the demo company: generate its data and KPIs, refresh, and serve the web app on $(DEMO_HOST):$(DEMO_PORT)"
+	@echo "make bench      every benchmark (benchmarks/all.py); exits non-zero when a target is missed"
+	@echo "make demo       install onpace without the extras, then the demo company: its data and KPIs, a refresh,"
+	@echo "                 and the web app on $(DEMO_HOST):$(DEMO_PORT)"
 	@echo "make clean      remove caches and generated files; distclean also removes $(VENV)"
 
-venv install: $(STAMP)
+venv install: $(STAMP_ALL)
 
-# System packages first (mysqlclient compiles against the MariaDB headers),
-# then the virtualenv. The stamp is only written when everything succeeded.
-$(STAMP): pyproject.toml
-	PYTHON="$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))" bash scripts/system-deps.sh
-	@if [ ! -x $(BIN)/python ]; then \
-		[ -n "$(PYTHON)" ] || { echo "no python3.11 or python3 found; set PYTHON=..." >&2; exit 1; }; \
-		"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-			|| { echo "$(PYTHON) is older than Python 3.11" >&2; exit 1; }; \
-		echo "creating $(VENV) with $(PYTHON)"; \
-		"$(PYTHON)" -m venv $(VENV); \
-	fi
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[$(EXTRAS)]"
-	touch $(STAMP)
+# What the demo needs only: Pango and a font (the reports' PDF), the virtualenv, onpace without extras.
+$(STAMP_DEMO): pyproject.toml
+	@$(STEP) "[1/$(STEPS)] system packages for the demo" env $(STEP_PYTHON) bash scripts/system-deps.sh demo
+	@$(STEP) "[2/$(STEPS)] Python environment ($(VENV))" env PYTHON="$(PYTHON)" bash scripts/venv.sh $(VENV)
+	@$(STEP) "[3/$(STEPS)] onpace and its dependencies" bash scripts/python-deps.sh $(VENV)
+	@touch $@
+
+# The rest on top: the MariaDB headers and Java, then the extras and the development tools.
+$(STAMP_ALL): $(STAMP_DEMO) pyproject.toml
+	@$(STEP) "[4/$(STEPS)] system packages for the extras" env $(STEP_PYTHON) bash scripts/system-deps.sh mysql spark
+	@$(STEP) "[5/$(STEPS)] the extras ($(EXTRAS))" bash scripts/python-deps.sh $(VENV) $(EXTRAS)
+	@touch $@
 
 system-deps:
-	PYTHON="$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))" bash scripts/system-deps.sh
+	$(STEP_PYTHON) bash scripts/system-deps.sh
 
 services:
 	bash scripts/services.sh
@@ -58,29 +71,32 @@ browser:
 	bash scripts/browser.sh
 
 # Exit status 5 (no tests collected) fails the target like any other failure.
-test: $(STAMP) services browser
+test: $(STAMP_ALL) services browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-unit: $(STAMP)
+test-unit: $(STAMP_ALL)
 	$(BIN)/pytest -m "not postgres and not mysql and not spark and not e2e" $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP_ALL)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy src
 
-format: $(STAMP)
+format: $(STAMP_ALL)
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
+# every benchmark, with the load average during each; non-zero exit when a target is missed
+# (docs/performance.md), e.g. make bench BENCH_ARGS="--only refresh-warm"
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/refresh.py
-	$(BIN)/python benchmarks/web.py
+	$(BIN)/python benchmarks/all.py $(BENCH_ARGS)
 
 # the demo company (Fernhill Outdoor Co.): data, KPIs, refresh, notes, a demo login, the web app
-demo: $(STAMP)
-	$(BIN)/onpace demo $(DEMO_DIR) --host $(DEMO_HOST) --port $(DEMO_PORT)
+demo: STEPS = 4
+demo: $(STAMP_DEMO)
+	@echo "[4/4] the demo company: data, KPIs, refresh, then the web app (onpace demo $(DEMO_DIR))"
+	@$(BIN)/onpace demo $(DEMO_DIR) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* htmlcov

@@ -44,6 +44,7 @@ import pyarrow as pa
 import reference_pandas
 import reference_polars
 import reference_sql
+from common import DATA, HERE, RESULTS
 from rich.console import Console
 from rich.table import Table
 
@@ -51,9 +52,6 @@ from onpace.catalog.project import load_project
 from onpace.engine import Engine, Query
 from onpace.examples.tpch_data import DATABASE, copy_project, generate
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
-RESULTS = HERE / "results"
 METRICS = list(reference_sql.METRICS)
 IMPLEMENTATIONS = ("sql", "onpace", "pandas", "polars")
 TARGETS = {

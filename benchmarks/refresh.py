@@ -50,6 +50,7 @@ from typing import Any
 import compare
 import duckdb
 import pyarrow as pa
+from common import DATA, HERE, RESULTS
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
@@ -60,9 +61,6 @@ from onpace.store import runs
 from onpace.store.db import Store
 from onpace.store.models import Observation, Series
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
-RESULTS = HERE / "results"
 TARGET = 0.10  # incremental time / full time, at most
 PHASES = ("wall_s", "start_s", "series_s", "evaluate_s")
 

@@ -35,5 +35,6 @@ apt_install() {
     _APT_UPDATED=1
   fi
   log "apt-get install $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  # no progress bars (Dpkg::Use-Pty=0): the output is for a log, not a terminal
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "$@"
 }

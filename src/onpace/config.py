@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PROJECT_FILE = "onpace.yml"  # what makes a folder a project (read by onpace.catalog.project)
 STORE_DIR = ".onpace"
 STORE_FILE = "store.db"
 

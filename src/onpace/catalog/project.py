@@ -27,9 +27,8 @@ from onpace.catalog.loaded import Project as Project
 from onpace.catalog.loaded import interpolate as interpolate
 from onpace.catalog.validate import check_project
 from onpace.catalog.yamlpos import PathKey, format_path, line_of, load_yaml
+from onpace.config import PROJECT_FILE as PROJECT_FILE
 from onpace.errors import DefinitionError, Issue, did_you_mean
-
-PROJECT_FILE = "onpace.yml"
 
 
 def _attach(obj: Any, file: str, path: PathKey) -> None:

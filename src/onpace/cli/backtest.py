@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from onpace.cli.common import Format, ProjectOpt, console, err, project_and_store, user_errors
-from onpace.services.views.backtest import BacktestReport, BacktestScore
+
+if TYPE_CHECKING:
+    from onpace.services.views.backtest import BacktestReport, BacktestScore
 
 KIND_WORDS = {"count_distinct": "distinct"}
 

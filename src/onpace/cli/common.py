@@ -10,19 +10,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
 from onpace.errors import DefinitionError, OnpaceError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from onpace.catalog.project import Project
     from onpace.store.db import Store
 
 console = Console()
 err = Console(stderr=True)
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 class Format(StrEnum):
@@ -74,8 +75,29 @@ def project_and_store(project: Path) -> Iterator[tuple[Project, Store]]:
         store.close()
 
 
+@contextmanager
+def store_only(project: Path) -> Iterator[Store]:
+    """The store of the project in ``project`` (migrated to the current schema), its definitions not
+    loaded: for the commands that read only the store (loading them is most of their start-up)."""
+    from onpace.config import PROJECT_FILE
+    from onpace.store.db import Store
+
+    root = project.resolve()
+    if not (root / PROJECT_FILE).is_file():
+        from onpace.catalog.project import load_project
+
+        load_project(root)  # not a project: its error says what one is
+    store = Store.for_project(root).ensure_current()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def parse_options(model: type[M], **options: object) -> M:
     """Options into a service's model (a filter): a value it refuses is a bad ``--option``, named."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(options)
     except ValidationError as exc:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
 
@@ -32,6 +31,8 @@ AsOfOpt = Annotated[
 
 
 def _as_of(text: str | None) -> Any:
+    if text is None:  # no --as-of: the stored scorecard, without importing the evaluation
+        return None
     from onpace.errors import UserError
     from onpace.services.evaluate import parse_as_of
 
@@ -54,6 +55,8 @@ def refresh(
     With --as-of, the KPIs are evaluated (and their past periods kept) as of that date, with the
     data up to it: the scorecard shows that date until the next refresh without --as-of.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from onpace.services.refresh import refresh as run_refresh
 
     day = _as_of(as_of)

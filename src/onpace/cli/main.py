@@ -12,12 +12,13 @@ import typer
 from onpace import __version__
 from onpace.cli import backtest, definitions, kpis, lifecycle, reviews, web
 from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, user_errors
+from onpace.cli.lazy import LazyTyper
 from onpace.cli.library import init_from_template, library_app
 from onpace.cli.values import values_app
 from onpace.errors import DefinitionError, Issue, OnpaceError
 from onpace.library.industries import Industry
 
-app = typer.Typer(
+app = LazyTyper(  # builds only the command it runs (cli/lazy.py)
     name="onpace",
     help="Business metrics and KPIs computed from your own data.",
     no_args_is_help=True,

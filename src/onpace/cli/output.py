@@ -7,15 +7,18 @@ import datetime as dt
 import io
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from onpace.catalog.display import compact_value, format_value
-from onpace.catalog.project import Project
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from onpace.catalog.project import Project
 
 __all__ = [
     "STATUS_TABLE_WIDTH",
@@ -97,6 +100,8 @@ def to_csv(table: pa.Table) -> str:
 
 
 def print_table(console: Console, table: pa.Table, project: Project, title: str | None = None) -> None:
+    import pyarrow as pa  # only the commands that compute need it
+
     view = Table(title=title, header_style="bold", show_lines=False)
     numeric = set()
     for name in table.column_names:

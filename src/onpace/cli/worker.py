@@ -71,12 +71,12 @@ def list_runs(
     """The scheduled jobs' runs (one per tick) and the refresh runs, newest first."""
     from rich.table import Table
 
-    from onpace.cli.common import project_and_store
+    from onpace.cli.common import store_only
     from onpace.services import runs
     from onpace.services.views.base import json_of
     from onpace.services.views.runs import RunsList
 
-    with user_errors(), project_and_store(project) as (_, store):
+    with user_errors(), store_only(project) as store:
         found = runs.runs_list(store, limit)
         if job is not None:
             found = RunsList(jobs=runs.list_job_runs(store, limit, job), refresh_runs=found.refresh_runs)

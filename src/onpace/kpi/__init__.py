@@ -16,18 +16,36 @@
 It reads definitions (:mod:`onpace.catalog`) and the calendar, never the store
 or the engine: the services read the stored values and call these functions,
 so evaluation, lint, the KPI chart and the scorecard agree. statsmodels is
-imported only when a forecast is fitted.
+imported only when a forecast is fitted, and numpy (:mod:`~onpace.kpi.forecast`)
+only when a forecast is made or one of its names is used from here: reading the
+scorecard imports neither.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from onpace.calendar import elapsed_days, remaining_days, total_days
 from onpace.kpi.evaluate import Evaluation, KpiInput, evaluate
-from onpace.kpi.forecast import Forecast, forecast_flow, forecast_level
 from onpace.kpi.phasing import Phasing, linear_share, milestone_problems, milestone_share, seasonal_share
 from onpace.kpi.status import attainment, meets, range_attainment, status, target_attainment
 from onpace.kpi.targets import effective_entry, phase_target, resolve_target
 from onpace.kpi.types import DEFAULT_BANDS, Bands, Direction, Status, Target, TargetSpec
+
+if TYPE_CHECKING:
+    from onpace.kpi.forecast import Forecast, forecast_flow, forecast_level
+
+_FORECAST_NAMES = frozenset({"Forecast", "forecast_flow", "forecast_level"})
+
+
+def __getattr__(name: str) -> Any:
+    """The names of :mod:`~onpace.kpi.forecast`, imported on first use (it imports numpy)."""
+    if name in _FORECAST_NAMES:
+        from onpace.kpi import forecast
+
+        return getattr(forecast, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_BANDS",

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from onpace.calendar import elapsed_days, is_over, total_days
 from onpace.errors import UserError
-from onpace.kpi.forecast import Forecast, forecast_by_kind
 from onpace.kpi.kind import KINDS, NO_BOUNDS, Bounds, Kind
 from onpace.kpi.phasing import LINEAR, Phasing
 from onpace.kpi.phasing import share as phased_share
@@ -20,6 +20,9 @@ from onpace.kpi.status import status, target_attainment, target_direction
 from onpace.kpi.targets import phase_target
 from onpace.kpi.types import DEFAULT_BANDS, DIRECTIONS, Accumulation, Bands, Direction, Status, Target, TargetKind
 from onpace.kpi.verdict import verdict
+
+if TYPE_CHECKING:
+    from onpace.kpi.forecast import Forecast
 
 SEASONAL_FALLBACK = "seasonal phasing fell back to linear: no earlier periods with data"
 NO_TARGET = "no target (no baseline)"
@@ -130,6 +133,8 @@ def _share(inp: KpiInput, notes: list[str]) -> tuple[float | None, str]:
 
 
 def _forecast(inp: KpiInput, actual: float, elapsed: int, remaining: int) -> Forecast:
+    from onpace.kpi.forecast import forecast_by_kind  # numpy: imported when a forecast is made
+
     gap = max((inp.period_start - inp.as_of).days - 1, 0)
     return forecast_by_kind(
         inp.forecast_kind,

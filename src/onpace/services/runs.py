@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from onpace.catalog.project import Project
 from onpace.errors import OnpaceError
-from onpace.services import feedback
-from onpace.services.delivery import delivery_health
 from onpace.services.views.runs import DataHealth, JobRunView, RunsList, RunView, ScheduledJobView, SeriesFreshness
 from onpace.store import observations as obs
 from onpace.store import runs as store_runs
 from onpace.store import schedule as store_schedule
 from onpace.store.db import Store
+
+if TYPE_CHECKING:
+    from onpace.catalog.project import Project
 
 HEALTH_RUNS = 20
 HEALTH_JOB_RUNS = 30
@@ -71,6 +72,9 @@ def scheduled_jobs(project: Project, store: Store, now: dt.datetime | None = Non
 def data_health(project: Project, store: Store) -> DataHealth:
     """The health page: the linter's findings, the freshness of each series, the recent runs, the
     scheduled jobs and their runs, and the delivery of notifications."""
+    from onpace.services import feedback  # the linter, and the channels (httpx): only for this page
+    from onpace.services.delivery import delivery_health
+
     scheduled: list[ScheduledJobView] = []
     problem = None
     try:

@@ -20,7 +20,6 @@ from onpace.catalog import goals as g
 from onpace.catalog.project import Project
 from onpace.kpi import rollup
 from onpace.kpi.instances import kpi_instances, timeframe_grain
-from onpace.services import evaluate
 from onpace.services.views.evaluations import LastPeriod, evaluated_fields
 from onpace.services.views.scorecard import ScorecardRow
 from onpace.store import evaluations as ev
@@ -56,6 +55,8 @@ def kpi_rows(
         with store.session(readonly=True) as s:
             latest = ev.latest_evaluations(s, kpi)
     else:
+        from onpace.services import evaluate  # the engine and KPI stack: only to evaluate as of a past date
+
         only = None if kpi is None else [kpi]
         latest = [evaluate.record(r) for r in evaluate.evaluate_all(project, store, as_of=as_of, errors={}, kpis=only)]
     with store.session(readonly=True) as s:
