@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.notify.test_email import Mailbox, _free_port
 from onpace.catalog.schedule import Timing
 from onpace.engine import Engine
 from onpace.errors import MissingDependencyError, NotFoundError, UserError
+from onpace.notify import email
 from onpace.services import delivery, report_delivery, report_render
 from onpace.services.report_delivery import schedule_words, send_report
 from onpace.store import outbox
@@ -116,6 +118,18 @@ def test_a_report_goes_once_to_each_recipient_with_its_files(tmp_path: Path) -> 
             assert len(cids) == 4  # a chart per KPI line: q_revenue, lateness, by_region NORTH and SOUTH
             assert all(f"cid:{cid}" in mail["html"] for cid in cids)
         assert chat["files"] == [] and chat["html"] is None and chat["to"] is None
+        # the files are kept once for the run: each of the two emails refers to the same six
+        assert len(mails[0]["files"]) == 6 and mails[0]["files"] == mails[1]["files"]
+        with store.engine.connect() as conn:
+            kept = conn.execute(text("SELECT count(*) FROM outbox_files")).scalar_one()
+            shared = conn.execute(
+                text(
+                    "SELECT count(DISTINCT file_id), count(*) FROM outbox_attachments a JOIN outbox_messages m"
+                    " ON m.id = a.message_id WHERE m.key LIKE :k"
+                ),
+                {"k": f"report:digest:{run.key}:%"},
+            ).one()
+        assert (kept, tuple(shared)) == (6, (6, 12))
         payload = chat["payload"]
         assert payload["url"] == f"/reports/digest/preview?as_of={AS_OF}"
         assert payload["status"] == "off_track"  # the worst: lateness 0.2 > 0.1
@@ -298,7 +312,8 @@ def test_recipients_that_cannot_be_reached_are_named_on_the_run(tmp_path: Path) 
             run = send_report(project, store, engine, "marketing", requested_by="ana")
         assert (run.status, run.messages) == ("failed", 0)
         assert run.error == (
-            "nobody to send it to: recipient 'owner': the owner 'Marketing' has no email (add them to people: in onpace.yml)"
+            "nobody to send it to: recipient 'owner': the owner 'Marketing' has no email (add them under people: in"
+            " onpace.yml or a model file, or in the web app (Settings → People))"
         )
         assert _messages(store) == []
     finally:
@@ -350,12 +365,19 @@ def test_an_email_too_large_for_mail_servers_fails_the_run_with_why(
 ) -> None:
     project = load(make_shop(tmp_path / "shop", smtp_port=2525))
     store = refreshed(project, f"sqlite:///{tmp_path / 'store.db'}")
-    monkeypatch.setattr(report_delivery, "MAX_EMAIL_BYTES", 1000)  # the shop's PDF alone is larger
+    monkeypatch.setattr(email, "MAX_EMAIL_BYTES", 1000)  # the email channel's cap; the shop's PDF alone is larger
     try:
         with Engine(project) as engine:
             run = send_report(project, store, engine, "digest", requested_by="ana")
         assert run.status == "failed" and run.messages == 0
-        assert run.error is not None and "more than the 0.001 MB a mail server accepts" in run.error
+        assert run.error is not None
+        assert re.fullmatch(
+            r"the email's charts and attachments take \d+\.\d MB, more than the 0\.001 MB a mail server accepts;"
+            r" cover fewer KPIs \(audience\) or drop the pdf from formats",
+            run.error,
+        ), run.error
         assert _messages(store) == []
+        with store.engine.connect() as conn:  # nothing kept either
+            assert conn.execute(text("SELECT count(*) FROM outbox_files")).scalar_one() == 0
     finally:
         store.close()

@@ -43,6 +43,7 @@ TABLES = {
     "outbox_messages",
     "outbox_attempts",
     "outbox_attachments",
+    "outbox_files",
     "report_runs",
     "follows",
 }
@@ -50,10 +51,11 @@ SCHEDULER = {"sched_job_runs"}
 ALERTS = {"alert_states", "alert_transitions", "alert_mutes"}
 OUTBOX = {"outbox_messages", "outbox_attempts"}
 REPORTS = {"outbox_attachments", "report_runs", "follows"}
+FILES = {"outbox_files"}
 WEB = {"users", "web_sessions", "api_tokens", "login_attempts", "comments", "annotations"}
 # The tables each revision adds, oldest first; together they are TABLES.
 REVISIONS = {
-    "0001": TABLES - {"reviews", "kpi_periods"} - WEB - SCHEDULER - ALERTS - OUTBOX - REPORTS,
+    "0001": TABLES - {"reviews", "kpi_periods"} - WEB - SCHEDULER - ALERTS - OUTBOX - REPORTS - FILES,
     "0002": {"reviews"},
     "0003": set(),  # columns only: series.definition_hash, refresh_runs.scope
     "0004": WEB,
@@ -62,6 +64,7 @@ REVISIONS = {
     "0007": ALERTS,
     "0008": OUTBOX,
     "0009": REPORTS,
+    "0010": FILES,
 }
 
 
@@ -80,14 +83,14 @@ def test_upgrade_from_empty_to_head_and_down_to_base(empty_store: Store) -> None
     assert tables(empty_store) == set()
 
     empty_store.upgrade()
-    assert empty_store.current_revision() == head_revision() == "0009"
+    assert empty_store.current_revision() == head_revision() == "0010"
     assert tables(empty_store) == TABLES
 
     empty_store.downgrade("base")
     assert empty_store.current_revision() is None
     assert tables(empty_store) == set()
 
-    empty_store.upgrade("0009")  # and up again: the downgrade left nothing behind
+    empty_store.upgrade("0010")  # and up again: the downgrade left nothing behind
     assert tables(empty_store) == TABLES
 
 
@@ -112,7 +115,7 @@ def test_upgrading_a_0001_store_keeps_its_rows(empty_store: Store) -> None:
         series_id = get_or_create_series(s, "revenue", "day")
         write_observations(s, series_id, [(date(2024, 1, 1), 1.0)])
     empty_store.ensure_current()
-    assert empty_store.current_revision() == "0009"
+    assert empty_store.current_revision() == "0010"
     with empty_store.session() as s:
         assert read_series(s, "revenue", "day") == [(date(2024, 1, 1), 1.0)]
 

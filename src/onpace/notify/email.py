@@ -1,5 +1,8 @@
 """Email over SMTP with smtplib: STARTTLS (the default), implicit TLS, or none; login from the environment.
 
+An email carries at most :data:`MAX_EMAIL_BYTES` of files (charts, PDF, CSV): :func:`check_size`
+says so in words, when the email is built and before one is queued (a report run fails at once).
+
 Where settings are missing from the channel they come from the environment: ``ONPACE_SMTP_HOST``,
 ``ONPACE_SMTP_PORT``, ``ONPACE_SMTP_SECURITY``, ``ONPACE_SMTP_FROM``; the login from the variables the
 channel names (``ONPACE_SMTP_USER`` and ``ONPACE_SMTP_PASSWORD`` by default), and
@@ -11,14 +14,32 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from onpace.catalog.channels import EmailChannel
-from onpace.notify.message import Message, SendError
+from onpace.notify.message import Attachment, Message, SendError
 
 PORTS = {"starttls": 587, "tls": 465, "none": 25}
+# an email's charts and attachments at most: mail servers commonly refuse more than 20-25 MB (base64 adds a third)
+MAX_EMAIL_BYTES = 15_000_000
+
+
+class EmailTooLarge(SendError):
+    """An email whose files are more than a mail server accepts; the text says how much."""
+
+
+def check_size(files: Iterable[Attachment]) -> None:
+    """EmailTooLarge when ``files`` take more than :data:`MAX_EMAIL_BYTES`: every email is capped
+    (:func:`build` asks), and a sender that queues one asks first, to fail at once instead of
+    after the deliverer's tries."""
+    size = sum(len(f.data) for f in files)
+    if size > MAX_EMAIL_BYTES:
+        raise EmailTooLarge(
+            f"the email's charts and attachments take {size / 1e6:.1f} MB, more than the"
+            f" {MAX_EMAIL_BYTES / 1e6:g} MB a mail server accepts"
+        )
 
 
 def build(channel: EmailChannel, message: Message, env: Mapping[str, str]) -> EmailMessage:
@@ -40,6 +61,7 @@ def build(channel: EmailChannel, message: Message, env: Mapping[str, str]) -> Em
     recipients = [message.to] if message.to else list(channel.to)
     if not recipients:
         raise SendError("no recipient: the message has none and the channel lists none in 'to'")
+    check_size(message.attachments)
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = channel.sender or env.get("ONPACE_SMTP_FROM") or "onpace@localhost"

@@ -28,12 +28,14 @@ from onpace.catalog.alerts import AlertRule, duration_text
 from onpace.catalog.lineage import datasets_read
 from onpace.catalog.project import Project
 from onpace.kpi.instances import KpiInstance, canonical, kpi_instances
+from onpace.kpi.types import STATUS_LABELS
 from onpace.store import observations as obs
 from onpace.store.models import Observation, RefreshRun, Series
 
 #: how bad a KPI status is, for "at risk (or worse)", "off track" and "worse"
 STATUS_RANK = {"on_track": 0, "achieved": 0, "at_risk": 1, "off_track": 2, "missed": 2}
-STATUS_WORDS = {"on_track": "on track", "achieved": "achieved", "at_risk": "at risk", "off_track": "off track"}
+#: a status in a sentence ("is at risk"): its label (kpi.types, the one home of the labels) in lower case
+STATUS_WORDS = {status: label.lower() for status, label in STATUS_LABELS.items()}
 MIN_HISTORY = 7  # days of history a z-score needs besides the value itself
 MAD_SCALE = 0.6745  # MAD of a normal distribution = 0.6745 sigma
 
@@ -163,7 +165,8 @@ def _status(rule: AlertRule, name: str, numbers: KpiNumbers, memo: dict[str, Any
         baseline = rank if baseline is None else int(baseline)
         holds = rank > baseline
         new_memo = {"baseline": baseline if holds else rank}
-        was = next((w for s, w in STATUS_WORDS.items() if STATUS_RANK[s] == baseline), str(baseline))
+        # the first status of that rank, in the labels' order: on track, at risk, off track
+        was = next((w for s, w in STATUS_WORDS.items() if STATUS_RANK.get(s) == baseline), str(baseline))
         detail = f"{name} is {words}" + (f", worse than {was}" if holds else "")
         return Check(name, holds, float(rank), detail, memo=new_memo, facts=facts)
     holds = rank >= STATUS_RANK[trigger]

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
-from onpace.errors import NotFoundError, OnpaceError
+from onpace.errors import OnpaceError
 from onpace.kpi import backtest as bt
 from onpace.kpi.instances import KpiInstance, additive, is_computed, kpi_instances, timeframe_grain
 from onpace.kpi.judge import evaluate_instance
@@ -30,6 +30,7 @@ from onpace.kpi.series import KpiSeries, cut, sum_days
 from onpace.kpi.types import Bands
 from onpace.services import scorecard
 from onpace.services.evaluate import read_kpi_series
+from onpace.services.lookup import get_kpi
 from onpace.services.views.backtest import BacktestReport, BacktestScore, KpiBacktest, TrackRecord
 from onpace.store.db import Store
 
@@ -38,8 +39,8 @@ ToDate = Callable[[KpiInstance, dt.date, dt.date], float | None]
 
 def recurring(project: Project, kpi: str | None = None) -> list[KpiInstance]:
     """The instances of the recurring KPIs (``every``), or of ``kpi`` only."""
-    if kpi is not None and kpi not in project.kpis:
-        raise NotFoundError(f"no KPI named '{kpi}'")
+    if kpi is not None:
+        get_kpi(project, kpi)  # a 404 with the closest name
     return [
         i
         for i in kpi_instances(project)

@@ -51,6 +51,8 @@ from onpace.store.models import OutboxAttachment, OutboxAttempt, OutboxMessage, 
 log = logging.getLogger("onpace.delivery")
 
 ADMIN_ORIGIN = "admin:dead"
+# where a person's email is written: said by every message about someone who cannot be reached
+ADD_PERSON = "under people: in onpace.yml or a model file, or in the web app (Settings → People)"
 HEALTH_ERRORS = 10
 
 
@@ -242,9 +244,7 @@ def resolve_recipients(
                 raise ValueError("recipient 'owner': this has no KPI owner")
             address = _address_of(config, kpi_owner, by_user=False)
             if address is None:
-                raise ValueError(
-                    f"recipient 'owner': the owner '{kpi_owner}' has no email (add them to people: in onpace.yml)"
-                )
+                raise ValueError(f"recipient 'owner': the owner '{kpi_owner}' has no email (add them {ADD_PERSON})")
             add((email_channel(recipient), address))
         elif kind == "channel" and name:
             if name not in config.channels:
@@ -254,7 +254,7 @@ def resolve_recipients(
         elif kind in ("person", "user") and name:
             address = _address_of(config, name, by_user=kind == "user")
             if address is None:
-                raise ValueError(f"recipient '{recipient}': no email known (add it under people: in onpace.yml)")
+                raise ValueError(f"recipient '{recipient}': no email known (add it {ADD_PERSON})")
             add((email_channel(recipient), address))
         else:
             raise ValueError(f"recipient '{recipient}'; expected channel:NAME, user:NAME, person:NAME or owner")

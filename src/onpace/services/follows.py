@@ -1,9 +1,9 @@
 """Following a KPI: it shows on the user's My KPIs page and they hear its alerts.
 
 Any logged-in user may follow any KPI (reading is all it takes). A follower is told of a KPI's
-alerts by email: their login maps to a person of ``people:`` in onpace.yml (the entry whose
-``user`` is their login, or the entry of that name), whose email the project's email channel
-reaches. A follower without an email is skipped, and counted.
+alerts by email: their login maps to a person (``people:`` in onpace.yml or a model file, or made
+in the web app: the entry whose ``user`` is their login, or the entry of that name), whose email
+the project's email channel reaches. A follower without an email is skipped, and counted.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, did_you_mean
+from onpace.services.lookup import get_kpi
 from onpace.services.views.my import FollowView
 from onpace.store import follows as stored
 from onpace.store.db import Store
@@ -23,15 +23,14 @@ log = logging.getLogger("onpace.follows")
 
 
 def check_kpi(project: Project, name: str) -> None:
-    """NotFoundError (404) with a "did you mean" when the project has no KPI ``name``."""
-    if name not in project.kpis:
-        close = did_you_mean(name, project.kpis)
-        raise NotFoundError(f"no KPI named '{name}'" + (f"; did you mean '{close}'?" if close else ""))
+    """NotFoundError (404) with a "did you mean" when the project has no KPI ``name`` (the lookup
+    is :func:`onpace.services.lookup.get_kpi`'s; the web app's follow button asks through this)."""
+    get_kpi(project, name)
 
 
 def follow(project: Project, store: Store, username: str, kpi: str) -> FollowView:
     """``username`` follows ``kpi`` (again: nothing changes)."""
-    check_kpi(project, kpi)
+    get_kpi(project, kpi)
     with store.session() as s:
         stored.follow(s, username, kpi)
     return FollowView(kpi=kpi, following=True)
@@ -43,7 +42,7 @@ def unfollow(project: Project, store: Store, username: str, kpi: str) -> FollowV
     with store.session() as s:
         done = stored.unfollow(s, username, kpi)
     if not done:
-        check_kpi(project, kpi)
+        get_kpi(project, kpi)
     return FollowView(kpi=kpi, following=False)
 
 

@@ -9,8 +9,11 @@ ONE store transaction, records the run under its key and queues its messages in 
   schedulers, a retry) queues nothing and returns the run that was recorded: once per tick;
 - an email channel gets the subject "<title> — as of <date>", the plain text, the HTML with its
   charts inline (PNG images with a Content-ID) and the PDF and CSV as attachments (the report's
-  ``formats``); Slack, Teams, webhook and file channels get the summary: each KPI's status and
-  value, and a link to the report in onpace;
+  ``formats``); the files are kept in the outbox once per run, and every recipient's message
+  refers to them (:func:`onpace.store.outbox.keep_files`); an email over the email channel's cap
+  (:func:`onpace.notify.email.check_size`) fails the run with why, and queues nothing; Slack,
+  Teams, webhook and file channels get the summary: each KPI's status and value, and a link to
+  the report in onpace;
 - each message's outbox key is ``report:<name>:<run key>:<channel>:<address>``: a retry never
   sends it twice;
 - a render that fails records the run as failed, with the error, and queues nothing; a recipient
@@ -38,6 +41,7 @@ from onpace.catalog.schedule import Timing, parse_cron
 from onpace.catalog.validate_reports import covered_kpis
 from onpace.errors import OnpaceError, UserError
 from onpace.kpi.types import STATUS_LABELS
+from onpace.notify.email import EmailTooLarge, check_size
 from onpace.notify.message import Attachment
 from onpace.services.delivery import resolve_recipients
 from onpace.services.report_render import RenderedReport, get_report, render_report
@@ -53,8 +57,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("onpace.reports")
 
-# a message's charts, PDF and CSV at most: mail servers commonly refuse more than 20-25 MB (base64 adds a third)
-MAX_EMAIL_BYTES = 15_000_000
 ORIGIN = "report:"  # the outbox origin of a report's messages: report:<name>
 RECENT_RUNS = 5
 # the order a chat message's colour is picked in: the worst status of the report's KPIs
@@ -113,14 +115,11 @@ def send_report(
         if not isinstance(exc, OnpaceError):
             log.exception("rendering report %s failed", name)
         error = f"the report could not be rendered: {_reason(exc)}"
-    if rendered is not None and any(isinstance(project.config.channels.get(c), EmailChannel) for c, _ in targets):
-        size = sum(len(f.data) for f in attachments_of(report, rendered))
-        if size > MAX_EMAIL_BYTES:  # mail servers refuse messages this large: say so now, not after retries
-            error = (
-                f"the email's charts and attachments take {size / 1e6:.1f} MB, more than the"
-                f" {MAX_EMAIL_BYTES / 1e6:g} MB a mail server accepts; cover fewer KPIs (audience) or drop"
-                " the pdf from formats"
-            )
+    if rendered is not None and any(_is_email(project, c) for c, _ in targets):
+        try:  # the email channel's cap, asked now: not after the deliverer's tries
+            check_size(attachments_of(report, rendered))
+        except EmailTooLarge as exc:
+            error = f"{exc}; cover fewer KPIs (audience) or drop the pdf from formats"
             rendered = None
     with store.session() as s:
         run_id = report_runs.start_run(
@@ -160,6 +159,10 @@ def send_report(
                 error=("not sent to: " + "; ".join(problems)) if problems else None,
             )
         return ReportRunView.model_validate(run)
+
+
+def _is_email(project: Project, channel: str) -> bool:
+    return isinstance(project.config.channels.get(channel), EmailChannel)
 
 
 def _reason(exc: Exception) -> str:
@@ -203,13 +206,16 @@ def recipients_of(project: Project, report: Report, to: str | None = None) -> tu
 def _enqueue(
     project: Project, s: Session, report: Report, rendered: RenderedReport, run_key: str, targets: Sequence[Target]
 ) -> int:
-    """Queue the report's message for each target (in the caller's transaction); how many were queued."""
+    """Queue the report's message for each target (in the caller's transaction); how many were queued.
+
+    The email's files are kept once for the run, and each email refers to them."""
     subject = f"{rendered.title} — as of {rendered.as_of.isoformat()}"
-    files = attachments_of(report, rendered)
+    emails = any(_is_email(project, c) for c, _ in targets)
+    files = outbox.keep_files(s, attachments_of(report, rendered)) if emails else []
     summary_text, payload = summary(report, rendered, run_key)
     queued = 0
     for channel, address in targets:
-        is_email = isinstance(project.config.channels.get(channel), EmailChannel)
+        is_email = _is_email(project, channel)
         found = outbox.enqueue(
             s,
             channel=channel,

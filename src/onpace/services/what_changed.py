@@ -134,7 +134,9 @@ def _explain(
     where = numbers.where_of(project, found.kpi, found.segment)
     shown = {"current": _window(current), "previous": _window(previous)}
     told = words.subject(metric, found.kpi, found.segment)
-    now = numbers.total(engine, metric.name, current, where)
+    counted = numbers.total(engine, metric.name, current, where)
+    now = counted.value
+    fmt = words.shown(metric.format, whole=counted.whole)  # the paragraph's numbers: a count without decimals
     first, _ = engine.data_days(metric.name, where)
     if first is None or first > previous.end:
         why = (
@@ -143,7 +145,7 @@ def _explain(
         )
         paragraph = " ".join(s for s in (why, words.status_sentence(row, previous_status)) if s)
         return found.nothing(why, paragraph=paragraph, value_now=now, **shown)
-    before = numbers.total(engine, metric.name, previous, where)
+    before = numbers.total(engine, metric.name, previous, where).value
     change = None if now is None or before is None else now - before
     negligible = (
         now is not None and before is not None and c.negligible(before, now, rate=metric.format.kind == "percent")
@@ -154,8 +156,8 @@ def _explain(
     moved = None if negligible else change  # a negligible change: no driver moved with or against it
     drivers = [d for d in (numbers.driver(project, engine, n, windows, moved) for n in found.kpi.drivers) if d]
     sentences = [
-        words.head(project, told, metric.format, row, grain, windows, now, before, negligible=negligible),
-        *words.segment_sentences(project, metric, method, named, negligible=negligible),
+        words.head(project, told, fmt, row, grain, windows, now, before, negligible=negligible),
+        *words.segment_sentences(project, metric, fmt, method, named, negligible=negligible),
         words.drivers_sentence(drivers),
         words.data_sentences(row, current, previous, first),
         words.status_sentence(row, previous_status),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import MetricDef, Project
@@ -52,11 +54,22 @@ def where_of(project: Project, kpi: g.Kpi, segment: str) -> str | None:
     return (instance.filter if instance else kpi.segment) or None
 
 
-def total(engine: Engine, metric: str, window: c.Window, where: str | None) -> float | None:
-    """``metric`` over the days of ``window`` (None: no value)."""
+@dataclass(frozen=True)
+class Total:
+    """A metric over a window, and whether it counts (the engine gives it in whole numbers)."""
+
+    value: float | None  # None: no value
+    whole: bool
+
+
+def total(engine: Engine, metric: str, window: c.Window, where: str | None) -> Total:
+    """``metric`` over the days of ``window``; ``whole`` when the engine types it as an integer (a
+    count: :func:`onpace.engine.plan.is_integer` decides, the one home of that rule)."""
     table = engine.query(Query(metrics=[metric], start=window.start, end=window.end, where=where))
-    values = table.column(metric).to_pylist()
-    return None if not values or values[0] is None else float(values[0])
+    column = table.column(metric)
+    values = column.to_pylist()
+    value = None if not values or values[0] is None else float(values[0])
+    return Total(value, pa.types.is_integer(column.type))
 
 
 def _and(*filters: str | None) -> str | None:
@@ -171,8 +184,8 @@ def driver(
     now = before = None
     if is_computed(project, name):
         try:
-            now = total(engine, name, windows[0], None)
-            before = total(engine, name, windows[1], None)
+            now = total(engine, name, windows[0], None).value
+            before = total(engine, name, windows[1], None).value
         except OnpaceError:  # a driver the engine cannot total over a range (told as "no value")
             now = before = None
     pct = relative(now, before)

@@ -8,6 +8,7 @@ get the decimals it takes (:func:`onpace.kpi.reason.apart`): "1.262% vs 1.264%",
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 
 from onpace import calendar as cal
@@ -58,6 +59,24 @@ def _segment_label(segment: str | None) -> str:
 # -- numbers in words ------------------------------------------------------------
 
 
+def shown(fmt: m.Format, *, whole: bool) -> m.Format:
+    """The format the paragraph writes a metric's values and moves in: the metric's own, and for a
+    count (``whole``: the engine gives it in whole numbers) no decimals unless the format names
+    some: "+46", not "+46.00". The one place the paragraph decides this; every number of it
+    (:func:`pair`, :func:`signed`, the values in :func:`head`) is written in the format it returns."""
+    if whole and fmt.decimals is None and fmt.kind == "number":
+        return fmt.model_copy(update={"decimals": 0})
+    return fmt
+
+
+def _whole(value: float, fmt: m.Format) -> float:
+    """A whole ``value`` of a plain number without decimals as an int, so that one written with
+    more digits to tell it apart from another reads 12,301, not 12,301.0."""
+    if fmt.kind == "number" and fmt.decimals == 0 and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
+
+
 def _points_format(decimals: int) -> m.Format:
     """A percent's number of points (0.0126 -> 1.26) is written as a plain number with ``decimals``."""
     return m.Format(kind="number", decimals=decimals)
@@ -78,7 +97,7 @@ def pair(now: float, before: float, fmt: m.Format) -> tuple[str, str]:
     when they differ (:func:`~onpace.kpi.reason.apart`). In percent, as points with a "%": two
     measured rates, not a target that must read exactly (apart's rule for a target)."""
     if fmt.kind != "percent":
-        return apart(now, before, fmt)
+        return apart(_whole(now, fmt), _whole(before, fmt), fmt)
     a, b = apart(now * 100, before * 100, _points_format(_decimals(fmt)))
     return f"{a}%", f"{b}%"
 
@@ -94,7 +113,7 @@ def signed(value: float, fmt: m.Format) -> str:
     sign = "-" if value < 0 else "+"
     if fmt.kind == "percent":
         return sign + points(value, _decimals(fmt))
-    return sign + apart(abs(value), 0.0, fmt)[0]
+    return sign + apart(_whole(abs(value), fmt), 0.0, fmt)[0]
 
 
 def _pct(change: float) -> str:
@@ -161,15 +180,15 @@ def head(
 
 
 def _value(value: float | None, fmt: m.Format) -> str:
-    return "no value" if value is None else number(value, fmt)
+    return "no value" if value is None else number(_whole(value, fmt), fmt)
 
 
 def segment_sentences(
-    project: Project, metric: MetricDef, method: c.Method, named: list[Named], *, negligible: bool
+    project: Project, metric: MetricDef, fmt: m.Format, method: c.Method, named: list[Named], *, negligible: bool
 ) -> Iterable[str]:
     """A sentence for each dimension of ``named``: the segments' shares of the change, or (no shares:
-    a non-additive metric, a change that is 0 or ``negligible``) their largest moves."""
-    fmt = metric.format
+    a non-additive metric, a change that is 0 or ``negligible``) their largest moves, in ``fmt``
+    (:func:`shown`)."""
     noted = False
     for ranked, parts in named:
         if not parts:

@@ -27,8 +27,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from onpace.store.coltypes import UTCDateTime, utcnow
 
@@ -517,21 +518,38 @@ class OutboxAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class OutboxFile(Base):
+    """The bytes of a file sent with messages, kept once: a report run's PDF and charts are one row
+    each, however many recipients' messages attach them (:class:`OutboxAttachment`)."""
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)  # bytes
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutboxAttachment(Base):
-    """A file sent with a message (a report's PDF and CSV, an inline chart), written with the message.
+    """A file sent with a message (a report's PDF and CSV, an inline chart), written with the message:
+    its name and type in this message, its bytes an :class:`OutboxFile` that other messages may share.
 
     ``content_id``: set for an image shown inline in the HTML body (``<img src="cid:...">``).
+    ``data``: the file's bytes, read with the attachment (a correlated subquery, not a column).
     """
 
     __tablename__ = "outbox_attachments"
-    __table_args__ = (UniqueConstraint("message_id", "filename"),)
+    __table_args__ = (UniqueConstraint("message_id", "filename"), Index(None, "file_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("outbox_files.id"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(127))
     content_id: Mapped[str | None] = mapped_column(String(255))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = column_property(
+        select(OutboxFile.data).where(OutboxFile.id == file_id).correlate_except(OutboxFile).scalar_subquery()
+    )
 
 
 class ReportRun(Base):

@@ -16,12 +16,18 @@ session, so the message exists exactly when the transition does. Delivering
    the next try, or ``dead``.
 
 A delivered message is final: nothing here moves it back (``retry`` refuses it).
+
+Files: a message's attachments (``outbox_attachments``: its file names, types and content ids)
+refer to bytes kept once in ``outbox_files``. :func:`keep_files` stores files once for many
+messages (a report run's PDF and charts, whatever the number of recipients), and :func:`enqueue`
+attaches them; files given to :func:`enqueue` as bytes are kept for that message alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select, update
@@ -29,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from onpace.errors import ConflictError, NotFoundError
 from onpace.store.coltypes import utcnow
-from onpace.store.models import OutboxAttachment, OutboxAttempt, OutboxMessage, OutboxStatus
+from onpace.store.models import OutboxAttachment, OutboxAttempt, OutboxFile, OutboxMessage, OutboxStatus
 from onpace.store.upsert import insert
 
 MAX_KEY = 255
@@ -49,6 +55,29 @@ class AttachmentData(Protocol):
     def content_id(self) -> str | None: ...
 
 
+@dataclass(frozen=True)
+class KeptFile:
+    """A file kept in the outbox (:func:`keep_files`), to attach to any number of messages."""
+
+    file_id: int
+    filename: str
+    content_type: str
+    content_id: str | None
+    size: int
+
+
+def keep_files(s: Session, files: Sequence[AttachmentData]) -> list[KeptFile]:
+    """Store the bytes of ``files`` once each (``outbox_files``), in the caller's transaction; what
+    :func:`enqueue` attaches to each message that sends them (a file kept and never attached is
+    rolled back with a transaction that queues nothing, or stays unreferenced)."""
+    now = utcnow()
+    rows = [OutboxFile(size=len(f.data), data=bytes(f.data), created_at=now) for f in files]
+    if rows:
+        s.add_all(rows)
+        s.flush()  # gives each its id
+    return [KeptFile(r.id, f.filename, f.content_type, f.content_id, r.size) for r, f in zip(rows, files, strict=True)]
+
+
 def enqueue(
     s: Session,
     *,
@@ -60,12 +89,13 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     key: str,
     origin: str,
-    attachments: Sequence[AttachmentData] = (),
+    attachments: Sequence[AttachmentData | KeptFile] = (),
 ) -> int | None:
     """Queue one message; `key` is the idempotency key (unique): a second enqueue with the same key
     queues nothing and returns None. `channel` is a name in ProjectConfig.channels; `to` is the
     address for an email channel (None: the channel's own recipients). `origin` e.g. 'alert:<rule>'.
-    `attachments`: its files (distinct file names), written with it (none when nothing is queued).
+    `attachments`: its files (distinct file names): files kept already (:func:`keep_files`, shared
+    with other messages) or bytes, kept for this message; none is written when nothing is queued.
 
     Runs in the caller's session and transaction (an INSERT … ON CONFLICT DO NOTHING, so a repeated
     key does not spoil that transaction); the message is committed, or not, with the rest of it.
@@ -98,14 +128,17 @@ def enqueue(
     if row is None:
         return None
     message_id = int(row[0])
+    fresh = [a for a in attachments if not isinstance(a, KeptFile)]
+    kept = iter(keep_files(s, fresh))
     for a in attachments:
+        file = a if isinstance(a, KeptFile) else next(kept)
         s.add(
             OutboxAttachment(
                 message_id=message_id,
-                filename=a.filename,
-                content_type=a.content_type,
-                content_id=a.content_id,
-                data=bytes(a.data),
+                file_id=file.file_id,
+                filename=file.filename,
+                content_type=file.content_type,
+                content_id=file.content_id,
             )
         )
     if attachments:
@@ -114,7 +147,7 @@ def enqueue(
 
 
 def attachments_of(s: Session, message_id: int) -> list[OutboxAttachment]:
-    """The files of message ``message_id``, in the order they were queued."""
+    """The files of message ``message_id``, in the order they were queued, each with its bytes (``data``)."""
     stmt = select(OutboxAttachment).where(OutboxAttachment.message_id == message_id).order_by(OutboxAttachment.id)
     return list(s.scalars(stmt))
 
