@@ -29,6 +29,8 @@ MAX_EMAIL_BYTES = 15_000_000
 class EmailTooLarge(SendError):
     """An email whose files are more than a mail server accepts; the text says how much."""
 
+    permanent = True  # the same files are as large on the next try
+
 
 def check_size(files: Iterable[Attachment]) -> None:
     """EmailTooLarge when ``files`` take more than :data:`MAX_EMAIL_BYTES`: every email is capped

@@ -40,7 +40,13 @@ COLOURS = {
 
 
 class SendError(Exception):
-    """The channel did not confirm the message; the text says why (never a secret)."""
+    """The channel did not confirm the message; the text says why (never a secret).
+
+    ``permanent``: trying again cannot succeed (the message itself is refused, e.g. too
+    large): the outbox gives it up at once instead of retrying it.
+    """
+
+    permanent = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@
 - **Delivered is final.** Once a channel confirms a message it is ``delivered`` and never claimed again.
 - **Retries** back off exponentially from ``retry_seconds``, doubling, capped at ``max_retry_seconds``,
   less a random part up to a quarter (so failed messages do not all come back at once).
-- **Dead letters.** After ``max_attempts`` failed tries a message is ``dead`` and one message per
+- **Dead letters.** After ``max_attempts`` failed tries (or at once, when the channel says trying again
+  cannot help: an email over the size cap) a message is ``dead`` and one message per
   admin recipient (``notifications.admins``) is queued, once (its key names the dead message).
 
 The message is sent outside any store transaction (a slow SMTP server holds no lock); the claim and
@@ -96,12 +97,12 @@ def deliver_due(
             message, number, channel_name = _message(row, outbox.attachments_of(s, row.id)), row.attempts, row.channel
         run.claimed += 1
         run.taken_over += taken_over
-        error = _send(project, channel_name, message, environment)
+        error, permanent = _send(project, channel_name, message, environment)
         with store.session() as s:
             status: OutboxStatus
             if error is None:
                 status, next_at = "delivered", None
-            elif number >= settings.max_attempts:
+            elif permanent or number >= settings.max_attempts:
                 status, next_at = "dead", None
             else:
                 status = "failed"
@@ -145,12 +146,13 @@ def _message(row: OutboxMessage, files: Sequence[OutboxAttachment] = ()) -> Mess
     )
 
 
-def _send(project: Project, name: str, message: Message, environment: str) -> str | None:
+def _send(project: Project, name: str, message: Message, environment: str) -> tuple[str | None, bool]:
+    """Send one message: None when confirmed, else why, and whether trying again cannot help."""
     """Send; None when the channel confirmed it, else why not."""
     channel = project.config.channels.get(name)
     if channel is None:
         known = ", ".join(project.config.channels) or "none"
-        return f"no channel '{name}' in onpace.yml (channels: {known})"
+        return f"no channel '{name}' in onpace.yml (channels: {known})", False
     settings = project.config.notifications
     try:
         send(
@@ -164,11 +166,11 @@ def _send(project: Project, name: str, message: Message, environment: str) -> st
             app_url=settings.app_url,
         )
     except SendError as exc:
-        return str(exc) or type(exc).__name__
+        return str(exc) or type(exc).__name__, exc.permanent
     except Exception as exc:
         log.exception("sending message %s through %s failed unexpectedly", message.key, name)
-        return f"unexpected {type(exc).__name__}: {exc}"
-    return None
+        return f"unexpected {type(exc).__name__}: {exc}", False
+    return None, False
 
 
 def _alert_admins(
