@@ -10,7 +10,7 @@ SQL written by hand on the same DuckDB file.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +50,8 @@ create table sales as
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / "models").mkdir(parents=True)
-    (root / "onpace.yml").write_text(
-        "name: shop\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n", encoding="utf-8"
-    )
-    (root / "models" / "m.yml").write_text(textwrap.dedent(MODELS), encoding="utf-8")
-    con = duckdb.connect(str(root / "data.duckdb"))
-    try:
-        con.execute(DATA)
-    finally:
-        con.close()
-    return root
+def project(duckdb_project: Callable[[str, str], Path]) -> Path:
+    return duckdb_project(MODELS, DATA)
 
 
 @pytest.fixture
