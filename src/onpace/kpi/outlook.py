@@ -13,7 +13,9 @@ This is where a forecast method is chosen:
   hold about ``len / horizon`` independent ones: their spread is widened as Student's t is
   wider than the normal with that many (:func:`_small_sample`);
 - ``ets``, for a history too short for that: an ETS model fitted to at most the last 730
-  values, with 1000 simulated paths (:mod:`onpace.kpi.ets`);
+  values, with 1000 simulated paths (:mod:`onpace.kpi.ets`); fits and paths are kept for
+  the next forecast from the same values, and a series that grew starts from its last fit
+  (:mod:`onpace.kpi.fits`);
 - ``run_rate``: the mean of the last 28 values (at most) per value, with a normal spread of
   ``sd * sqrt(count)`` where ``sd`` is those values' standard deviation (a level: its last
   value, with ``sd`` that of its last changes). Used when there are
@@ -35,7 +37,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from onpace.kpi.ets import EtsFailed, simulate
+from onpace.kpi.ets import EtsFailed
+from onpace.kpi.fits import simulate
 from onpace.kpi.kind import NO_BOUNDS, Bounds
 
 F64 = npt.NDArray[np.float64]
