@@ -1,22 +1,29 @@
 """Everything about one KPI: its definition, its chart, and the KPI page assembled in one place.
 
 The web page renders :class:`KpiPage`, and ``GET /api/kpis/{name}/page`` answers the same view.
+The page is two parts: what the KPI's evaluations and definitions give (:class:`Evaluated`: the
+verdict, past periods, drivers; the same for everyone until something is evaluated again or a
+definition changes, so the web page keeps it as the scorecard keeps its board) and what people
+write (reviews, comments, annotations, target changes, alerts), read on every view.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.services import alerts as alert_service
-from onpace.services import app_definitions, backtest, explore, feedback, kpi_chart, kpi_history, scorecard
+from onpace.services import app_definitions, backtest, board, explore, feedback, kpi_chart, kpi_history, scorecard
 from onpace.services import reviews as review_service
 from onpace.services import what_changed as change_service
 from onpace.services.lookup import get_kpi
 from onpace.services.views.backtest import TrackRecord
+from onpace.services.views.change import ChangeShown
+from onpace.services.views.evaluations import Evaluation
 from onpace.services.views.kpis import (
     Driver,
     KpiBreakdown,
@@ -26,6 +33,7 @@ from onpace.services.views.kpis import (
     KpiHead,
     KpiPage,
 )
+from onpace.services.views.metrics import MetricSummary
 from onpace.services.views.scorecard import ScorecardRow
 from onpace.services.views.what_changed import WhatChanged
 from onpace.services.workspace import Workspace
@@ -74,37 +82,87 @@ def head(kpi: g.Kpi) -> KpiHead:
     )
 
 
-def page(
-    workspace: Workspace, name: str, segment: str = "", as_of: dt.date | None = None, *, what_changed: bool = False
-) -> KpiPage:
-    """The KPI page: the latest evaluation of ``segment`` (else the first), drivers, past periods, notes.
+@dataclass(frozen=True)
+class Evaluated:
+    """What the KPI page shows of one KPI (and segment) that only its evaluations and the definitions
+    give: the same for every user until something is evaluated again or a definition changes.
 
-    What changed (0.3-2 s of queries) is left out (None) unless ``what_changed``: the web page loads
-    it after the page (``GET /kpis/NAME/what-changed``); a print view that has no script asks for it.
+    ``row``: the latest evaluation of ``segment`` (the segment asked for, else the first);
+    ``change``: a change target's growth (none for the other kinds).
     """
+
+    head: KpiHead
+    metric: MetricSummary
+    rows: list[ScorecardRow]
+    row: ScorecardRow | None
+    segment: str
+    past: list[Evaluation]
+    drivers: list[Driver]
+    dimensions: list[str]
+    change: ChangeShown | None
+
+
+def evaluated(workspace: Workspace, name: str, segment: str = "", as_of: dt.date | None = None) -> Evaluated:
+    """The part of the KPI page its evaluations give (as of ``as_of``: computed again from the data up to it)."""
     project = workspace.project()
     store = workspace.store
     kpi = get_kpi(project, name)
     rows = scorecard.kpi_rows(project, store, as_of, kpi=name)
     row = next((r for r in rows if (r.segment or "") == segment), rows[0] if rows else None)
     segment = (row.segment or "") if row else segment
-    return KpiPage(
-        kpi=head(kpi),
+    return Evaluated(
+        head=head(kpi),
         metric=explore.metric_summary(project, project.metrics[kpi.metric or ""]),
+        rows=rows,
         row=row,
-        segments=[r.segment for r in rows if r.segment],
         segment=segment,
         past=kpi_history.past_periods(store, name, segment, as_of),
-        targets=kpi_history.target_history(store, name),
         drivers=_drivers(workspace, project, kpi),
         dimensions=explore.dimensions_of(project, kpi.metric or ""),
+        change=board.change_shown(project, store, row) if row is not None else None,
+    )
+
+
+def page(
+    workspace: Workspace,
+    name: str,
+    segment: str = "",
+    as_of: dt.date | None = None,
+    *,
+    what_changed: bool = False,
+    track_record: bool = True,
+    known: Evaluated | None = None,
+) -> KpiPage:
+    """The KPI page: the latest evaluation of ``segment`` (else the first), drivers, past periods, notes.
+
+    What changed (0.3-2 s of queries) is left out (None) unless ``what_changed``: the web page loads
+    it after the page (``GET /kpis/NAME/what-changed``); a print view that has no script asks for it.
+    The track record (a backtest: up to seconds the first time after each evaluation) is left out
+    unless ``track_record``: the API answers it, the web page does not show it. ``known``: the
+    :func:`evaluated` part of this KPI, segment and as-of date, when the caller keeps it.
+    """
+    project = workspace.project()
+    store = workspace.store
+    kpi = get_kpi(project, name)
+    part = known if known is not None else evaluated(workspace, name, segment, as_of)
+    segment = part.segment
+    return KpiPage(
+        kpi=part.head,
+        metric=part.metric,
+        row=part.row,
+        segments=[r.segment for r in part.rows if r.segment],
+        segment=segment,
+        past=part.past,
+        targets=kpi_history.target_history(store, name),
+        drivers=part.drivers,
+        dimensions=part.dimensions,
         reviews=feedback.reviews(project, store, name, limit=PAGE_REVIEWS),
         comments=feedback.list_comments(store, "kpi", name),
         annotations=feedback.list_annotations(store, "kpi", name),
         assessments=list(review_service.ASSESSMENTS),
-        track_record=_track_record(workspace, project, kpi, segment, as_of),
+        track_record=_track_record(workspace, project, kpi, segment, as_of) if track_record else None,
         alerts=alert_service.alerts_of_kpi(project, store, name),
-        what_changed=_what_changed(workspace, project, kpi, row, segment) if what_changed else None,
+        what_changed=_what_changed(workspace, project, kpi, part.row, segment) if what_changed else None,
     )
 
 

@@ -25,13 +25,16 @@ async def current_user(request: Request) -> CurrentUser:
     return user
 
 
-def as_of_date(
+async def as_of_date(
     as_of: Annotated[
         str | None, Query(max_length=32, description="the page as it was on this day (YYYY-MM-DD); blank: the latest")
     ] = None,
 ) -> dt.date | None:
     """The ``as_of`` date of a page (its date picker's; blank is none), checked as the API checks it: a
-    text that is not a date is refused (400) saying what to write instead."""
+    text that is not a date is refused (400) saying what to write instead.
+
+    ``async`` because it only parses: FastAPI runs a plain ``def`` dependency in a worker thread,
+    a hop (and a wait for the GIL) on every page that has a date picker."""
     return parse_as_of((as_of or "").strip())
 
 

@@ -16,7 +16,9 @@ from onpace.services import kpi_page as kpis
 from onpace.services import reviews as review_service
 from onpace.services import what_changed as change_service
 from onpace.services.views.names import Names
+from onpace.services.workspace import Workspace
 from onpace.web.deps import AsOfDep, UserDep, WorkspaceDep, allowed
+from onpace.web.page_cache import kept
 from onpace.web.render import attachment, page
 
 router = APIRouter(prefix="/kpis")
@@ -28,11 +30,22 @@ PAGE_REVIEWS = 20
 def kpi_page(
     request: Request, name: str, ws: WorkspaceDep, user: UserDep, as_of: AsOfDep, segment: SegmentQ = ""
 ) -> Response:
-    """The KPI page; with ``as_of``, its verdict as it was on that day (from the data up to it)."""
+    """The KPI page; with ``as_of``, its verdict as it was on that day (from the data up to it).
+
+    What its evaluations give is kept until the next evaluation or definition change (like the
+    scorecard's board); what people write (reviews, comments, annotations...) is read every time.
+    The track record is not shown here, so not computed (the API's page answers it).
+    """
     project = ws.project()
-    found = kpis.page(ws, name, segment, as_of)
-    change = board.change_shown(project, ws.store, found.row) if found.row is not None else None
-    return page(request, "kpi.html", page=found, names=Names.of(project), change=change, as_of=as_of)
+    known = evaluated(ws, name, segment, as_of)
+    found = kpis.page(ws, name, segment, as_of, track_record=False, known=known)
+    return page(request, "kpi.html", page=found, names=Names.of(project), change=known.change, as_of=as_of)
+
+
+def evaluated(ws: Workspace, name: str, segment: str, as_of: dt.date | None) -> kpis.Evaluated:
+    """The part of a KPI page its evaluations give, kept per newest evaluation (web/page_cache.py)."""
+    newest, _ = board.newest(ws.store)
+    return kept(ws, "kpi-pages", newest, (name, segment, as_of), lambda: kpis.evaluated(ws, name, segment, as_of))
 
 
 @router.get("/{name}/breakdown")

@@ -152,7 +152,7 @@ def print_kpi(
 ) -> Response:
     """A KPI page on paper: verdict, numbers, what changed, the chart (SVG), past periods, drivers, reviews."""
     project = ws.project()
-    found = kpi_page.page(ws, name, segment, as_of, what_changed=True)
+    found = kpi_page.page(ws, name, segment, as_of, what_changed=True, track_record=False)
     data = kpi_page.chart(project, ws.store, name, found.segment, as_of)
     return page(request, "print_kpi.html", page=found, chart=chart_svg(data), as_of=as_of)
 
