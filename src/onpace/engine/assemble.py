@@ -27,6 +27,7 @@ from onpace.catalog import models as m
 from onpace.catalog.expr import Name, parse
 from onpace.catalog.project import Project
 from onpace.engine import plan as p
+from onpace.engine import shapes
 from onpace.engine.calendar import truncate
 from onpace.engine.compile_expr import compile_expr
 from onpace.engine.days import TIME
@@ -302,7 +303,10 @@ class _Assembly:
                 cumulative = self._distinct_group(node, window, names[node])
             else:
                 key = (node.leaf.dataset, node.leaf.time)
-                cumulative = self._cumulative_group(series[key], daily[key], node, window, names)
+                source = series[key]
+                if self.days is None and shapes.evaluates_each_reference(self.dialect):  # its own leaf only
+                    source = self._daily_table(key, {node.leaf: names[node.leaf]}, daily[key].lo, daily[key].hi)
+                cumulative = self._cumulative_group(source, daily[key], node, window, names)
             groups.append(self._reading(cumulative, [node], reads))
         for node in nodes:
             if isinstance(node, p.Semi):
@@ -314,8 +318,9 @@ class _Assembly:
             by_shift: dict[tuple[int, str], list[p.Offset]] = {}
             for node in offsets:
                 by_shift.setdefault((node.count, node.unit), []).append(node)
+            base = table  # what the level's offsets read (engine/shapes.py)
             for batch in by_shift.values():
-                table = self._offset(table, batch, names)
+                table = self._offset(table, batch, names, base)
             calcs = {names[n]: self._combine(table, n, names) for n in level if isinstance(n, (p.Ratio, p.Derived))}
             if calcs:
                 table = table.mutate(**calcs)
@@ -794,9 +799,13 @@ class _Assembly:
         flag = {"__f": ibis.ifelse(daily[TIME].isnull(), 0, 1)} if self.dims else {}
         if node.null_when_empty:  # __h: the day has a value (its leaf is null where no row passes the filters)
             flag["__h"] = ibis.ifelse(daily[value].isnull(), 0, 1)
-        dense = grid.left_join(daily, preds).select(
-            "__day", *[grid[dim_col(d)] for d in self.dims], __v=ibis.coalesce(daily[value], 0), **flag
-        )
+        if shapes.stacks(self.dialect):  # stacked and grouped by day and dimensions instead
+            by = [dim_col(d) for d in self.dims]
+            dense = shapes.dense_days(grid, daily, TIME, by, value, seen=bool(self.dims), has=node.null_when_empty)
+        else:
+            dense = grid.left_join(daily, preds).select(
+                "__day", *[grid[dim_col(d)] for d in self.dims], __v=ibis.coalesce(daily[value], 0), **flag
+            )
         partition = [dense[dim_col(d)] for d in self.dims]
         if node.window_days is not None:
             frame = ibis.window(
@@ -842,7 +851,16 @@ class _Assembly:
 
     def _combine_groups(self, groups: list[Group], nodes: list[p.Node], names: dict[p.Node, str]) -> Any:
         """The spine with every group left-joined to it, in one join chain; sums and counts zero-filled."""
+        zero = {
+            names[n]
+            for n in nodes
+            if (isinstance(n, p.Leaf) and n.zero_when_empty) or (isinstance(n, p.Cumulative) and not n.null_when_empty)
+        }
         spine = self._spine(groups)
+        if shapes.stacks(self.dialect):  # stacked and grouped by period and dimensions instead
+            stacked = shapes.on_spine(spine, spine.columns, [(g.table, g.cols) for g in groups])
+            filled = {c: ibis.coalesce(stacked[c], 0) if c in zero else stacked[c] for g in groups for c in g.cols}
+            return stacked.select(*spine.columns, **filled)
         joined = spine
         renamed_groups = []
         for index, entry in enumerate(groups):
@@ -856,11 +874,6 @@ class _Assembly:
             preds += [joined[dim_col(d)].identical_to(renamed[f"__g{index}_{i}"]) for i, d in enumerate(self.dims)]
             joined = joined.left_join(renamed, preds)
             renamed_groups.append((renamed, cols))
-        zero = {
-            names[n]
-            for n in nodes
-            if (isinstance(n, p.Leaf) and n.zero_when_empty) or (isinstance(n, p.Cumulative) and not n.null_when_empty)
-        }
         values: dict[str, Any] = {}
         for renamed, cols in renamed_groups:
             for col in cols:
@@ -879,12 +892,14 @@ class _Assembly:
 
         return compile_expr(parse(node.expr), resolve, node.expr).cast("float64")
 
-    def _offset(self, table: Any, batch: list[p.Offset], names: dict[p.Node, str]) -> Any:
+    def _offset(self, table: Any, batch: list[p.Offset], names: dict[p.Node, str], base: Any = None) -> Any:
         """Values of earlier periods (same shift for the whole batch), by a self-join on the prior period."""
         grain = self.rng.grain
         assert grain is not None
         node = batch[0]
-        current = table[PERIOD]
+        stacked = shapes.stacks(self.dialect)  # the periods and their priors, stacked beside the table
+        readers = date_table("periods", {PERIOD: self.rng.periods}) if stacked else table
+        current = readers[PERIOD]
         whole = self.rng.whole_first  # the first period read whole: its prior is the first period's
         if whole is not None:
             current = ibis.ifelse(current == ibis.literal(whole, type="date"), self._first_lit(), current)
@@ -902,6 +917,11 @@ class _Assembly:
         prior = prior.cast("date")
         if whole is not None:  # a later period's offset reads the first period whole
             prior = ibis.ifelse(prior == self._first_lit(), ibis.literal(whole, type="date"), prior)
+        if stacked:
+            moves = {names[n]: names[n.node] for n in batch}
+            by = [dim_col(d) for d in self.dims]
+            source = table if base is None else base
+            return shapes.offset_values(table, source, readers.mutate(__prior=prior), PERIOD, by, moves)
         with_prior = table.mutate(__prior=prior)
         source = table.select(
             __op=table[PERIOD],

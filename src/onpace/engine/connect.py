@@ -13,6 +13,7 @@ from urllib.parse import ParseResult, parse_qsl, unquote, unquote_plus, urlparse
 
 import ibis
 
+from onpace.engine.shapes import POSTGRES_OPTIONS
 from onpace.errors import BackendError, MissingDependencyError, UserError
 
 _EXTRAS = {"postgres": "postgres", "mysql": "mysql", "pyspark": "spark"}
@@ -223,7 +224,7 @@ def _postgres(url: str) -> Any:
 
     parsed = urlparse("postgres://" + url.split("://", 1)[1])
     extra = dict(parse_qsl(parsed.query))
-    options = " ".join(o for o in (extra.get("options"), _PG_READ_ONLY) if o)
+    options = " ".join(o for o in (POSTGRES_OPTIONS, extra.get("options"), _PG_READ_ONLY) if o)
     return ReadOnlyPostgres().connect(**{**_postgres_params(parsed), **extra, "options": options})
 
 

@@ -1,69 +1,69 @@
-WITH "t29" AS (
+WITH "t30" AS (
   SELECT
-    "t24"."__t",
-    "t24"."__d_region",
-    SUM("t24"."qty" * "t24"."price" * (
-      1 - "t24"."discount"
+    "t25"."__t",
+    "t25"."__d_region",
+    SUM("t25"."qty" * "t25"."price" * (
+      1 - "t25"."discount"
     )) AS "__n0"
   FROM (
     SELECT
-      "t21"."qty",
-      "t21"."price",
-      "t21"."discount",
-      "t21"."__k0",
-      "t21"."__j0",
-      "t21"."__d_order_date",
-      "t21"."__k0_0",
-      "t21"."__j1",
-      "t21"."__d_region",
-      "t21"."__d_order_date" AS "__t"
+      "t23"."qty",
+      "t23"."price",
+      "t23"."discount",
+      "t23"."__k0",
+      "t23"."__j0",
+      "t23"."__d_order_date",
+      "t23"."__k0_0",
+      "t23"."__j1",
+      "t23"."__d_region",
+      "t23"."__d_order_date" AS "__t"
     FROM (
       SELECT
-        "t15"."qty",
-        "t15"."price",
-        "t15"."discount",
-        "t15"."__k0",
-        "t16"."__j0",
-        "t16"."__d_order_date",
-        "t16"."__k0_0",
-        "t19"."__j1",
-        "t19"."__d_region"
+        "t18"."qty",
+        "t18"."price",
+        "t18"."discount",
+        "t18"."__k0",
+        "t17"."__j0",
+        "t17"."__d_order_date",
+        "t17"."__k0_0",
+        "t20"."__j1",
+        "t20"."__d_region"
       FROM (
         SELECT
-          "t3"."qty",
-          "t3"."price",
-          "t3"."discount",
-          "t3"."order_id" AS "__k0"
-        FROM "onpace_it_order_lines" AS "t3"
-      ) AS "t15"
+          "t4"."qty",
+          "t4"."price",
+          "t4"."discount",
+          "t4"."order_id" AS "__k0"
+        FROM "onpace_it_order_lines" AS "t4"
+      ) AS "t18"
       LEFT OUTER JOIN (
         SELECT
-          "t4"."id" AS "__j0",
-          "t4"."order_date" AS "__d_order_date",
-          "t4"."customer_id" AS "__k0_0"
-        FROM "onpace_it_orders" AS "t4"
-      ) AS "t16"
-        ON "t15"."__k0" = "t16"."__j0"
+          "t3"."id" AS "__j0",
+          "t3"."order_date" AS "__d_order_date",
+          "t3"."customer_id" AS "__k0_0"
+        FROM "onpace_it_orders" AS "t3"
+      ) AS "t17"
+        ON "t18"."__k0" = "t17"."__j0"
       LEFT OUTER JOIN (
         SELECT
           "t5"."id" AS "__j1",
           "t5"."region" AS "__d_region"
         FROM "onpace_it_customers" AS "t5"
-      ) AS "t19"
-        ON "t16"."__k0_0" = "t19"."__j1"
-    ) AS "t21"
+      ) AS "t20"
+        ON "t17"."__k0_0" = "t20"."__j1"
+    ) AS "t23"
     WHERE
-      "t21"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
-      AND "t21"."__d_order_date" >= MAKE_DATE(2024, 1, 1)
-  ) AS "t24"
+      "t23"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
+      AND "t23"."__d_order_date" >= MAKE_DATE(2024, 1, 1)
+  ) AS "t25"
   GROUP BY
     1,
     2
 ), "t34" AS (
   SELECT
-    "t30"."__ap" AS "__p",
-    "t30"."__d_region",
-    COUNT(DISTINCT "t30"."__v") AS "__n3"
+    "t29"."__ap" AS "__p",
+    "t29"."__d_region",
+    COUNT(DISTINCT "t29"."__v") AS "__n3"
   FROM (
     SELECT
       "t8"."__ap",
@@ -75,45 +75,45 @@ WITH "t29" AS (
     FROM "onpace_windows_0facb55e279e" AS "t8"
     INNER JOIN (
       SELECT
-        "t22"."__d_order_date" AS "__t",
-        "t22"."customer_id" AS "__v",
-        "t22"."__d_region"
+        "t21"."__d_order_date" AS "__t",
+        "t21"."customer_id" AS "__v",
+        "t21"."__d_region"
       FROM (
         SELECT
-          "t17"."customer_id",
-          "t17"."__d_order_date",
-          "t17"."__k0",
-          "t20"."__j0",
-          "t20"."__d_region"
+          "t15"."customer_id",
+          "t15"."__d_order_date",
+          "t15"."__k0",
+          "t19"."__j0",
+          "t19"."__d_region"
         FROM (
           SELECT
-            "t4"."customer_id",
-            "t4"."order_date" AS "__d_order_date",
-            "t4"."customer_id" AS "__k0"
-          FROM "onpace_it_orders" AS "t4"
-        ) AS "t17"
+            "t3"."customer_id",
+            "t3"."order_date" AS "__d_order_date",
+            "t3"."customer_id" AS "__k0"
+          FROM "onpace_it_orders" AS "t3"
+        ) AS "t15"
         LEFT OUTER JOIN (
           SELECT
             "t5"."id" AS "__j0",
             "t5"."region" AS "__d_region"
           FROM "onpace_it_customers" AS "t5"
-        ) AS "t20"
-          ON "t17"."__k0" = "t20"."__j0"
-      ) AS "t22"
+        ) AS "t19"
+          ON "t15"."__k0" = "t19"."__j0"
+      ) AS "t21"
       WHERE
-        "t22"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
-        AND "t22"."__d_order_date" >= MAKE_DATE(2023, 1, 1)
+        "t21"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
+        AND "t21"."__d_order_date" >= MAKE_DATE(2023, 1, 1)
     ) AS "t26"
       ON "t26"."__t" >= "t8"."__al" AND "t26"."__t" <= "t8"."__ad"
-  ) AS "t30"
+  ) AS "t29"
   GROUP BY
     1,
     2
-), "t37" AS (
+), "t36" AS (
   SELECT
-    "t32"."__ap" AS "__p",
-    "t32"."__d_region",
-    COUNT(DISTINCT "t32"."__v") AS "__n5"
+    "t31"."__ap" AS "__p",
+    "t31"."__d_region",
+    COUNT(DISTINCT "t31"."__v") AS "__n5"
   FROM (
     SELECT
       "t8"."__ap",
@@ -125,47 +125,47 @@ WITH "t29" AS (
     FROM "onpace_windows_0facb55e279e" AS "t8"
     INNER JOIN (
       SELECT
-        "t23"."__d_order_date" AS "__t",
+        "t22"."__d_order_date" AS "__t",
         CASE
-          WHEN "t23"."status" = 'completed'
-          THEN "t23"."customer_id"
+          WHEN "t22"."status" = 'completed'
+          THEN "t22"."customer_id"
           ELSE CAST(NULL AS INT)
         END AS "__v",
-        "t23"."__d_region"
+        "t22"."__d_region"
       FROM (
         SELECT
-          "t18"."customer_id",
-          "t18"."status",
-          "t18"."__d_order_date",
-          "t18"."__k0",
-          "t20"."__j0",
-          "t20"."__d_region"
+          "t16"."customer_id",
+          "t16"."status",
+          "t16"."__d_order_date",
+          "t16"."__k0",
+          "t19"."__j0",
+          "t19"."__d_region"
         FROM (
           SELECT
-            "t4"."customer_id",
-            "t4"."status",
-            "t4"."order_date" AS "__d_order_date",
-            "t4"."customer_id" AS "__k0"
-          FROM "onpace_it_orders" AS "t4"
-        ) AS "t18"
+            "t3"."customer_id",
+            "t3"."status",
+            "t3"."order_date" AS "__d_order_date",
+            "t3"."customer_id" AS "__k0"
+          FROM "onpace_it_orders" AS "t3"
+        ) AS "t16"
         LEFT OUTER JOIN (
           SELECT
             "t5"."id" AS "__j0",
             "t5"."region" AS "__d_region"
           FROM "onpace_it_customers" AS "t5"
-        ) AS "t20"
-          ON "t18"."__k0" = "t20"."__j0"
-      ) AS "t23"
+        ) AS "t19"
+          ON "t16"."__k0" = "t19"."__j0"
+      ) AS "t22"
       WHERE
-        "t23"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
-        AND "t23"."__d_order_date" >= MAKE_DATE(2023, 1, 1)
+        "t22"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
+        AND "t22"."__d_order_date" >= MAKE_DATE(2023, 1, 1)
     ) AS "t28"
       ON "t28"."__t" >= "t8"."__al" AND "t28"."__t" <= "t8"."__ad"
-  ) AS "t32"
+  ) AS "t31"
   GROUP BY
     1,
     2
-), "t49" AS (
+), "t45" AS (
   SELECT
     "t39"."__ap" AS "__p",
     "t39"."__d_region",
@@ -179,7 +179,7 @@ WITH "t29" AS (
       "t33"."__d_region",
       "t33"."__n0"
     FROM "onpace_windows_c15d3f75ac80" AS "t7"
-    INNER JOIN "t29" AS "t33"
+    INNER JOIN "t30" AS "t33"
       ON "t33"."__t" >= "t7"."__al" AND "t33"."__t" <= "t7"."__ad"
   ) AS "t39"
   GROUP BY
@@ -187,31 +187,21 @@ WITH "t29" AS (
     2
 )
 SELECT
-  "t57"."__p" AS "period",
-  "t57"."__d_region" AS "region",
-  CAST("t57"."__n1" AS DOUBLE PRECISION) AS "revenue_3m",
-  "t57"."__n3" AS "buyers_running",
-  "t57"."__n5" AS "completed_buyers_running"
+  "t58"."__p" AS "period",
+  "t58"."__d_region" AS "region",
+  CAST(COALESCE("t58"."__n1", 0) AS DOUBLE PRECISION) AS "revenue_3m",
+  COALESCE("t58"."__n3", 0) AS "buyers_running",
+  COALESCE("t58"."__n5", 0) AS "completed_buyers_running"
 FROM (
   SELECT
-    "t6"."__p",
-    "t56"."__d_region",
-    COALESCE("t48"."__n0", 0) AS "__n0",
-    COALESCE("t53"."__n1", 0) AS "__n1",
-    COALESCE("t43"."__n3", 0) AS "__n3",
-    COALESCE("t46"."__n5", 0) AS "__n5"
-  FROM "onpace_periods_ab1c8507c377" AS "t6"
-  CROSS JOIN (
-    SELECT
-      *
-    FROM (
-      SELECT
-        "t38"."__d_region"
-      FROM "t37" AS "t38"
-      WHERE
-        "t38"."__p" >= MAKE_DATE(2024, 1, 1) AND "t38"."__p" <= MAKE_DATE(2024, 10, 1)
-    ) AS "t45"
-    UNION
+    "t57"."__p",
+    "t57"."__d_region",
+    MAX("t57"."__in") AS "__in",
+    MAX("t57"."__n0") AS "__n0",
+    MAX("t57"."__n1") AS "__n1",
+    MAX("t57"."__n3") AS "__n3",
+    MAX("t57"."__n5") AS "__n5"
+  FROM (
     SELECT
       *
     FROM (
@@ -219,77 +209,137 @@ FROM (
         *
       FROM (
         SELECT
-          "t50"."__d_region"
-        FROM "t49" AS "t50"
-        WHERE
-          "t50"."__p" >= MAKE_DATE(2024, 1, 1) AND "t50"."__p" <= MAKE_DATE(2024, 10, 1)
-      ) AS "t52"
-      UNION
+          CAST(CAST("t47"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+          "t47"."__d_region",
+          CAST(NULL AS SMALLINT) AS "__in",
+          CAST(NULL AS DECIMAL(38, 2)) AS "__n0",
+          "t47"."__n1",
+          CAST(NULL AS BIGINT) AS "__n3",
+          CAST(NULL AS BIGINT) AS "__n5"
+        FROM "t45" AS "t47"
+      ) AS "t49"
+      UNION ALL
       SELECT
         *
       FROM (
         SELECT
-          "t36"."__d_region"
-        FROM "t34" AS "t36"
-        WHERE
-          "t36"."__p" >= MAKE_DATE(2024, 1, 1) AND "t36"."__p" <= MAKE_DATE(2024, 10, 1)
+          CAST(CAST("t35"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+          "t35"."__d_region",
+          CAST(NULL AS SMALLINT) AS "__in",
+          CAST(NULL AS DECIMAL(38, 2)) AS "__n0",
+          CAST(NULL AS DECIMAL(38, 2)) AS "__n1",
+          "t35"."__n3",
+          CAST(NULL AS BIGINT) AS "__n5"
+        FROM "t34" AS "t35"
       ) AS "t42"
-    ) AS "t54"
-  ) AS "t56"
-  LEFT OUTER JOIN (
+    ) AS "t51"
+    UNION ALL
     SELECT
-      "t41"."__p" AS "__g0p",
-      "t41"."__d_region" AS "__g0_0",
-      "t41"."__n0"
+      *
     FROM (
       SELECT
-        "t35"."__p",
-        "t35"."__d_region",
-        SUM("t35"."__n0") AS "__n0"
+        *
       FROM (
         SELECT
-          "t31"."__t",
-          "t31"."__d_region",
-          "t31"."__n0",
-          DATE_TRUNC('QUARTER', "t31"."__t") AS "__p"
-        FROM "t29" AS "t31"
-        WHERE
-          "t31"."__t" <= MAKE_DATE(2024, 12, 31) AND "t31"."__t" >= MAKE_DATE(2024, 1, 1)
-      ) AS "t35"
-      GROUP BY
-        1,
-        2
-    ) AS "t41"
-  ) AS "t48"
-    ON "t6"."__p" = "t48"."__g0p"
-    AND "t56"."__d_region" IS NOT DISTINCT FROM "t48"."__g0_0"
-  LEFT OUTER JOIN (
-    SELECT
-      "t50"."__p" AS "__g1p",
-      "t50"."__d_region" AS "__g1_0",
-      "t50"."__n1"
-    FROM "t49" AS "t50"
-  ) AS "t53"
-    ON "t6"."__p" = "t53"."__g1p"
-    AND "t56"."__d_region" IS NOT DISTINCT FROM "t53"."__g1_0"
-  LEFT OUTER JOIN (
-    SELECT
-      "t36"."__p" AS "__g2p",
-      "t36"."__d_region" AS "__g2_0",
-      "t36"."__n3"
-    FROM "t34" AS "t36"
-  ) AS "t43"
-    ON "t6"."__p" = "t43"."__g2p"
-    AND "t56"."__d_region" IS NOT DISTINCT FROM "t43"."__g2_0"
-  LEFT OUTER JOIN (
-    SELECT
-      "t38"."__p" AS "__g3p",
-      "t38"."__d_region" AS "__g3_0",
-      "t38"."__n5"
-    FROM "t37" AS "t38"
-  ) AS "t46"
-    ON "t6"."__p" = "t46"."__g3p"
-    AND "t56"."__d_region" IS NOT DISTINCT FROM "t46"."__g3_0"
-) AS "t57"
+          CAST(CAST("t38"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+          "t38"."__d_region",
+          CAST(NULL AS SMALLINT) AS "__in",
+          CAST(NULL AS DECIMAL(38, 2)) AS "__n0",
+          CAST(NULL AS DECIMAL(38, 2)) AS "__n1",
+          CAST(NULL AS BIGINT) AS "__n3",
+          "t38"."__n5"
+        FROM "t36" AS "t38"
+      ) AS "t44"
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            "t6"."__p",
+            "t53"."__d_region",
+            1 AS "__in",
+            CAST(NULL AS DECIMAL(38, 2)) AS "__n0",
+            CAST(NULL AS DECIMAL(38, 2)) AS "__n1",
+            CAST(NULL AS BIGINT) AS "__n3",
+            CAST(NULL AS BIGINT) AS "__n5"
+          FROM "onpace_periods_ab1c8507c377" AS "t6"
+          CROSS JOIN (
+            SELECT
+              *
+            FROM (
+              SELECT
+                "t38"."__d_region"
+              FROM "t36" AS "t38"
+              WHERE
+                "t38"."__p" >= MAKE_DATE(2024, 1, 1) AND "t38"."__p" <= MAKE_DATE(2024, 10, 1)
+            ) AS "t43"
+            UNION
+            SELECT
+              *
+            FROM (
+              SELECT
+                *
+              FROM (
+                SELECT
+                  "t47"."__d_region"
+                FROM "t45" AS "t47"
+                WHERE
+                  "t47"."__p" >= MAKE_DATE(2024, 1, 1) AND "t47"."__p" <= MAKE_DATE(2024, 10, 1)
+              ) AS "t48"
+              UNION
+              SELECT
+                *
+              FROM (
+                SELECT
+                  "t35"."__d_region"
+                FROM "t34" AS "t35"
+                WHERE
+                  "t35"."__p" >= MAKE_DATE(2024, 1, 1) AND "t35"."__p" <= MAKE_DATE(2024, 10, 1)
+              ) AS "t40"
+            ) AS "t50"
+          ) AS "t53"
+        ) AS "t54"
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            CAST(CAST("t41"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+            "t41"."__d_region",
+            CAST(NULL AS SMALLINT) AS "__in",
+            "t41"."__n0",
+            CAST(NULL AS DECIMAL(38, 2)) AS "__n1",
+            CAST(NULL AS BIGINT) AS "__n3",
+            CAST(NULL AS BIGINT) AS "__n5"
+          FROM (
+            SELECT
+              "t37"."__p",
+              "t37"."__d_region",
+              SUM("t37"."__n0") AS "__n0"
+            FROM (
+              SELECT
+                "t32"."__t",
+                "t32"."__d_region",
+                "t32"."__n0",
+                DATE_TRUNC('QUARTER', "t32"."__t") AS "__p"
+              FROM "t30" AS "t32"
+              WHERE
+                "t32"."__t" <= MAKE_DATE(2024, 12, 31) AND "t32"."__t" >= MAKE_DATE(2024, 1, 1)
+            ) AS "t37"
+            GROUP BY
+              1,
+              2
+          ) AS "t41"
+        ) AS "t46"
+      ) AS "t55"
+    ) AS "t56"
+  ) AS "t57"
+  GROUP BY
+    1,
+    2
+) AS "t58"
 WHERE
-  "t57"."__p" >= MAKE_DATE(2024, 1, 1)
+  "t58"."__in" IS NOT NULL AND "t58"."__p" >= MAKE_DATE(2024, 1, 1)

@@ -1,112 +1,185 @@
-WITH "t13" AS (
+WITH "t17" AS (
   SELECT
-    "t3"."__p",
-    COALESCE("t12"."__n0", 0) AS "__n0"
-  FROM "onpace_periods_3cd52f5ca1a0" AS "t3"
-  LEFT OUTER JOIN (
-    SELECT
-      "t10"."__p" AS "__g0p",
-      "t10"."__n0"
-    FROM (
-      SELECT
-        "t9"."__p",
-        SUM("t9"."qty" * "t9"."price" * (
-          1 - "t9"."discount"
-        )) AS "__n0"
-      FROM (
-        SELECT
-          "t8"."qty",
-          "t8"."price",
-          "t8"."discount",
-          "t8"."__k0",
-          "t8"."__j0",
-          "t8"."__d_order_date",
-          "t8"."__d_order_date" AS "__t",
-          DATE_TRUNC('MONTH', "t8"."__d_order_date") AS "__p"
-        FROM (
-          SELECT
-            "t6"."qty",
-            "t6"."price",
-            "t6"."discount",
-            "t6"."__k0",
-            "t7"."__j0",
-            "t7"."__d_order_date"
-          FROM (
-            SELECT
-              "t1"."qty",
-              "t1"."price",
-              "t1"."discount",
-              "t1"."order_id" AS "__k0"
-            FROM "onpace_it_order_lines" AS "t1"
-          ) AS "t6"
-          LEFT OUTER JOIN (
-            SELECT
-              "t2"."id" AS "__j0",
-              "t2"."order_date" AS "__d_order_date"
-            FROM "onpace_it_orders" AS "t2"
-          ) AS "t7"
-            ON "t6"."__k0" = "t7"."__j0"
-        ) AS "t8"
-        WHERE
-          "t8"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
-          AND "t8"."__d_order_date" >= MAKE_DATE(2023, 1, 1)
-      ) AS "t9"
-      GROUP BY
-        1
-    ) AS "t10"
-  ) AS "t12"
-    ON "t3"."__p" = "t12"."__g0p"
-), "t19" AS (
-  SELECT
-    "t18"."__p",
-    "t18"."__n0",
-    "t17"."__ov0" AS "__n1"
+    "t16"."__p",
+    MAX("t16"."__in") AS "__in",
+    MAX("t16"."__n0") AS "__n0"
   FROM (
     SELECT
-      "t14"."__p",
-      "t14"."__n0",
-      "t14"."__p" - INTERVAL '1 MONTH' AS "__prior"
-    FROM "t13" AS "t14"
-  ) AS "t18"
-  LEFT OUTER JOIN (
+      *
+    FROM (
+      SELECT
+        "t0"."__p",
+        1 AS "__in",
+        CAST(NULL AS DECIMAL(38, 2)) AS "__n0"
+      FROM "onpace_periods_3cd52f5ca1a0" AS "t0"
+    ) AS "t3"
+    UNION ALL
     SELECT
-      "t14"."__p" AS "__op",
-      "t14"."__n0" AS "__ov0"
-    FROM "t13" AS "t14"
-  ) AS "t17"
-    ON "t18"."__prior" = "t17"."__op"
+      *
+    FROM (
+      SELECT
+        CAST(CAST("t14"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+        CAST(NULL AS SMALLINT) AS "__in",
+        "t14"."__n0"
+      FROM (
+        SELECT
+          "t13"."__p",
+          SUM("t13"."qty" * "t13"."price" * (
+            1 - "t13"."discount"
+          )) AS "__n0"
+        FROM (
+          SELECT
+            "t12"."qty",
+            "t12"."price",
+            "t12"."discount",
+            "t12"."__k0",
+            "t12"."__j0",
+            "t12"."__d_order_date",
+            "t12"."__d_order_date" AS "__t",
+            DATE_TRUNC('MONTH', "t12"."__d_order_date") AS "__p"
+          FROM (
+            SELECT
+              "t7"."qty",
+              "t7"."price",
+              "t7"."discount",
+              "t7"."__k0",
+              "t8"."__j0",
+              "t8"."__d_order_date"
+            FROM (
+              SELECT
+                "t1"."qty",
+                "t1"."price",
+                "t1"."discount",
+                "t1"."order_id" AS "__k0"
+              FROM "onpace_it_order_lines" AS "t1"
+            ) AS "t7"
+            LEFT OUTER JOIN (
+              SELECT
+                "t2"."id" AS "__j0",
+                "t2"."order_date" AS "__d_order_date"
+              FROM "onpace_it_orders" AS "t2"
+            ) AS "t8"
+              ON "t7"."__k0" = "t8"."__j0"
+          ) AS "t12"
+          WHERE
+            "t12"."__d_order_date" <= MAKE_DATE(2024, 12, 31)
+            AND "t12"."__d_order_date" >= MAKE_DATE(2023, 1, 1)
+        ) AS "t13"
+        GROUP BY
+          1
+      ) AS "t14"
+    ) AS "t15"
+  ) AS "t16"
+  GROUP BY
+    1
 )
 SELECT
-  "t25"."__p" AS "period",
-  CAST("t25"."__n0" - "t25"."__n1" AS DOUBLE PRECISION) AS "revenue_change",
+  "t28"."__p" AS "period",
+  CAST("t28"."__n0" - "t28"."__n1" AS DOUBLE PRECISION) AS "revenue_change",
   (
-    CAST("t25"."__n0" AS DOUBLE PRECISION) / CASE
-      WHEN "t25"."__n3" = 0
+    CAST("t28"."__n0" AS DOUBLE PRECISION) / CASE
+      WHEN "t28"."__n3" = 0
       THEN CAST(NULL AS DOUBLE PRECISION)
-      ELSE CAST("t25"."__n3" AS DOUBLE PRECISION)
+      ELSE CAST("t28"."__n3" AS DOUBLE PRECISION)
     END
   ) - 1 AS "revenue_yoy_growth"
 FROM (
   SELECT
-    "t24"."__p",
-    "t24"."__n0",
-    "t24"."__n1",
-    "t22"."__ov0" AS "__n3"
+    "t27"."__p",
+    MAX("t27"."__in") AS "__in",
+    MAX("t27"."__n0") AS "__n0",
+    MAX("t27"."__n1") AS "__n1",
+    MAX("t27"."__n3") AS "__n3"
   FROM (
     SELECT
-      "t20"."__p",
-      "t20"."__n0",
-      "t20"."__n1",
-      DATE_TRUNC('MONTH', "t20"."__p" - INTERVAL '1 YEAR') AS "__prior"
-    FROM "t19" AS "t20"
-  ) AS "t24"
-  LEFT OUTER JOIN (
+      *
+    FROM (
+      SELECT
+        "t25"."__p",
+        1 AS "__in",
+        "t25"."__n0",
+        "t25"."__n1",
+        CAST(NULL AS DECIMAL(38, 2)) AS "__n3"
+      FROM (
+        SELECT
+          "t24"."__p",
+          MAX("t24"."__in") AS "__in",
+          MAX("t24"."__n0") AS "__n0",
+          MAX("t24"."__n1") AS "__n1"
+        FROM (
+          SELECT
+            *
+          FROM (
+            SELECT
+              "t18"."__p",
+              1 AS "__in",
+              COALESCE("t18"."__n0", 0) AS "__n0",
+              CAST(NULL AS DECIMAL(38, 2)) AS "__n1"
+            FROM "t17" AS "t18"
+            WHERE
+              "t18"."__in" IS NOT NULL
+          ) AS "t19"
+          UNION ALL
+          SELECT
+            *
+          FROM (
+            SELECT
+              CAST(CAST("t10"."__rp" AS TIMESTAMP) AS DATE) AS "__p",
+              CAST(NULL AS SMALLINT) AS "__in",
+              CAST(NULL AS DECIMAL(38, 2)) AS "__n0",
+              "t21"."__n0" AS "__n1"
+            FROM (
+              SELECT
+                "t0"."__p" AS "__rp",
+                "t0"."__p" - INTERVAL '1 MONTH' AS "__rq"
+              FROM "onpace_periods_3cd52f5ca1a0" AS "t0"
+            ) AS "t10"
+            INNER JOIN (
+              SELECT
+                "t18"."__p",
+                COALESCE("t18"."__n0", 0) AS "__n0"
+              FROM "t17" AS "t18"
+              WHERE
+                "t18"."__in" IS NOT NULL
+            ) AS "t21"
+              ON "t10"."__rq" = "t21"."__p"
+          ) AS "t23"
+        ) AS "t24"
+        GROUP BY
+          1
+      ) AS "t25"
+      WHERE
+        "t25"."__in" IS NOT NULL
+    ) AS "t26"
+    UNION ALL
     SELECT
-      "t20"."__p" AS "__op",
-      "t20"."__n0" AS "__ov0"
-    FROM "t19" AS "t20"
-  ) AS "t22"
-    ON "t24"."__prior" = "t22"."__op"
-) AS "t25"
+      *
+    FROM (
+      SELECT
+        CAST(CAST("t11"."__rp" AS TIMESTAMP) AS DATE) AS "__p",
+        CAST(NULL AS SMALLINT) AS "__in",
+        CAST(NULL AS DECIMAL(38, 2)) AS "__n0",
+        CAST(NULL AS DECIMAL(38, 2)) AS "__n1",
+        "t21"."__n0" AS "__n3"
+      FROM (
+        SELECT
+          "t0"."__p" AS "__rp",
+          DATE_TRUNC('MONTH', "t0"."__p" - INTERVAL '1 YEAR') AS "__rq"
+        FROM "onpace_periods_3cd52f5ca1a0" AS "t0"
+      ) AS "t11"
+      INNER JOIN (
+        SELECT
+          "t18"."__p",
+          COALESCE("t18"."__n0", 0) AS "__n0"
+        FROM "t17" AS "t18"
+        WHERE
+          "t18"."__in" IS NOT NULL
+      ) AS "t21"
+        ON "t11"."__rq" = "t21"."__p"
+    ) AS "t22"
+  ) AS "t27"
+  GROUP BY
+    1
+) AS "t28"
 WHERE
-  "t25"."__p" >= MAKE_DATE(2024, 1, 1)
+  "t28"."__in" IS NOT NULL AND "t28"."__p" >= MAKE_DATE(2024, 1, 1)

@@ -46,31 +46,51 @@ WITH "t10" AS (
     2
 )
 SELECT
-  "t16"."__d_segment" AS "segment",
-  "t16"."__n0" AS "median_order_amount",
-  "t16"."__n1" AS "p90_order_amount"
+  "t17"."__d_segment" AS "segment",
+  "t17"."__n0" AS "median_order_amount",
+  "t17"."__n1" AS "p90_order_amount"
 FROM (
   SELECT
-    "t3"."__p",
-    "t15"."__d_segment",
-    "t14"."__n0",
-    "t14"."__n1"
-  FROM "onpace_periods_be3cd274cffe" AS "t3"
-  CROSS JOIN (
-    SELECT DISTINCT
-      "t11"."__d_segment"
-    FROM "t10" AS "t11"
-    WHERE
-      "t11"."__p" >= MAKE_DATE(2024, 1, 1) AND "t11"."__p" <= MAKE_DATE(2024, 1, 1)
-  ) AS "t15"
-  LEFT OUTER JOIN (
+    "t16"."__p",
+    "t16"."__d_segment",
+    MAX("t16"."__in") AS "__in",
+    MAX("t16"."__n0") AS "__n0",
+    MAX("t16"."__n1") AS "__n1"
+  FROM (
     SELECT
-      "t11"."__p" AS "__g0p",
-      "t11"."__d_segment" AS "__g0_0",
-      "t11"."__n0",
-      "t11"."__n1"
-    FROM "t10" AS "t11"
-  ) AS "t14"
-    ON "t3"."__p" = "t14"."__g0p"
-    AND "t15"."__d_segment" IS NOT DISTINCT FROM "t14"."__g0_0"
-) AS "t16"
+      *
+    FROM (
+      SELECT
+        "t3"."__p",
+        "t14"."__d_segment",
+        1 AS "__in",
+        CAST(NULL AS DOUBLE PRECISION) AS "__n0",
+        CAST(NULL AS DOUBLE PRECISION) AS "__n1"
+      FROM "onpace_periods_be3cd274cffe" AS "t3"
+      CROSS JOIN (
+        SELECT DISTINCT
+          "t11"."__d_segment"
+        FROM "t10" AS "t11"
+        WHERE
+          "t11"."__p" >= MAKE_DATE(2024, 1, 1) AND "t11"."__p" <= MAKE_DATE(2024, 1, 1)
+      ) AS "t14"
+    ) AS "t15"
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        CAST(CAST("t11"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+        "t11"."__d_segment",
+        CAST(NULL AS SMALLINT) AS "__in",
+        "t11"."__n0",
+        "t11"."__n1"
+      FROM "t10" AS "t11"
+    ) AS "t13"
+  ) AS "t16"
+  GROUP BY
+    1,
+    2
+) AS "t17"
+WHERE
+  "t17"."__in" IS NOT NULL

@@ -1,39 +1,56 @@
 SELECT
   "t7"."__p" AS "period",
-  "t7"."__n0" AS "orders",
-  CAST("t7"."__n1" AS DOUBLE PRECISION) AS "order_amount"
+  COALESCE("t7"."__n0", 0) AS "orders",
+  CAST(COALESCE("t7"."__n1", 0) AS DOUBLE PRECISION) AS "order_amount"
 FROM (
   SELECT
-    "t2"."__p",
-    COALESCE("t6"."__n0", 0) AS "__n0",
-    COALESCE("t6"."__n1", 0) AS "__n1"
-  FROM "onpace_periods_063a42815b05" AS "t2"
-  LEFT OUTER JOIN (
+    "t6"."__p",
+    MAX("t6"."__in") AS "__in",
+    MAX("t6"."__n0") AS "__n0",
+    MAX("t6"."__n1") AS "__n1"
+  FROM (
     SELECT
-      "t4"."__p" AS "__g0p",
-      "t4"."__n0",
-      "t4"."__n1"
+      *
     FROM (
       SELECT
-        "t3"."__p",
-        COUNT(*) AS "__n0",
-        SUM("t3"."amount") AS "__n1"
+        "t0"."__p",
+        1 AS "__in",
+        CAST(NULL AS BIGINT) AS "__n0",
+        CAST(NULL AS DECIMAL(38, 2)) AS "__n1"
+      FROM "onpace_periods_063a42815b05" AS "t0"
+    ) AS "t2"
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        CAST(CAST("t4"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+        CAST(NULL AS SMALLINT) AS "__in",
+        "t4"."__n0",
+        "t4"."__n1"
       FROM (
         SELECT
-          "t1"."amount",
-          "t1"."order_date" AS "__d_order_date",
-          "t1"."order_date" AS "__t",
-          DATE_TRUNC('MONTH', "t1"."order_date") AS "__p"
-        FROM "onpace_it_orders" AS "t1"
-        WHERE
-          "t1"."order_date" <= MAKE_DATE(2024, 12, 31)
-          AND "t1"."order_date" >= MAKE_DATE(2024, 1, 1)
-      ) AS "t3"
-      GROUP BY
-        1
-    ) AS "t4"
+          "t3"."__p",
+          COUNT(*) AS "__n0",
+          SUM("t3"."amount") AS "__n1"
+        FROM (
+          SELECT
+            "t1"."amount",
+            "t1"."order_date" AS "__d_order_date",
+            "t1"."order_date" AS "__t",
+            DATE_TRUNC('MONTH', "t1"."order_date") AS "__p"
+          FROM "onpace_it_orders" AS "t1"
+          WHERE
+            "t1"."order_date" <= MAKE_DATE(2024, 12, 31)
+            AND "t1"."order_date" >= MAKE_DATE(2024, 1, 1)
+        ) AS "t3"
+        GROUP BY
+          1
+      ) AS "t4"
+    ) AS "t5"
   ) AS "t6"
-    ON "t2"."__p" = "t6"."__g0p"
+  GROUP BY
+    1
 ) AS "t7"
 WHERE
-  "t7"."__p" >= MAKE_DATE(2024, 1, 1)
+  "t7"."__in" IS NOT NULL AND "t7"."__p" >= MAKE_DATE(2024, 1, 1)

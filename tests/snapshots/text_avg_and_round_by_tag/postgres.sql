@@ -36,33 +36,55 @@ WITH "t4" AS (
     2
 )
 SELECT
-  "t10"."__d_tag" AS "tag",
-  "t10"."__n0" AS "tagged_orders",
-  "t10"."__n1" AS "tag_values",
-  "t10"."__n2" AS "like_completed"
+  "t11"."__d_tag" AS "tag",
+  COALESCE("t11"."__n0", 0) AS "tagged_orders",
+  COALESCE("t11"."__n1", 0) AS "tag_values",
+  COALESCE("t11"."__n2", 0) AS "like_completed"
 FROM (
   SELECT
-    "t2"."__p",
-    "t9"."__d_tag",
-    COALESCE("t8"."__n0", 0) AS "__n0",
-    COALESCE("t8"."__n1", 0) AS "__n1",
-    COALESCE("t8"."__n2", 0) AS "__n2"
-  FROM "onpace_periods_be3cd274cffe" AS "t2"
-  CROSS JOIN (
-    SELECT DISTINCT
-      "t5"."__d_tag"
-    FROM "t4" AS "t5"
-    WHERE
-      "t5"."__p" >= MAKE_DATE(2024, 1, 1) AND "t5"."__p" <= MAKE_DATE(2024, 1, 1)
-  ) AS "t9"
-  LEFT OUTER JOIN (
+    "t10"."__p",
+    "t10"."__d_tag",
+    MAX("t10"."__in") AS "__in",
+    MAX("t10"."__n0") AS "__n0",
+    MAX("t10"."__n1") AS "__n1",
+    MAX("t10"."__n2") AS "__n2"
+  FROM (
     SELECT
-      "t5"."__p" AS "__g0p",
-      "t5"."__d_tag" AS "__g0_0",
-      "t5"."__n0",
-      "t5"."__n1",
-      "t5"."__n2"
-    FROM "t4" AS "t5"
-  ) AS "t8"
-    ON "t2"."__p" = "t8"."__g0p" AND "t9"."__d_tag" IS NOT DISTINCT FROM "t8"."__g0_0"
-) AS "t10"
+      *
+    FROM (
+      SELECT
+        "t2"."__p",
+        "t8"."__d_tag",
+        1 AS "__in",
+        CAST(NULL AS BIGINT) AS "__n0",
+        CAST(NULL AS BIGINT) AS "__n1",
+        CAST(NULL AS BIGINT) AS "__n2"
+      FROM "onpace_periods_be3cd274cffe" AS "t2"
+      CROSS JOIN (
+        SELECT DISTINCT
+          "t5"."__d_tag"
+        FROM "t4" AS "t5"
+        WHERE
+          "t5"."__p" >= MAKE_DATE(2024, 1, 1) AND "t5"."__p" <= MAKE_DATE(2024, 1, 1)
+      ) AS "t8"
+    ) AS "t9"
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        CAST(CAST("t5"."__p" AS TIMESTAMP) AS DATE) AS "__p",
+        "t5"."__d_tag",
+        CAST(NULL AS SMALLINT) AS "__in",
+        "t5"."__n0",
+        "t5"."__n1",
+        "t5"."__n2"
+      FROM "t4" AS "t5"
+    ) AS "t7"
+  ) AS "t10"
+  GROUP BY
+    1,
+    2
+) AS "t11"
+WHERE
+  "t11"."__in" IS NOT NULL
