@@ -9,7 +9,7 @@ import pytest
 
 from onpace.catalog.project import load_project
 from onpace.errors import NotFoundError
-from onpace.services import backtest, follows
+from onpace.services import backtest, follows, lookup
 from onpace.store.db import Store
 
 
@@ -30,6 +30,6 @@ def test_follows_and_backtest_say_it_in_the_same_words(shop: Path, tmp_path: Pat
     with pytest.raises(NotFoundError) as replayed:
         backtest.recurring(project, "q_revenu")
     with pytest.raises(NotFoundError) as checked:
-        follows.check_kpi(project, "q_revenu")
+        lookup.get_kpi(project, "q_revenu")
     assert str(followed.value) == str(replayed.value) == str(checked.value)
     assert followed.value.status == 404

@@ -1,10 +1,10 @@
-"""The map KPI pages are kept in (web/page_cache.py): bounded, least recently used out first."""
+"""The map KPI pages are kept in (web/page_cache.py, a Kept): bounded, least recently used out first."""
 
 from __future__ import annotations
 
 import pytest
 
-from onpace.web.page_cache import Recent
+from onpace.kpi.kept import Kept
 
 
 def test_values_are_computed_once_and_the_least_recently_used_go_first() -> None:
@@ -14,25 +14,25 @@ def test_values_are_computed_once_and_the_least_recently_used_go_first() -> None
         computed.append(key)
         return key.upper()
 
-    recent: Recent[str] = Recent(size=2)
-    assert recent.get("a", lambda: value("a")) == "A"
-    assert recent.get("b", lambda: value("b")) == "B"
-    assert recent.get("a", lambda: value("a")) == "A"  # kept; now the most recently used
-    assert recent.get("c", lambda: value("c")) == "C"  # pushes out b, the least recently used
+    recent: Kept[str, str] = Kept(size=2)
+    assert recent.get_or_compute("a", lambda: value("a")) == "A"
+    assert recent.get_or_compute("b", lambda: value("b")) == "B"
+    assert recent.get_or_compute("a", lambda: value("a")) == "A"  # kept; now the most recently used
+    assert recent.get_or_compute("c", lambda: value("c")) == "C"  # pushes out b, the least recently used
     assert len(recent) == 2
-    assert recent.get("a", lambda: value("a")) == "A"
-    assert recent.get("b", lambda: value("b")) == "B"  # computed again
+    assert recent.get_or_compute("a", lambda: value("a")) == "A"
+    assert recent.get_or_compute("b", lambda: value("b")) == "B"  # computed again
     assert computed == ["a", "b", "c", "b"]
 
 
 def test_a_failed_computation_keeps_nothing() -> None:
-    recent: Recent[int] = Recent(size=4)
+    recent: Kept[str, int] = Kept(size=4)
 
     def fail() -> int:
         raise LookupError("no KPI")
 
     for _ in range(2):
         with pytest.raises(LookupError):
-            recent.get("x", fail)
+            recent.get_or_compute("x", fail)
     assert len(recent) == 0
-    assert recent.get("x", lambda: 7) == 7
+    assert recent.get_or_compute("x", lambda: 7) == 7

@@ -11,12 +11,11 @@ The thread count is one setting for the whole process, and changing it back and 
 each fit costs more than it saves when the fits run in worker threads (the scheduler's, the web
 app's): so the first fit sets it to one, for good, as ``OPENBLAS_NUM_THREADS=1`` would at start.
 Nothing in onpace gains from more: its arrays are small, and DuckDB has threads of its own. The
-setting is threadpoolctl's, when it is installed (without it, BLAS is left as it is).
+setting is threadpoolctl's (ADR 0018).
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 
 _lock = threading.Lock()
@@ -30,9 +29,7 @@ def one_thread() -> None:
         if _done:
             return
         _done = True
-        try:
-            threadpoolctl = importlib.import_module("threadpoolctl")
-        except ImportError:
-            return
-        importlib.import_module("scipy.optimize")  # the optimiser's BLAS loaded before the setting
+        import scipy.optimize  # noqa: F401 - the optimiser's BLAS loaded before the setting
+        import threadpoolctl
+
         threadpoolctl.threadpool_limits(limits=1, user_api="blas")

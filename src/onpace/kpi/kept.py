@@ -41,6 +41,15 @@ class Kept(Generic[K, V]):
             self._items.move_to_end(key)
             return found[0]
 
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        """The result kept for ``key``, else ``compute()``, kept. Computed outside the lock: two
+        threads that miss at once both compute (the same answer); a computation that raises keeps nothing."""
+        found = self.get(key)
+        if found is None:
+            found = compute()
+            self.put(key, found)
+        return found
+
     def put(self, key: K, value: V) -> None:
         """Keep ``value`` for ``key`` (replacing what was kept), dropping the least recently used beyond the bounds."""
         weight = self._weigh(value)

@@ -22,12 +22,6 @@ from onpace.store.db import Store
 log = logging.getLogger("onpace.follows")
 
 
-def check_kpi(project: Project, name: str) -> None:
-    """NotFoundError (404) with a "did you mean" when the project has no KPI ``name`` (the lookup
-    is :func:`onpace.services.lookup.get_kpi`'s; the web app's follow button asks through this)."""
-    get_kpi(project, name)
-
-
 def follow(project: Project, store: Store, username: str, kpi: str) -> FollowView:
     """``username`` follows ``kpi`` (again: nothing changes)."""
     get_kpi(project, kpi)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from onpace.services import follows, my_kpis
+from onpace.services import follows, lookup, my_kpis
 from onpace.services.auth import Action
 from onpace.services.views.names import Names
 from onpace.web.deps import UserDep, WorkspaceDep, allowed
@@ -30,7 +30,7 @@ def my_page(request: Request, ws: WorkspaceDep, user: UserDep) -> Response:
 @router.get("/follow/{kpi}", dependencies=[allowed("read")])
 def follow_button(request: Request, kpi: KpiPath, ws: WorkspaceDep, user: UserDep) -> Response:
     """The Follow (or Unfollow) button of a KPI, as the KPI page loads it (``_follow.html``)."""
-    follows.check_kpi(ws.project(), kpi)
+    lookup.get_kpi(ws.project(), kpi)  # 404 with a 'did you mean' before anything is written
     following = follows.is_following(ws.store, user.name, kpi)
     return page(request, "_my_follow.html", name=kpi, following=following, back="kpi")
 
