@@ -13,6 +13,7 @@ from tests.site_fixtures import PASSWORD, Site
 
 from onpace.catalog.project import load_project
 from onpace.services import alerts
+from onpace.store import alerts as store_alerts
 from onpace.web.routes import overview
 
 
@@ -192,9 +193,9 @@ def test_the_scorecard_cards_show_firing_alerts_with_one_read(
     calls = []
     real = alerts.firing_count_by_kpi
 
-    def counted(store: object) -> dict[str, int]:
+    def counted(project: object, store: object) -> dict[str, int]:
         calls.append(store)
-        return real(store)  # type: ignore[arg-type]
+        return real(project, store)  # type: ignore[arg-type]
 
     monkeypatch.setattr(overview.alerts, "firing_count_by_kpi", counted)
     viewer = alert_site.login("viewer")
@@ -209,9 +210,24 @@ def test_the_scorecard_cards_show_firing_alerts_with_one_read(
     assert _badges(viewer.get("/").text) == {"quarterly_revenue": "2 alerts"}
 
 
+def test_a_removed_rule_no_longer_counts_on_the_cards(alert_site: Site) -> None:
+    """Regression: the states of a rule taken out of the definitions stay in the store, firing;
+    the scorecard counted them ("1 alert" on a card whose KPI no rule watches any more)."""
+    viewer = alert_site.login("viewer")
+    assert _badges(viewer.get("/").text) == {"quarterly_revenue": "1 alert"}
+    without = RULES.replace(RULES[RULES.index("  - name: always_firing") : RULES.index("  - name: never_firing")], "")
+    add_rules(alert_site.root, without)
+    assert "always_firing" not in alert_site.workspace.project().alerts
+    assert _badges(viewer.get("/").text) == {}
+    assert _badges(viewer.get("/tv").text) == {}
+    # its states are still in the store, as the rule left them
+    with alert_site.workspace.store.session(readonly=True) as s:
+        assert {row.state for row in store_alerts.states(s, "always_firing")} == {"firing"}
+
+
 def test_no_alert_rules_no_read(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    monkeypatch.setattr(overview.alerts, "firing_count_by_kpi", lambda store: calls.append(store) or {})
+    monkeypatch.setattr(overview.alerts, "firing_count_by_kpi", lambda project, store: calls.append(store) or {})
     viewer = site.login("viewer")
     assert viewer.get("/").status_code == 200 and calls == []
     alerts_page = viewer.get("/alerts")

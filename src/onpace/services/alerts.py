@@ -572,10 +572,16 @@ def alerts_of_kpi(project: Project, store: Store, kpi: str) -> list[AlertSeriesV
     return [_series_view(row, [m for m in mutes if m.rule == row.rule]) for row in rows]
 
 
-def firing_count_by_kpi(store: Store) -> dict[str, int]:
-    """How many series are firing per KPI (the scorecard cards)."""
+def firing_count_by_kpi(project: Project, store: Store) -> dict[str, int]:
+    """How many series of the project's rules are firing per KPI (the scorecard cards).
+
+    A rule removed from the definitions leaves its series' states in the store: they are not
+    counted (the KPI page and the Alerts page leave them out too).
+    """
+    if not project.alerts:
+        return {}
     with store.session(readonly=True) as s:
-        return store_alerts.firing_by_kpi(s)
+        return store_alerts.firing_by_kpi(s, sorted(project.alerts))
 
 
 def test_rule(project: Project, store: Store, rule: str, *, send: bool = False) -> list[AlertSeriesView]:

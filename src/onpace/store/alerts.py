@@ -115,11 +115,15 @@ def mutes(s: Session, rules: Sequence[str] | None = None, *, at: dt.datetime | N
     return list(s.scalars(query.order_by(AlertMute.until, AlertMute.id)))
 
 
-def firing_by_kpi(s: Session) -> dict[str, int]:
-    """How many series are firing, per KPI."""
+def firing_by_kpi(s: Session, rules: Sequence[str]) -> dict[str, int]:
+    """How many series of ``rules`` are firing, per KPI (states of rules no longer defined stay in the store)."""
     query = (
         select(AlertSeriesState.kpi, func.count())
-        .where(AlertSeriesState.state == "firing", AlertSeriesState.kpi.is_not(None))
+        .where(
+            AlertSeriesState.state == "firing",
+            AlertSeriesState.kpi.is_not(None),
+            AlertSeriesState.rule.in_(list(rules)),
+        )
         .group_by(AlertSeriesState.kpi)
     )
     return {str(kpi): int(n) for kpi, n in s.execute(query)}

@@ -85,7 +85,7 @@ async def _firing(project: Project, ws: Workspace, as_of: dt.date | None) -> Fir
     """The alerts firing per KPI now (one read of the store; none without alert rules, or as of a past day)."""
     if not project.alerts or as_of is not None:
         return ()
-    counts = await run_in_threadpool(alerts.firing_count_by_kpi, ws.store)
+    counts = await run_in_threadpool(alerts.firing_count_by_kpi, project, ws.store)
     return tuple(sorted((kpi, n) for kpi, n in counts.items() if n))
 
 
