@@ -164,3 +164,27 @@ def test_the_track_record(shop: Path) -> None:
         assert backtest.track_record(project, store, "q1_sales").periods == 0  # not recurring
     finally:
         store.close()
+
+
+def test_the_track_record_follows_an_edited_kpi(shop: Path) -> None:
+    """Regression: the kept record outlived an edit of the KPI until the next evaluation.
+
+    With 305 a month to reach, February (280) and April (300) miss. The pace-only rule says 1 in
+    January and March (310/305, met) and 0.5 in February (280/305 = 0.918) and April (300/305 =
+    0.984), both at risk and missed: (6 x 0.5^2) / 12 = 0.125. The forecasts stay exact, their
+    chance 1 or 0 as each month meets the target or not: Brier 0 before and after.
+    """
+    models = shop / "models" / "shop.yml"
+    text = models.read_text(encoding="utf-8")
+    store = Store.for_project(shop).ensure_current()
+    try:
+        before = backtest.track_record(load_project(shop), store, "monthly_sales")
+        models.write_text(text.replace("target: {at_least: 295}}", "target: {at_least: 305}}", 1), encoding="utf-8")
+        after = backtest.track_record(load_project(shop), store, "monthly_sales")
+    finally:
+        models.write_text(text, encoding="utf-8")
+        store.close()
+    assert after is not before
+    assert before.score.brier == after.score.brier == 0
+    assert before.score.baseline_brier == pytest.approx(0.0625)
+    assert after.score.baseline_brier == pytest.approx(0.125)

@@ -167,7 +167,7 @@ def run(
 #: The track record replays each of the latest periods halfway through.
 RECORD_POINT = 0.5
 RECORD_PERIODS = 20
-_records: OrderedDict[tuple[str, str, str, int, dt.date | None], TrackRecord] = OrderedDict()
+_records: OrderedDict[tuple[str, str, str, int, dt.date | None, str], TrackRecord] = OrderedDict()
 _records_lock = threading.Lock()
 RECORDS_KEPT = 512
 
@@ -215,6 +215,12 @@ def _record(
     )
 
 
+def _definition(project: Project, instance: KpiInstance) -> str:
+    """What a KPI instance's track record is computed from besides the stored values, as text."""
+    targets = [target.model_dump_json() for target in instance.targets]
+    return "\n".join([instance.kpi.model_dump_json(), project.calendar.model_dump_json(), *targets])
+
+
 def track_record(
     project: Project,
     store: Store,
@@ -227,14 +233,15 @@ def track_record(
     """The KPI's own track record: each of its latest :data:`RECORD_PERIODS` past periods (those over by
     ``as_of``, when given) replayed halfway through, as :func:`run` does.
 
-    Kept until the next evaluation is stored (the KPI page asks for it on every view).
+    Kept until the next evaluation is stored or the KPI's definition (its targets, timeframe,
+    phasing...) or the calendar changes (the KPI page asks for it on every view).
     """
     instance = next((i for i in recurring(project, kpi) if i.key == segment), None)
     if instance is None:
         empty = bt.score([])
         return TrackRecord(kpi=kpi, segment=segment or None, periods=0, score=_score(empty), text=record_text(empty))
     newest, _ = scorecard.newest(store)
-    key = (str(project.root), kpi, segment, newest, as_of)
+    key = (str(project.root), kpi, segment, newest, as_of, _definition(project, instance))
     with _records_lock:
         found = _records.get(key)
     if found is not None:
