@@ -61,7 +61,10 @@ ALERTS = f"""alerts:
     below: 1
 """
 # packages a reading command has no use for: the engine, the forecasts, the web app
-HEAVY = ("ibis", "statsmodels", "pandas", "pyarrow", "fastapi", "uvicorn", "jinja2", "numpy", "duckdb", "httpx")
+HEAVY = (
+    *("ibis", "statsmodels", "pandas", "pyarrow", "fastapi", "uvicorn", "jinja2", "numpy", "duckdb", "httpx"),
+    *("sqlalchemy", "alembic", "pydantic_settings"),  # the store is read on the sqlite3 driver (Store.reader)
+)
 TOP_PACKAGES = 8
 IMPORT_RUNS = 3  # runs under -X importtime per command (the median of each package's time)
 

@@ -6,6 +6,7 @@ process lists the modules it imported: none of the heavy packages below may be a
 output must show what the test wrote. Timings are in benchmarks/cli.py, not here.
 
 The project's source is a DuckDB file that does not exist: reading the store must not touch it.
+The store is the project's own SQLite file, read without SQLAlchemy (``Store.reader``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ HEAVY = (
     "matplotlib",
     "httpx",
     "apscheduler",
+    # the store is read in plain SQL on the sqlite3 driver (onpace.store.reader): no SQLAlchemy, no
+    # Alembic; the store's URL is read without pydantic-settings (onpace.config.environment)
+    "sqlalchemy",
+    "alembic",
+    "pydantic_settings",
 )
 
 CONFIG = """name: startup
@@ -208,6 +214,7 @@ def test_status_json_is_the_stored_evaluation(filled: Filled, tmp_path: Path) ->
 def test_reviews_lists_the_review(filled: Filled, tmp_path: Path) -> None:
     ran = ok(run(["reviews", "--project", str(filled.root)], tmp_path))
     assert COMMENT in " ".join(ran.stdout.split())
+    assert "onpace.catalog.models" not in ran.modules  # every review: the store only, not the definitions
     listed = ok(run(["reviews", "--format", "json", "--project", str(filled.root)], tmp_path))
     [review] = json.loads(listed.stdout)
     assert (review["kpi"], review["reviewer"], review["assessment"], review["commentary"]) == (
@@ -218,8 +225,17 @@ def test_reviews_lists_the_review(filled: Filled, tmp_path: Path) -> None:
     )
 
 
+def test_reviews_of_one_kpi_check_its_name(filled: Filled, tmp_path: Path) -> None:
+    ran = ok(run(["reviews", "monthly_signups", "--project", str(filled.root)], tmp_path))
+    assert COMMENT in " ".join(ran.stdout.split())
+    typo = run(["reviews", "monthly_signup", "--project", str(filled.root)], tmp_path)
+    assert typo.code == 1
+    assert "unknown KPI 'monthly_signup'; did you mean 'monthly_signups'?" in typo.stderr
+
+
 def test_runs_list_shows_the_run(filled: Filled, tmp_path: Path) -> None:
     ran = ok(run(["runs", "list", "--project", str(filled.root)], tmp_path))
+    assert "onpace.catalog.models" not in ran.modules  # the store only, not the definitions
     row = next(line for line in ran.stdout.splitlines() if line.strip("│ ").startswith(str(filled.run_id)))
     assert [cell.strip() for cell in row.strip("│").split("│")][2:] == ["full", "succeeded", "tester", "0/1"]
     listed = ok(run(["runs", "list", "--format", "json", "--project", str(filled.root)], tmp_path))

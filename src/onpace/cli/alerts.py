@@ -47,11 +47,11 @@ def list_rules(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Every alert rule: what it watches, its state (the worst of its series) and its mutes."""
-    from onpace.services import alerts
+    from onpace.services import alert_rules  # not the rules' evaluation (services.alerts)
 
     _no_csv(fmt)
     with user_errors(), project_and_store(project) as (loaded, store):
-        rules = alerts.list_rules(loaded, store)
+        rules = alert_rules.list_rules(loaded, store)
     if fmt == Format.json:
         _json(rules)
         return

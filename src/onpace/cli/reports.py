@@ -105,6 +105,7 @@ def render(
         f"{rendered.as_of.isoformat()}, {kpis} KPI{'s' if kpis != 1 else ''}"
         + (f" ({rows} with their segments)" if rows != kpis else ""),
         highlight=False,
+        soft_wrap=True,  # the paths whole, never broken over lines (they are copied)
     )
 
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from onpace.cli.common import Format, ProjectOpt, console, parse_date, project_and_store, user_errors
+from onpace.cli.common import Format, ProjectOpt, console, parse_date, project_and_store, store_only, user_errors
 from onpace.cli.kpis import STATUS_STYLE
 
 
@@ -87,8 +87,12 @@ def list_reviews(
 
     if fmt == Format.csv:
         raise typer.BadParameter("reviews prints a table or json", param_hint="--format")
-    with user_errors(), project_and_store(project) as (loaded, store):
-        found = feedback.reviews(loaded, store, kpi, limit)
+    if kpi is None:  # every review: the store only (the definitions tell a KPI's name from a typo)
+        with user_errors(), store_only(project) as store:
+            found = feedback.reviews(None, store, None, limit)
+    else:
+        with user_errors(), project_and_store(project) as (loaded, store):
+            found = feedback.reviews(loaded, store, kpi, limit)
     if fmt == Format.json:
         sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in found], indent=2) + "\n")
         return

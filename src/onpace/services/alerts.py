@@ -1,4 +1,5 @@
-"""Alert rules: evaluate them, list them with their state, their history, mutes and tests.
+"""Alert rules: evaluate them, their history, mutes and tests (their list, with the state of their
+series: :mod:`onpace.services.alert_rules`, re-exported here).
 
 :func:`evaluate_alerts` judges each rule's condition (:mod:`onpace.services.alert_conditions`)
 for each series it watches, runs the series' state machine (:mod:`onpace.services.alert_state`),
@@ -27,11 +28,18 @@ from sqlalchemy.orm import Session
 
 from onpace.catalog.alerts import AlertRule, duration_text
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, UserError, did_you_mean
+from onpace.errors import NotFoundError, UserError
 from onpace.services import alert_conditions as cond
+from onpace.services.alert_rules import (
+    did_you_mean_suffix,
+    find_rule,
+    mute_view,
+    series_view,
+)
+from onpace.services.alert_rules import get_rule as get_rule
+from onpace.services.alert_rules import list_rules as list_rules
 from onpace.services.alert_state import ERROR, Message, Outcome, SeriesState, Settings, Step, step
 from onpace.services.views.alerts import (
-    AlertRuleView,
     AlertRunView,
     AlertSeriesView,
     AlertTransitionView,
@@ -41,11 +49,10 @@ from onpace.store import alerts as store_alerts
 from onpace.store import evaluations as ev
 from onpace.store.coltypes import utcnow
 from onpace.store.db import Store
-from onpace.store.models import AlertMute, AlertSeriesState, AlertTransition
+from onpace.store.models import AlertSeriesState, AlertTransition
 
 MAX_REPLAY_DAYS = 3660
 ATTEMPTS = 5  # evaluations of a rule started over after another process wrote its states meanwhile
-SEVERITY = ["normal", "resolved", "pending", "no_data", "error", "firing"]  # the worst state last
 
 
 # -- evaluation ----------------------------------------------------------------------------------
@@ -112,19 +119,7 @@ def replay_alerts(
 def _select(project: Project, rules: Sequence[str] | None) -> list[AlertRule]:
     if rules is None:
         return list(project.alerts.values())
-    return [_rule(project, name) for name in rules]
-
-
-def _rule(project: Project, name: str) -> AlertRule:
-    rule = project.alerts.get(name)
-    if rule is None:
-        raise NotFoundError(f"no alert rule '{name}'" + _did_you_mean(name, project.alerts))
-    return rule
-
-
-def _did_you_mean(name: str, known: Sequence[str] | dict[str, Any]) -> str:
-    close = did_you_mean(name, known)
-    return f"; did you mean '{close}'?" if close else ""
+    return [find_rule(project, name) for name in rules]
 
 
 def _clock(now: dt.datetime | None, as_of: dt.date | None) -> dt.datetime:
@@ -383,114 +378,7 @@ def compose(
     return subject, "\n".join(lines) + "\n", payload
 
 
-# -- reading -------------------------------------------------------------------------------------
-
-
-def list_rules(project: Project, store: Store, *, now: dt.datetime | None = None) -> list[AlertRuleView]:
-    """Every rule with the state of its series and its mutes in force."""
-    at = now or utcnow()
-    with store.session(readonly=True) as s:
-        states = store_alerts.states(s)
-        mutes = store_alerts.mutes(s, at=at)
-    return [_rule_view(project, rule, states, mutes) for rule in project.alerts.values()]
-
-
-def get_rule(project: Project, store: Store, name: str) -> AlertRuleView:
-    """One rule (NotFoundError when there is none of that name)."""
-    rule = _rule(project, name)
-    with store.session(readonly=True) as s:
-        states = store_alerts.states(s, name)
-        mutes = store_alerts.mutes(s, [name])
-    return _rule_view(project, rule, states, mutes)
-
-
-def _rule_view(
-    project: Project, rule: AlertRule, states: Sequence[AlertSeriesState], mutes: Sequence[AlertMute]
-) -> AlertRuleView:
-    from onpace.services.app_definitions import managed_by_app
-
-    mine = [m for m in mutes if m.rule == rule.name]
-    series = [_series_view(row, mine) for row in states if row.rule == rule.name]
-    worst = max((v.state for v in series), key=SEVERITY.index, default="normal")
-    return AlertRuleView(
-        name=rule.name,
-        label=rule.label,
-        kind=rule.kind,
-        description=describe(rule),
-        scope=rule.scope,
-        recipients=list(rule.recipients),
-        managed_by_app=managed_by_app(project, "alert", rule.name),
-        state=worst,
-        series=series,
-        mutes=[_mute_view(m) for m in mine],
-    )
-
-
-def _series_view(row: AlertSeriesState, mutes: Sequence[AlertMute]) -> AlertSeriesView:
-    until = max((m.until for m in mutes if m.series in (None, row.series)), default=None)
-    return AlertSeriesView(
-        rule=row.rule,
-        series=row.series,
-        kpi=row.kpi,
-        state=row.state,
-        since=row.since,
-        value=row.last_value,
-        detail=row.last_detail,
-        last_evaluated_at=row.last_evaluated_at,
-        last_notified_at=row.last_notified_at,
-        muted_until=until,
-    )
-
-
-def _mute_view(row: AlertMute) -> MuteView:
-    return MuteView(
-        id=row.id,
-        rule=row.rule,
-        series=row.series,
-        until=row.ended_at if row.ended_at is not None and row.ended_at < row.until else row.until,
-        by=row.by,
-        why=row.why,
-        created_at=row.created_at,
-    )
-
-
-def describe(rule: AlertRule) -> str:
-    """The rule in words: its scope and its condition."""
-    scope = {
-        "kpi": f"KPI {rule.kpi}" + (f" [{rule.segment}]" if rule.segment else ""),
-        "objective": f"every KPI of objective {rule.objective}",
-        "metric": f"metric {rule.metric}" + (f" where {rule.filter}" if rule.filter else ""),
-        "source": f"source {rule.source}",
-        "project": "the project",
-    }[rule.scope.split(":")[0]]
-    bound = "above" if rule.above is not None else "below"
-    limit = rule.above if rule.above is not None else rule.below
-    if rule.kind == "status":
-        when = {"at_risk": "is at risk or off track", "off_track": "is off track", "worse": "gets worse"}
-        text = f"{scope}: when the status {when[rule.trigger]}"
-    elif rule.kind == "threshold":
-        what = rule.kpi_value.replace("_", " ") if rule.metric is None else f"value by {rule.series_grain.value}"
-        text = f"{scope}: when its {what} is {bound} {limit:g}"
-    elif rule.kind == "change":
-        per = rule.series_grain.value if rule.metric is not None else "day"
-        text = f"{scope}: when its change vs the previous {per} is {bound} {limit:+.0%}"
-    elif rule.kind == "anomaly":
-        if rule.anomaly_method == "forecast":
-            text = f"{scope}: when the forecast leaves the interval of the evaluation before"
-        else:
-            text = (
-                f"{scope}: when the last value's robust z-score against the {rule.z_window} before it "
-                f"is beyond ±{rule.z_threshold:g}"
-            )
-    elif rule.kind == "stale":
-        text = f"{scope}: when no new day of data for more than {duration_text(rule.stale_after)}"
-    else:
-        text = f"{scope}: when a refresh fails or is partial"
-    if rule.pending.evaluations and rule.pending.evaluations > 1:
-        text += f", for {rule.pending.evaluations} evaluations"
-    elif rule.pending.duration is not None:
-        text += f", for {duration_text(rule.pending.duration)}"
-    return text
+# -- history ---------------------------------------------------------------------------------------
 
 
 def history(
@@ -498,9 +386,9 @@ def history(
 ) -> list[AlertTransitionView]:
     """Transitions, newest first."""
     if rule is not None:
-        _rule(project, rule)
+        find_rule(project, rule)
     if kpi is not None and kpi not in project.kpis:
-        raise NotFoundError(f"no KPI '{kpi}'" + _did_you_mean(kpi, project.kpis))
+        raise NotFoundError(f"no KPI '{kpi}'" + did_you_mean_suffix(kpi, project.kpis))
     if limit < 1:
         raise UserError("limit: expected 1 or more")
     with store.session(readonly=True) as s:
@@ -530,7 +418,7 @@ def mute(
     project: Project, store: Store, rule: str, *, until: dt.datetime, by: str, why: str, series: str | None = None
 ) -> MuteView:
     """Silence a rule (or one of its series) until ``until``: its transitions are still recorded."""
-    _rule(project, rule)
+    find_rule(project, rule)
     now = utcnow()
     if until.tzinfo is None:
         raise UserError("until: give a time with its offset (e.g. 2026-12-01T09:00+00:00)")
@@ -550,7 +438,7 @@ def mute(
         row = store_alerts.add_mute(
             s, rule=rule, series=series, until=until.astimezone(dt.UTC), by=by, why=why, now=now
         )
-        return _mute_view(row)
+        return mute_view(row)
 
 
 def unmute(project: Project, store: Store, mute_id: int, *, by: str) -> None:
@@ -565,11 +453,11 @@ def unmute(project: Project, store: Store, mute_id: int, *, by: str) -> None:
 def alerts_of_kpi(project: Project, store: Store, kpi: str) -> list[AlertSeriesView]:
     """The series of every rule that watches ``kpi`` (the KPI page)."""
     if kpi not in project.kpis:
-        raise NotFoundError(f"no KPI '{kpi}'" + _did_you_mean(kpi, project.kpis))
+        raise NotFoundError(f"no KPI '{kpi}'" + did_you_mean_suffix(kpi, project.kpis))
     with store.session(readonly=True) as s:
         rows = [r for r in store_alerts.states(s, kpi=kpi) if r.rule in project.alerts]
         mutes = store_alerts.mutes(s, sorted({r.rule for r in rows}))
-    return [_series_view(row, [m for m in mutes if m.rule == row.rule]) for row in rows]
+    return [series_view(row, [m for m in mutes if m.rule == row.rule]) for row in rows]
 
 
 def firing_count_by_kpi(project: Project, store: Store) -> dict[str, int]:
@@ -587,7 +475,7 @@ def firing_count_by_kpi(project: Project, store: Store) -> dict[str, int]:
 def test_rule(project: Project, store: Store, rule: str, *, send: bool = False) -> list[AlertSeriesView]:
     """Judge one rule now without recording anything; ``send``: queue a test message for each series
     whose condition holds (or, when none does, for the first series) to the rule's recipients."""
-    found = _rule(project, rule)
+    found = find_rule(project, rule)
     clock = utcnow()
     ctx = _context(project, store, [found], clock, None)
     with store.session(readonly=True) as s:

@@ -27,17 +27,13 @@ from pydantic import BaseModel, ValidationError
 
 from onpace.catalog.alerts import AlertRule
 from onpace.catalog.channels import NamedPerson
-from onpace.catalog.edit import edit_project
 from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.project import Project
 from onpace.catalog.reports import Report
 from onpace.catalog.yamlpos import parse_yaml
 from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError
 from onpace.fileio import read_text
-from onpace.services.definitions import target_keys
-from onpace.store import audit
 from onpace.store.db import Store
-from onpace.store.targets import record_target_change
 
 APP_FILE = Path("models") / "app.yml"
 Kind = Literal["objective", "kpi", "alert", "report", "person"]
@@ -191,6 +187,12 @@ def _edit(
 ) -> Project:
     """Change one objective, KPI or alert rule in models/app.yml, decided on the files as they are under the lock
     (:func:`onpace.catalog.edit.edit_project`); audited, with the KPI's target history, once it landed."""
+    # writing: the store's ORM and the editor, imported here (listing the rules needs neither)
+    from onpace.catalog.edit import edit_project
+    from onpace.services.definitions import target_keys
+    from onpace.store import audit
+    from onpace.store.targets import record_target_change
+
     path = project.root / APP_FILE
     seen: dict[str, dict[str, Any] | None] = {}
 

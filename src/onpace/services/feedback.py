@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from onpace.catalog.project import Project
-from onpace.services import notes
 from onpace.services import reviews as review_service
 from onpace.services.views.notes import (
     AnnotationView,
@@ -19,22 +17,33 @@ from onpace.services.views.notes import (
 )
 from onpace.store.db import Store
 
+if TYPE_CHECKING:
+    from onpace.catalog.project import Project
+
 
 def list_comments(store: Store, kind: SubjectKind, name: str) -> list[CommentView]:
+    from onpace.services import notes  # the store's ORM: imported by what reads the notes
+
     return [CommentView.model_validate(c) for c in notes.list_comments(store, kind, name)]
 
 
 def list_annotations(
     store: Store, kind: SubjectKind, name: str, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[AnnotationView]:
+    from onpace.services import notes
+
     return [AnnotationView.model_validate(a) for a in notes.list_annotations(store, kind, name, start, end)]
 
 
 def comment(row: Any) -> CommentView:
+    from onpace.services import notes
+
     return CommentView.model_validate(notes.comment_dict(row))
 
 
 def annotation(row: Any) -> AnnotationView:
+    from onpace.services import notes
+
     return AnnotationView.model_validate(notes.annotation_dict(row))
 
 
@@ -53,8 +62,9 @@ def review(row: Any) -> ReviewView:
     )
 
 
-def reviews(project: Project, store: Store, kpi: str | None = None, limit: int = 100) -> list[ReviewView]:
-    """The newest ``limit`` reviews (of one KPI), newest first."""
+def reviews(project: Project | None, store: Store, kpi: str | None = None, limit: int = 100) -> list[ReviewView]:
+    """The newest ``limit`` reviews (of one KPI), newest first; ``project`` (to tell a name that is no
+    KPI) may be None when ``kpi`` is."""
     return [review(r) for r in review_service.history(project, store, kpi, limit)]
 
 

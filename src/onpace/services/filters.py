@@ -9,7 +9,7 @@ web, a bad ``--option`` in the CLI); an empty value is no filter (the pages' "al
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,8 +17,10 @@ from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.errors import QueryError, did_you_mean
 from onpace.services import scorecard
-from onpace.services.views.metrics import MetricSummary
 from onpace.services.views.scorecard import ScorecardRow
+
+if TYPE_CHECKING:
+    from onpace.services.views.metrics import MetricSummary
 
 Row = TypeVar("Row", bound=ScorecardRow)
 

@@ -16,15 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from collections.abc import Iterable
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from onpace.catalog.project import Project
 from onpace.errors import QueryError, UserError, did_you_mean
-from onpace.kpi.instances import kpi_instances
 from onpace.services.findings import Finding
-from onpace.store import audit, evaluations, reviews
+from onpace.store import audit, reads
 from onpace.store.db import Store
-from onpace.store.models import KpiEvaluation, Review, ReviewAssessment
+from onpace.store.vocabulary import ReviewAssessment
+
+if TYPE_CHECKING:
+    from onpace.catalog.project import Project
+    from onpace.store.models import Review
 
 ASSESSMENTS: tuple[str, ...] = get_args(ReviewAssessment)
 #: Days a review cadence allows between two reviews (dates compared, reviews dated in UTC).
@@ -48,12 +50,15 @@ def record_review(
     The review and its audit entry are written in one transaction. Its period
     is the one of the KPI's latest evaluation (for that segment), if any.
     """
+    from onpace.store import reviews  # writing: SQLAlchemy's ORM (listing reviews does without it)
+    from onpace.store.models import Review
+
     segment_key = _check(project, kpi, assessment, segment)
     if not commentary.strip():
         raise UserError("a review needs a comment (--comment): what was concluded, and why")
     todo = [a.strip() for a in actions if a.strip()]
     with store.session() as s:
-        period_start = _period_reviewed(evaluations.latest_evaluations(s, kpi), segment_key)
+        period_start = _period_reviewed(reads.latest_evaluations(s, kpi), segment_key)
         review_id = reviews.add_review(
             s,
             kpi,
@@ -84,6 +89,8 @@ def record_review(
 
 def _check(project: Project, kpi_name: str, assessment: str, segment: str | None) -> str:
     """The segment key ('' for the whole KPI) after checking the KPI, segment and assessment."""
+    from onpace.kpi.instances import kpi_instances  # the catalog's models: listing reviews does without them
+
     kpi = project.kpis.get(kpi_name)
     if kpi is None:
         raise QueryError(f"unknown KPI '{kpi_name}'", suggestion=did_you_mean(kpi_name, project.kpis))
@@ -106,7 +113,7 @@ def _check(project: Project, kpi_name: str, assessment: str, segment: str | None
     return segment
 
 
-def _period_reviewed(latest: list[KpiEvaluation], segment: str) -> dt.date | None:
+def _period_reviewed(latest: list[Any], segment: str) -> dt.date | None:
     """The period of the newest evaluation of the segment; for the whole KPI, of any of its segments."""
     mine = [e for e in latest if e.segment == segment] or ([] if segment else latest)
     if not mine:
@@ -115,20 +122,24 @@ def _period_reviewed(latest: list[KpiEvaluation], segment: str) -> dt.date | Non
     return newest.period_start
 
 
-def history(project: Project, store: Store, kpi: str | None = None, limit: int = 100) -> list[Review]:
-    """The newest ``limit`` reviews (of one KPI), newest first.
+def history(project: Project | None, store: Store, kpi: str | None = None, limit: int = 100) -> list[Any]:
+    """The newest ``limit`` reviews (of one KPI), newest first (rows of ``reviews``).
 
     A KPI no longer in the project (demoted) still shows its reviews; a name
-    with no reviews that is not a KPI is an error with a "did you mean".
+    with no reviews that is not a KPI is an error with a "did you mean". The
+    project is needed only for that: it may be None when ``kpi`` is.
     """
-    with store.session(readonly=True) as s:
-        found = reviews.list_reviews(s, kpi, limit)
-    if kpi is not None and not found and kpi not in project.kpis:
-        raise QueryError(f"unknown KPI '{kpi}'", suggestion=did_you_mean(kpi, project.kpis))
+    with store.reader() as r:
+        found = reads.list_reviews(r, kpi, limit)
+    if kpi is not None and not found:
+        if project is None:
+            raise ValueError("a KPI's name is checked against the project's definitions: pass the project")
+        if kpi not in project.kpis:
+            raise QueryError(f"unknown KPI '{kpi}'", suggestion=did_you_mean(kpi, project.kpis))
     return found
 
 
-def review_dict(review: Review) -> dict[str, Any]:
+def review_dict(review: Any) -> dict[str, Any]:
     """A review as plain JSON (times and dates in ISO form)."""
     return {
         "id": review.id,
@@ -145,6 +156,9 @@ def review_dict(review: Review) -> dict[str, Any]:
 
 def overdue(project: Project, store: Store, today: dt.date) -> list[Finding]:
     """Rule ``review_overdue``: KPIs (per segment) never reviewed, or not within their review cadence."""
+    from onpace.kpi.instances import kpi_instances
+    from onpace.store import reviews
+
     with store.session(readonly=True) as s:
         last = reviews.last_reviewed(s)
     out: list[Finding] = []

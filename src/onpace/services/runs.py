@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING
 
 from onpace.errors import OnpaceError
 from onpace.services.views.runs import DataHealth, JobRunView, RunsList, RunView, ScheduledJobView, SeriesFreshness
-from onpace.store import observations as obs
-from onpace.store import runs as store_runs
-from onpace.store import schedule as store_schedule
+from onpace.store import reads
 from onpace.store.db import Store
 
 if TYPE_CHECKING:
@@ -21,17 +19,21 @@ HEALTH_JOB_RUNS = 30
 
 def list_runs(store: Store, limit: int = 50) -> list[RunView]:
     """Refresh runs, newest first."""
-    with store.session(readonly=True) as s:
-        return [RunView.model_validate(r) for r in store_runs.list_runs(s, limit=limit)]
+    with store.reader() as r:
+        return [RunView.model_validate(run) for run in reads.list_runs(r, limit=limit)]
 
 
 def get_run(store: Store, run_id: int) -> RunView:
+    from onpace.store import runs as store_runs
+
     with store.session(readonly=True) as s:
         return RunView.model_validate(store_runs.get_run(s, run_id))
 
 
 def freshness(store: Store) -> list[SeriesFreshness]:
     """Every stored series and the last day it has data for, stalest first."""
+    from onpace.store import observations as obs
+
     with store.session(readonly=True) as s:
         found = [SeriesFreshness.model_validate(x) for x in obs.list_series(s)]
     found.sort(key=lambda r: (r.data_until or dt.date.min, r.metric))
@@ -40,8 +42,8 @@ def freshness(store: Store) -> list[SeriesFreshness]:
 
 def list_job_runs(store: Store, limit: int = 50, job: str | None = None) -> list[JobRunView]:
     """Runs of the scheduled jobs (one per tick), newest tick first."""
-    with store.session(readonly=True) as s:
-        return [JobRunView.model_validate(r) for r in store_schedule.list_job_runs(s, limit=limit, job=job)]
+    with store.reader() as r:
+        return [JobRunView.model_validate(run) for run in reads.list_job_runs(r, limit=limit, job=job)]
 
 
 def runs_list(store: Store, limit: int = 50) -> RunsList:
@@ -52,6 +54,7 @@ def runs_list(store: Store, limit: int = 50) -> RunsList:
 def scheduled_jobs(project: Project, store: Store, now: dt.datetime | None = None) -> list[ScheduledJobView]:
     """The project's scheduled jobs, their next tick and their latest run (UserError: a job of unknown kind)."""
     from onpace.services.scheduler import jobs_of
+    from onpace.store import schedule as store_schedule
 
     now = now or dt.datetime.now(dt.UTC)
     jobs = jobs_of(project)

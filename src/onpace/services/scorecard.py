@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onpace.calendar import Grain, period_label
 from onpace.catalog import goals as g
@@ -22,10 +22,11 @@ from onpace.kpi import rollup
 from onpace.kpi.instances import kpi_instances, timeframe_grain
 from onpace.services.views.evaluations import LastPeriod, evaluated_fields
 from onpace.services.views.scorecard import ScorecardRow
-from onpace.store import evaluations as ev
-from onpace.store import runs
+from onpace.store import reads
 from onpace.store.db import Store
-from onpace.store.models import KpiPeriod, RefreshRun
+
+if TYPE_CHECKING:
+    from onpace.store.models import RefreshRun
 
 FIELDS = tuple(name for name, info in ScorecardRow.model_fields.items() if not info.exclude)
 """The fields of a row as JSON and CSV show them, in order (the fields of :class:`ScorecardRow`)."""
@@ -52,16 +53,16 @@ def kpi_rows(
     ``kpi``: only the rows of that KPI.
     """
     if as_of is None:
-        with store.session(readonly=True) as s:
-            latest = ev.latest_evaluations(s, kpi)
+        with store.reader() as r:
+            latest = reads.latest_evaluations(r, kpi)
     else:
         from onpace.services import evaluate  # the engine and KPI stack: only to evaluate as of a past date
 
         only = None if kpi is None else [kpi]
         latest = [evaluate.record(r) for r in evaluate.evaluate_all(project, store, as_of=as_of, errors={}, kpis=only)]
-    with store.session(readonly=True) as s:
-        past: dict[tuple[str, str], list[KpiPeriod]] = {}
-        for period in ev.read_periods(s, kpi, until=as_of):
+    with store.reader() as r:
+        past: dict[tuple[str, str], list[Any]] = {}
+        for period in reads.read_periods(r, kpi, until=as_of):
             past.setdefault((period.kpi, period.segment), []).append(period)
     current = {(i.kpi.name, i.key) for i in kpi_instances(project)}
     segments: dict[str, int] = {}
@@ -77,7 +78,7 @@ def kpi_rows(
     return rows
 
 
-def _row(project: Project, kpi: g.Kpi, e: Any, past: list[KpiPeriod], segments: int) -> ScorecardRow:
+def _row(project: Project, kpi: g.Kpi, e: Any, past: list[Any], segments: int) -> ScorecardRow:
     """The row of one evaluation ``e`` (stored, or computed as of a date) of ``kpi``, with its ``past``."""
     grain = timeframe_grain(project, kpi)
     last, streak = last_period([p for p in past if p.period_end <= e.as_of], grain, project)
@@ -100,8 +101,8 @@ def _row(project: Project, kpi: g.Kpi, e: Any, past: list[KpiPeriod], segments: 
     )
 
 
-def last_period(ended: Sequence[KpiPeriod], grain: Grain, project: Project) -> tuple[LastPeriod | None, int]:
-    """The newest of ``ended`` (stored past periods of one KPI, newest first) and how many of the newest
+def last_period(ended: Sequence[Any], grain: Grain, project: Project) -> tuple[LastPeriod | None, int]:
+    """The newest of ``ended`` (stored past periods of one KPI, rows of ``kpi_periods``, newest first) and how many of the newest
     in a row share its status (0 and None when there is none)."""
     if not ended:
         return None, 0
@@ -167,6 +168,9 @@ def walk(nodes: list[ObjectiveNode]) -> list[ObjectiveNode]:
 def newest(store: Store) -> tuple[int, RefreshRun | None]:
     """The newest evaluation's id (what cached scorecards are keyed by) and the last refresh run, in
     one read of the store."""
+    from onpace.store import evaluations as ev  # the ORM: the web app's cache key, not the command line's
+    from onpace.store import runs
+
     with store.session(readonly=True) as s:
         newest_id = ev.newest_id(s)
         last = runs.last_run(s)

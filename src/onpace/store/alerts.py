@@ -14,26 +14,21 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from onpace.errors import NotFoundError
 from onpace.store.coltypes import utcnow
 from onpace.store.models import AlertMute, AlertSeriesState, AlertTransition
 from onpace.store.plain import plain_object
+from onpace.store.reads import alert_mutes, alert_states
+
+states = alert_states  # the series' states, read in plain SQL (onpace.store.reads)
+mutes = alert_mutes  # the mutes in force, read in plain SQL (onpace.store.reads)
 
 
 class StaleState(Exception):
     """Another evaluation wrote this series' state since it was read."""
-
-
-def states(s: Session, rule: str | None = None, *, kpi: str | None = None) -> list[AlertSeriesState]:
-    query = select(AlertSeriesState).order_by(AlertSeriesState.rule, AlertSeriesState.series)
-    if rule is not None:
-        query = query.where(AlertSeriesState.rule == rule)
-    if kpi is not None:
-        query = query.where(AlertSeriesState.kpi == kpi)
-    return list(s.scalars(query))
 
 
 def lock_rule(s: Session, rule: str) -> None:
@@ -100,19 +95,6 @@ def end_mute(s: Session, mute_id: int, *, by: str, now: dt.datetime | None = Non
         row.ended_at, row.ended_by = now, by
         s.flush()
     return row
-
-
-def mutes(s: Session, rules: Sequence[str] | None = None, *, at: dt.datetime | None = None) -> list[AlertMute]:
-    """The mutes in force at ``at`` (now): created by then, not ended by then, lasting after it."""
-    at = at or utcnow()
-    query = select(AlertMute).where(
-        AlertMute.created_at <= at,
-        AlertMute.until > at,
-        or_(AlertMute.ended_at.is_(None), AlertMute.ended_at > at),
-    )
-    if rules is not None:
-        query = query.where(AlertMute.rule.in_(list(rules)))
-    return list(s.scalars(query.order_by(AlertMute.until, AlertMute.id)))
 
 
 def firing_by_kpi(s: Session, rules: Sequence[str]) -> dict[str, int]:

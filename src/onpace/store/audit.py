@@ -1,17 +1,21 @@
-"""The audit log: who changed what, and when."""
+"""The audit log: who changed what, and when.
+
+SQLAlchemy and the models are imported by the functions: the services that write to the log
+import this module, and their reads (``onpace reviews``) do without SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from onpace.store.coltypes import utcnow
-from onpace.store.models import AuditEntry
 from onpace.store.plain import plain_object
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from onpace.store.models import AuditEntry
 
 
 def audit(
@@ -23,6 +27,9 @@ def audit(
     details: Mapping[str, Any] | None = None,
 ) -> int:
     """Record that ``actor`` did ``action`` (e.g. "apply", "update") to an object; returns the id."""
+    from onpace.store.coltypes import utcnow
+    from onpace.store.models import AuditEntry
+
     row = AuditEntry(
         at=utcnow(),
         actor=actor,
@@ -47,6 +54,10 @@ def list_audit(
     since: datetime | None = None,
 ) -> list[AuditEntry]:
     """The newest ``limit`` entries, newest first, optionally of one actor, action or object."""
+    from sqlalchemy import select
+
+    from onpace.store.models import AuditEntry
+
     query = select(AuditEntry)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)

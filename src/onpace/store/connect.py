@@ -13,23 +13,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.pool import ConnectionPoolEntry
 
 from onpace.config import private_to_owner
 from onpace.errors import MissingDependencyError, UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 SUPPORTED = ("sqlite", "postgresql")
 READONLY = "onpace_readonly"  # execution option: a session that promises not to write
 CONNECT_TIMEOUT_S = 10
 SQLITE_POOL_SIZE = 40  # anyio's default worker-thread limit, which runs the web server's sync routes
+SQLITE_BUSY_TIMEOUT = "PRAGMA busy_timeout = 30000"  # wait 30 s for a lock
 SQLITE_PRAGMAS = (
-    "PRAGMA busy_timeout = 30000",  # first: switching to WAL may itself wait for a lock
+    SQLITE_BUSY_TIMEOUT,  # first: switching to WAL may itself wait for a lock
     "PRAGMA foreign_keys = ON",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
@@ -56,6 +56,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     :class:`~onpace.errors.UserError`; a missing driver a
     :class:`~onpace.errors.MissingDependencyError` with the extra to install.
     """
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -82,33 +86,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         hint = ' (pip install "onpace[postgres]")' if backend == "postgresql" else ""
         raise MissingDependencyError(f"the driver for {redact(url)!r} is not installed{hint}: {exc}") from exc
     if backend == "sqlite":
-        _private_sqlite_file(parsed.database)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            private_sqlite_file(Path(parsed.database))
         _sqlite_events(engine)
     return engine
 
 
-def _private_sqlite_file(database: str | None) -> None:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain SQLite URL (``sqlite:///path/to/store.db``, as :func:`onpace.config.store_url`
+    gives), read as SQLAlchemy reads it; None for any other URL: another database, in memory, a
+    ``file:`` URI, a query string or an escaped character (left to SQLAlchemy)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :]
+    if not path or path == ":memory:" or path.startswith("file:") or any(c in path for c in "?#%"):
+        return None
+    return Path(path)
+
+
+def private_sqlite_file(path: Path) -> None:
     """Create the store's file readable by its owner only (0600) before SQLite opens it.
 
     SQLite gives its -wal, -shm and -journal files the mode of the database file,
     so they are private too. An existing file (and its companions) that others may
     read loses that access, with a warning (:func:`onpace.config.private_to_owner`).
     """
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    path = Path(database)
     if not path.parent.is_dir():
         return  # SQLite says that it cannot open the file
     try:
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
     except FileExistsError:
         for companion in ("", "-wal", "-shm", "-journal"):
-            private_to_owner(Path(database + companion))
+            private_to_owner(Path(f"{path}{companion}"))
     except OSError:
         return  # a read-only folder: SQLite reports it when it opens the store
 
 
 def _sqlite_events(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # onpace emits BEGIN itself (below); the driver's own transaction

@@ -7,23 +7,43 @@
         run_id = runs.start_run(s, "full", "alice")
 
 A session is committed when its block ends and rolled back when it raises.
+
+SQLAlchemy is imported when the store first needs it: on a SQLite store file, the reads of
+:mod:`onpace.store.reads` (``store.reader()``) and the check of the schema's revision go to the
+``sqlite3`` driver itself, so a command that only reads (``onpace status``) starts without it.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
-from onpace.config import Settings, sqlalchemy_url, store_url
+from onpace.config import sqlalchemy_url, store_url
 from onpace.errors import StoreError
-from onpace.store.connect import READONLY, make_engine, redact
+from onpace.store.connect import READONLY, SQLITE_BUSY_TIMEOUT, make_engine, private_sqlite_file, redact, sqlite_file
 from onpace.store.migrate import VERSION_TABLE, alembic_config, head_revision, known_revisions
+from onpace.store.reader import Reader, SessionReader, SqliteReader
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from onpace.config import Settings
+
+
+class _Engines(NamedTuple):
+    engine: Engine
+    readonly_engine: Engine
+    sessions: sessionmaker[Session]
+    readonly_sessions: sessionmaker[Session]
+
 
 # Held while migrating a PostgreSQL store, so two processes that start at once
 # do not both create the tables. Any constant works; this is "onpace" in ASCII.
@@ -35,13 +55,36 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = sqlalchemy_url(url)
-        self.engine: Engine = make_engine(self.url)
-        readonly = self.engine.execution_options(**{READONLY: True})
-        if self.engine.dialect.name == "postgresql":
-            readonly = readonly.execution_options(postgresql_readonly=True)
-        self._readonly_engine = readonly
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readonly_sessions = sessionmaker(self._readonly_engine, expire_on_commit=False)
+        self._sqlite_file = sqlite_file(self.url)
+        self._lock = threading.Lock()
+        self._engines: _Engines | None = None
+        if self._sqlite_file is not None:  # its engine is made when first used; the file now, private
+            private_sqlite_file(self._sqlite_file)
+        else:
+            self._made()  # a malformed URL or a missing driver fails here
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (made on first use)."""
+        return self._made().engine
+
+    def _made(self) -> _Engines:
+        """The engines and session factories, made once (by the first thread that needs them)."""
+        with self._lock:
+            if self._engines is None:
+                from sqlalchemy.orm import sessionmaker
+
+                engine = make_engine(self.url)
+                readonly = engine.execution_options(**{READONLY: True})
+                if engine.dialect.name == "postgresql":
+                    readonly = readonly.execution_options(postgresql_readonly=True)
+                self._engines = _Engines(
+                    engine,
+                    readonly,
+                    sessionmaker(engine, expire_on_commit=False),
+                    sessionmaker(readonly, expire_on_commit=False),
+                )
+            return self._engines
 
     @classmethod
     def for_project(cls, root: Path, settings: Settings | None = None) -> Store:
@@ -71,15 +114,44 @@ class Store:
         write lock until it ends, so do not open a second writing session
         while one is open: it would wait for the first (30 s) and fail.
         """
-        factory = self._readonly_sessions if readonly else self._sessions
+        made = self._made()
+        factory = made.readonly_sessions if readonly else made.sessions
         with self._store_failures(), factory.begin() as session:
             self._begin(session.connection)
             yield session
 
     @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A read-only transaction for the reads in plain SQL (:mod:`onpace.store.reads`).
+
+        On a SQLite store file, on the ``sqlite3`` driver itself (:class:`~onpace.store.reader.SqliteReader`,
+        no SQLAlchemy), with what a read-only session has: a 30 s wait for a lock, ``query_only``
+        and one transaction; its failures are a :class:`StoreError` as a session's are. Otherwise in
+        a read-only session (:class:`~onpace.store.reader.SessionReader`).
+        """
+        if self._sqlite_file is None:
+            with self.session(readonly=True) as s:
+                yield SessionReader(s)
+            return
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(self._sqlite_file))}?mode=rw", uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._unreachable_because(_first_line(exc)) from exc
+        try:
+            try:
+                for pragma in (SQLITE_BUSY_TIMEOUT, "PRAGMA query_only = ON", "BEGIN"):
+                    conn.execute(pragma).fetchall()
+                yield SqliteReader(conn)
+                conn.execute("COMMIT")
+            except (sqlite3.OperationalError, sqlite3.InterfaceError) as exc:
+                raise self._unreachable_because(_first_line(exc)) from exc
+        finally:
+            conn.close()
+
+    @contextmanager
     def connection(self, *, readonly: bool = False) -> Iterator[Connection]:
         """A Core connection in one transaction (committed at the end, rolled back on error)."""
-        with self._store_failures(), self._connect(self._readonly_engine if readonly else self.engine) as conn:
+        with self._store_failures(), self._connect(self._made().readonly_engine if readonly else self.engine) as conn:
             self._begin(conn.begin)
             yield conn
             conn.commit()
@@ -95,6 +167,8 @@ class Store:
         first. Errors about the data itself (a constraint, an integrity error)
         are not the store's failure and are raised as they are.
         """
+        from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
         try:
             yield
         except (OperationalError, InterfaceError) as exc:
@@ -106,7 +180,8 @@ class Store:
 
     def close(self) -> None:
         """Close every pooled connection. The store can still be used; it reconnects."""
-        self.engine.dispose()
+        if self._engines is not None:
+            self._engines.engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -119,11 +194,11 @@ class Store:
     # -- migrations -----------------------------------------------------------
     def current_revision(self) -> str | None:
         """The schema revision of the database; None when it was never migrated."""
-        with self.connection(readonly=True) as conn:
+        with self.reader() as r:
             # read alembic's own table directly: importing Alembic costs 0.3 s, paid only to migrate
-            if not inspect(conn).has_table(VERSION_TABLE):
+            if not r.has_table(VERSION_TABLE):
                 return None
-            found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+            found = r.column(f"SELECT version_num FROM {VERSION_TABLE}")
             if len(found) > 1:
                 raise StoreError(f"the store at {self.redacted_url} has several schema heads: {sorted(found)}")
             return found[0] if found else None
@@ -175,6 +250,8 @@ class Store:
             try:
                 self._begin(conn.begin)
                 if conn.dialect.name == "postgresql":
+                    from sqlalchemy import text
+
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
                 try:
                     run(conn)
@@ -197,6 +274,8 @@ class Store:
     # -- connecting -------------------------------------------------------------
     @contextmanager
     def _connect(self, engine: Engine) -> Iterator[Connection]:
+        from sqlalchemy.exc import DBAPIError
+
         try:
             conn = engine.connect()
         except DBAPIError as exc:
@@ -206,14 +285,22 @@ class Store:
 
     def _begin(self, connect: Callable[[], object]) -> None:
         """Connect and begin now, so that an unreachable or locked store is a StoreError."""
+        from sqlalchemy.exc import DBAPIError
+
         try:
             connect()
         except DBAPIError as exc:
             raise self._unreachable(exc) from exc
 
     def _unreachable(self, exc: DBAPIError) -> StoreError:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        return self._unreachable_because(str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc))
+
+    def _unreachable_because(self, reason: str) -> StoreError:
         return StoreError(f"cannot use the store at {self.redacted_url}: {reason}", public=public_reason(reason))
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
 
 
 def public_reason(reason: str) -> str:

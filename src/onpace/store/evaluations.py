@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from onpace.store.coltypes import utcnow
 from onpace.store.models import KpiEvaluation, KpiPeriod, Observation, Series
 from onpace.store.plain import plain_object
+from onpace.store.reads import latest_evaluations as latest_evaluations
+from onpace.store.reads import read_periods as read_periods
 
 _OBSERVATIONS: Table = Observation.__table__  # type: ignore[assignment]
 _SERIES: Table = Series.__table__  # type: ignore[assignment]
@@ -196,29 +198,6 @@ def newest_id(s: Session) -> int:
     return int(s.scalar(select(func.max(KpiEvaluation.id))) or 0)
 
 
-def latest_evaluations(s: Session, kpi: str | None = None) -> list[KpiEvaluation]:
-    """The newest evaluation of each (KPI, segment), by KPI and segment."""
-    newest = (
-        func.row_number()
-        .over(
-            partition_by=(KpiEvaluation.kpi, KpiEvaluation.segment),
-            order_by=(KpiEvaluation.evaluated_at.desc(), KpiEvaluation.id.desc()),
-        )
-        .label("newest")
-    )
-    ranked = select(KpiEvaluation.id, newest)
-    if kpi is not None:
-        ranked = ranked.where(KpiEvaluation.kpi == kpi)
-    ranked_sq = ranked.subquery()
-    query = (
-        select(KpiEvaluation)
-        .join(ranked_sq, ranked_sq.c.id == KpiEvaluation.id)
-        .where(ranked_sq.c.newest == 1)
-        .order_by(KpiEvaluation.kpi, KpiEvaluation.segment)
-    )
-    return list(s.scalars(query))
-
-
 def evaluation_history(
     s: Session,
     kpi: str,
@@ -320,21 +299,6 @@ def _periods_by_id(s: Session, ids: Sequence[int]) -> dict[int, KpiPeriod]:
             for row in s.scalars(select(KpiPeriod).where(KpiPeriod.id.in_(ids[first : first + NAMES_PER_QUERY])))
         )
     return out
-
-
-def read_periods(
-    s: Session, kpi: str | None = None, segment: str | None = None, until: date | None = None
-) -> list[KpiPeriod]:
-    """Stored periods (of one KPI, of one segment, ended by ``until``), by KPI and segment, newest first."""
-    query = select(KpiPeriod)
-    if kpi is not None:
-        query = query.where(KpiPeriod.kpi == kpi)
-    if segment is not None:
-        query = query.where(KpiPeriod.segment == segment)
-    if until is not None:
-        query = query.where(KpiPeriod.period_end <= until)
-    query = query.order_by(KpiPeriod.kpi, KpiPeriod.segment, KpiPeriod.period_start.desc())
-    return list(s.scalars(query))
 
 
 def first_evaluated(s: Session, kpi: str, segment: str = "") -> datetime | None:

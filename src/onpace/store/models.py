@@ -32,6 +32,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from onpace.store.coltypes import UTCDateTime, utcnow
+from onpace.store.vocabulary import DefinitionKind as DefinitionKind
+from onpace.store.vocabulary import DefinitionOrigin as DefinitionOrigin
+from onpace.store.vocabulary import LifecycleAction as LifecycleAction
+from onpace.store.vocabulary import PeriodStatus as PeriodStatus
+from onpace.store.vocabulary import ReportRunStatus as ReportRunStatus
+from onpace.store.vocabulary import ReviewAssessment as ReviewAssessment
+from onpace.store.vocabulary import Role as Role
+from onpace.store.vocabulary import RunMode as RunMode
+from onpace.store.vocabulary import RunStatus as RunStatus
+from onpace.store.vocabulary import SeriesOrigin as SeriesOrigin
+from onpace.store.vocabulary import SubjectKind as SubjectKind
+from onpace.store.vocabulary import TargetSource as TargetSource
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -40,19 +52,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-DefinitionKind = Literal["project", "source", "dataset", "metric", "objective", "kpi"]
-DefinitionOrigin = Literal["yaml", "store"]
-RunStatus = Literal["running", "succeeded", "partial", "failed", "interrupted"]
-RunMode = Literal["full", "incremental"]
-SeriesOrigin = Literal["engine", "manual"]
-TargetSource = Literal["yaml", "api"]
-LifecycleAction = Literal["promote", "demote"]
-ReviewAssessment = Literal["on_track", "at_risk", "off_track", "achieved", "missed"]
-PeriodStatus = Literal["achieved", "missed"]
-Role = Literal["admin", "strategist", "editor", "viewer"]
-SubjectKind = Literal["kpi", "metric"]
-ReportRunStatus = Literal["running", "succeeded", "failed"]
 
 # JSON that is SQL NULL when the value is None (not the JSON text 'null').
 NullableJSON = JSON(none_as_null=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from onpace.store.coltypes import utcnow
 from onpace.store.models import Review, ReviewAssessment
 from onpace.store.plain import plain_json
+from onpace.store.reads import list_reviews as list_reviews
 
 
 def add_review(
@@ -57,11 +58,3 @@ def last_reviewed(s: Session, before: datetime | None = None) -> dict[tuple[str,
     if before is not None:
         query = query.where(Review.reviewed_at < before)
     return {(kpi, segment): at for kpi, segment, at in s.execute(query)}
-
-
-def list_reviews(s: Session, kpi: str | None = None, limit: int = 100) -> list[Review]:
-    """The newest ``limit`` reviews (of one ``kpi``, every segment), newest first."""
-    query = select(Review)
-    if kpi is not None:
-        query = query.where(Review.kpi == kpi)
-    return list(s.scalars(query.order_by(Review.reviewed_at.desc(), Review.id.desc()).limit(limit)))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from onpace.errors import NotFoundError
 from onpace.store.coltypes import utcnow
 from onpace.store.models import RefreshRun, RunMode, RunStatus
+from onpace.store.reads import list_runs as list_runs
 
 #: Why a run of this process that it no longer carries out is marked "interrupted".
 ABANDONED = "the refresh ended without recording how it ended (the store could not be written then)"
@@ -98,12 +99,6 @@ def get_run(s: Session, run_id: int) -> RefreshRun:
 def last_run(s: Session) -> RefreshRun | None:
     """The run that started last, whatever its status."""
     return s.scalars(select(RefreshRun).order_by(RefreshRun.started_at.desc(), RefreshRun.id.desc()).limit(1)).first()
-
-
-def list_runs(s: Session, limit: int = 20) -> list[RefreshRun]:
-    """The ``limit`` most recent runs, newest first."""
-    query = select(RefreshRun).order_by(RefreshRun.started_at.desc(), RefreshRun.id.desc()).limit(limit)
-    return list(s.scalars(query))
 
 
 def mark_interrupted(s: Session) -> int:

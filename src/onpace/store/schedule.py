@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from onpace.store.models import JobRun, JobStatus
+from onpace.store.reads import list_job_runs as list_job_runs
 from onpace.store.upsert import insert
 
 CLAIMABLE = ("running", "interrupted")  # a run in one of these whose lease expired can be taken over
@@ -175,11 +176,3 @@ def abandon(s: Session, run: JobRun, *, now: dt.datetime, reason: str, status: J
         .execution_options(synchronize_session=False)
     )
     return bool(done.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def list_job_runs(s: Session, *, limit: int = 50, job: str | None = None) -> list[JobRun]:
-    """Runs of scheduled jobs, newest tick first."""
-    query = select(JobRun)
-    if job is not None:
-        query = query.where(JobRun.job == job)
-    return list(s.scalars(query.order_by(JobRun.scheduled_at.desc(), JobRun.id.desc()).limit(limit)))

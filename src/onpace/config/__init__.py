@@ -1,7 +1,9 @@
 """Settings read from the environment (``ONPACE_*``), and where the store lives.
 
 Settings are built where they are needed (a CLI command, the API's lifespan),
-never at import time, so tests can pass their own.
+never at import time, so tests can pass their own. :class:`Settings` is defined in
+:mod:`onpace.config.settings` and imported from here on first use (``from onpace.config import
+Settings``): pydantic-settings is imported only by what builds settings.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import logging
 import os
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from onpace.config.environment import variable
+
+if TYPE_CHECKING:
+    from onpace.config.settings import Settings as Settings
 
 PROJECT_FILE = "onpace.yml"  # what makes a folder a project (read by onpace.catalog.project)
 STORE_DIR = ".onpace"
@@ -22,29 +26,6 @@ STORE_FILE = "store.db"
 # URL schemes people write for PostgreSQL; SQLAlchemy needs the driver named.
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _POSTGRES_DRIVER = "postgresql+psycopg://"
-
-
-class Settings(BaseSettings):
-    """onpace's settings; every field can be set with an ``ONPACE_<FIELD>`` variable."""
-
-    model_config = SettingsConfigDict(env_prefix="ONPACE_")
-
-    database_url: str | None = None
-    """The store's database. None: a SQLite file in the project (``.onpace/store.db``)."""
-
-    environment: Literal["development", "production"] = "development"
-    """``production``: secure cookies, and ``onpace serve`` refuses a store with the demo login."""
-
-    trusted_proxies: str | None = None
-    """Addresses of reverse proxies whose ``X-Forwarded-For``/``-Proto`` headers ``onpace serve`` believes
-    (comma-separated, ``*`` for any). None: those headers are ignored, so a client cannot choose the
-    address its failed logins are counted by."""
-
-    max_body_bytes: int = Field(default=1 << 20, ge=1024)
-    """The largest request body the server reads (JSON, forms): larger ones are refused with 413 unread."""
-
-    max_upload_bytes: int = Field(default=16 << 20, ge=1024)
-    """The largest body of the routes that take values in bulk (a CSV upload, a push of observations)."""
 
 
 def store_url(project_root: Path, settings: Settings | None = None) -> str:
@@ -57,9 +38,10 @@ def store_url(project_root: Path, settings: Settings | None = None) -> str:
     an existing one loses any access for others (the store file itself is made
     private by :func:`onpace.store.connect.make_engine`).
     """
-    settings = settings if settings is not None else Settings()
-    if settings.database_url:
-        return sqlalchemy_url(settings.database_url)
+    # without settings, the one variable is read from the environment (no pydantic-settings to import)
+    database_url = settings.database_url if settings is not None else variable("database_url")
+    if database_url:
+        return sqlalchemy_url(database_url)
     folder = project_root.resolve() / STORE_DIR
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     private_to_owner(folder)
@@ -92,3 +74,12 @@ def sqlalchemy_url(url: str) -> str:
         if url.lower().startswith(scheme):
             return _POSTGRES_DRIVER + url[len(scheme) :]
     return url
+
+
+def __getattr__(name: str) -> Any:
+    """``Settings``, imported from :mod:`onpace.config.settings` when first asked for."""
+    if name == "Settings":
+        from onpace.config.settings import Settings
+
+        return Settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
