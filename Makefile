@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_ALL := $(VENV)/.installed-all
 STAMP := $(STAMP_ALL)
-EXTRAS := dev,postgres,mysql,spark
+EXTRAS := dev,postgres,mysql,spark,dbt
 # the installer: auto (uv, else pip), uv or pip (ADR 0017); VERBOSE=1 shows the install's output
 INSTALLER ?= auto
 export INSTALLER
@@ -30,13 +30,14 @@ DEMO_DIR := demo-project
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 
-.PHONY: help venv install system-deps services browser test test-unit lint format bench demo clean distclean
+.PHONY: help venv install system-deps services browser dbt-venv test test-unit lint format bench demo clean distclean
 
 help:
 	@echo "make install    create $(VENV) and install onpace[$(EXTRAS)] (re-runs when pyproject.toml changes)"
 	@echo "                 the output of each step is in $(INSTALL_LOG); VERBOSE=1 shows it, INSTALLER=pip avoids uv"
 	@echo "make services   start PostgreSQL and MariaDB for the integration tests"
 	@echo "make browser    install Debian's Chromium for the browser tests (tests/e2e)"
+	@echo "make dbt-venv   create .venv-dbt with dbt-metricflow and dbt-duckdb for the dbt import tests"
 	@echo "make test       the whole test suite (needs the services, Java for Spark)"
 	@echo "make test-unit  the tests that need no database server, Spark or browser"
 	@echo "make lint       ruff check, ruff format --check, mypy"
@@ -70,8 +71,13 @@ services:
 browser:
 	bash scripts/browser.sh
 
+# dbt-metricflow in its own virtualenv, for the test comparing imported dbt metrics with MetricFlow's (ADR 0019)
+DBT_VENV := .venv-dbt
+dbt-venv:
+	@$(STEP) "dbt-metricflow for the dbt import tests ($(DBT_VENV))" env $(STEP_PYTHON) bash scripts/dbt-venv.sh $(DBT_VENV)
+
 # Exit status 5 (no tests collected) fails the target like any other failure.
-test: $(STAMP_ALL) services browser
+test: $(STAMP_ALL) services browser dbt-venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP_ALL)
@@ -104,4 +110,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(DBT_VENV)

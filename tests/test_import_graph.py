@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
     "notify": 3,
     "examples": 3,
     "library": 3,  # the built-in KPI library (onpace library, onpace init --template)
+    "importers": 3,  # definitions of other tools (dbt's Semantic Layer) as onpace's: onpace import dbt
     "api": 4,
     "web": 4,
     "cli": 4,

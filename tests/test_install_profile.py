@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 NOT_FOR_THE_DEMO = {"pyspark", "mypy", "playwright", "schemathesis", "pytest", "hypothesis", "psycopg", "mysqlclient"}
 HEAVY_IBIS_BACKENDS = {"pyspark", "postgres", "mysql"}
-EXTRAS = "dev,postgres,mysql,spark"
+EXTRAS = "dev,postgres,mysql,spark,dbt"
 
 
 def parse(requirement: str) -> tuple[str, set[str]]:

@@ -246,6 +246,10 @@ from onpace.cli.reports import report_app  # noqa: E402 - the reports' commands
 
 app.add_typer(report_app, name="report")
 
+from onpace.cli.import_dbt import import_app  # noqa: E402 - onpace import dbt (heavy imports inside the command)
+
+app.add_typer(import_app, name="import")
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,1 @@
+"""Importers: definitions kept by other tools turned into onpace's (dbt's Semantic Layer: docs/dbt.md)."""

@@ -1,0 +1,40 @@
+"""How MetricFlow's names become onpace's.
+
+A MetricFlow dimension is named by the entities that lead to it and its own name:
+``customer__customer_country`` (dimension ``customer_country`` of the semantic model whose
+primary entity is ``customer``), ``customer__country__region`` (``region``, reached from
+``customer`` through ``country``). onpace names each imported dimension once, by the entity
+that holds it and its name (``customer__customer_country``, ``country__region``): its joins
+follow the keys by themselves, so the path before the last entity is not part of the name.
+``metric_time`` is onpace's period, and ``metric_time__month`` its grain.
+"""
+
+from __future__ import annotations
+
+METRIC_TIME = "metric_time"
+GRAINS = ("day", "week", "month", "quarter", "year")
+
+
+def dimension_name(entity: str, dimension: str) -> str:
+    """The onpace name of ``dimension`` of the semantic model whose primary entity is ``entity``."""
+    return f"{entity}__{dimension}"
+
+
+def group_by(name: str) -> tuple[str | None, str | None]:
+    """A MetricFlow group-by as (onpace grain, onpace dimension): one of them is None.
+
+    ``metric_time`` -> ("day", None); ``metric_time__month`` -> ("month", None);
+    ``customer__country__region`` -> (None, "country__region"). ValueError for what onpace
+    cannot group by (a time dimension other than metric_time at a grain).
+    """
+    parts = name.split("__")
+    if parts[0] == METRIC_TIME:
+        grain = parts[1] if len(parts) > 1 else "day"
+        if len(parts) > 2 or grain not in GRAINS:
+            raise ValueError(f"{name!r}: onpace's grains are {', '.join(GRAINS)}")
+        return grain, None
+    if len(parts) < 2:
+        raise ValueError(f"{name!r}: expected 'entity__dimension'")
+    if parts[-1] in GRAINS and len(parts) > 2:
+        raise ValueError(f"{name!r}: onpace groups by metric_time's grain only, not another time dimension's")
+    return None, dimension_name(parts[-2], parts[-1])
