@@ -143,7 +143,7 @@ def test_semantic_models_become_datasets_with_keys_qualified_dimensions_and_time
     assert not result.not_translated
 
 
-def test_measures_onpace_cannot_aggregate_are_reported() -> None:
+def test_measures_onpace_cannot_aggregate_are_reported_and_constants_are_summed() -> None:
     measures: list[dict[str, Any]] = [
         {"name": "flags", "agg": "sum_boolean", "expr": "is_web"},
         {"name": "twice", "agg": "sum", "expr": "2"},
@@ -156,11 +156,12 @@ def test_measures_onpace_cannot_aggregate_are_reported() -> None:
     kept = {m["name"]: m for m in result.datasets[0]["measures"]}
     assert kept["flags"] == {"name": "flags", "agg": "sum", "expr": "case when is_web then 1 else 0 end"}
     assert kept["p90"]["percentile"] == 0.9
+    assert kept["twice"] == {"name": "twice", "agg": "sum", "expr": "2"}  # summed per row, as in SQL
     found = reasons(result)
-    assert "constant '2'" in found["orders.twice"]
+    assert "orders.twice" not in found
     assert "continuous" in found["orders.p90_discrete"]
     assert "not in onpace's expression language" in found["orders.cast"]
-    assert found["twice_metric"] == "its measure 'twice' is not translated"
+    assert "twice_metric" not in found
 
 
 # metrics

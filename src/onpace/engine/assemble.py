@@ -547,7 +547,7 @@ class _Assembly:
 
     def _value(self, scan: Scan, table: Any, text: str) -> Any:
         """The expression to aggregate; booleans count as 0/1."""
-        value = scan.compile(table, text)
+        value = _per_row(table, scan.compile(table, text))
         return value.cast("int64") if value.type().is_boolean() else value
 
     def _aggregate(self, scan: Scan, table: Any, leaf: p.Leaf) -> Any:
@@ -561,10 +561,10 @@ class _Assembly:
         if agg == m.Agg.count:
             if leaf.expr is None:
                 return table.count(where=where)
-            return scan.compile(table, leaf.expr).count(where=where)
+            return _per_row(table, scan.compile(table, leaf.expr)).count(where=where)
         assert leaf.expr is not None
         if agg == m.Agg.count_distinct:
-            return scan.compile(table, leaf.expr).nunique(where=where)
+            return _per_row(table, scan.compile(table, leaf.expr)).nunique(where=where)
         value = self._value(scan, table, leaf.expr)
         if agg in (m.Agg.sum, m.Agg.avg, m.Agg.median, m.Agg.percentile) and not value.type().is_numeric():
             raise QueryError(
@@ -973,3 +973,14 @@ def _first_read(nodes: Sequence[p.Node], reads: dict[p.Node, set[dt.date]]) -> d
     """
     first = [min(reads[node]) for node in nodes if reads.get(node)]
     return min(first) if first else None
+
+
+def _per_row(table: Any, value: Any) -> Any:
+    """``value`` as a column of ``table``: an expression naming no column (``expr: 1``, a measure
+    that counts or sums a constant) compiles to a scalar, which ibis cannot aggregate. It becomes
+    ``CASE WHEN <first column> IS NULL THEN value ELSE value END``: the same value, of the same
+    type, on every row (SUM(1) is the number of rows, SUM of nothing NULL, as in SQL)."""
+    if isinstance(value, ibis.expr.types.Scalar):
+        anchor = table[table.columns[0]]
+        return ibis.ifelse(anchor.isnull(), value, value)
+    return value

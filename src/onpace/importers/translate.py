@@ -249,19 +249,10 @@ def _measure(dataset: str, measure: Any, out: Translation) -> dict[str, Any] | N
         out.not_translated.append(Item("measure", where, str(exc)))
         return None
     assert expr is not None
-    if agg in ("sum", "count", "count_distinct") and not names(parse(expr)):  # a constant, e.g. expr: 1
-        if (agg == "sum" and expr.strip() == "1") or agg == "count":
-            entry["agg"] = "count"  # SUM(1) and COUNT(constant) count rows
-            expr = None
-        else:
-            out.not_translated.append(
-                Item(
-                    "measure",
-                    where,
-                    f"a {agg} of the constant {expr!r}: onpace aggregates columns or expressions of them",
-                )
-            )
-            return None
+    # SUM(1) and COUNT(constant) count rows; another constant (SUM(2)) is summed per row, as in SQL
+    if (agg == "count" or (agg == "sum" and expr.strip() == "1")) and not names(parse(expr)):
+        entry["agg"] = "count"
+        expr = None
     if agg == "sum_boolean":
         expr = f"case when {expr} then 1 else 0 end"
     if expr is not None:
