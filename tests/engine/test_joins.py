@@ -100,3 +100,17 @@ def test_validate_finds_a_primary_key_that_repeats(engine: Engine) -> None:
     assert "key 'order' is primary in dataset 'orders' but 1 of its values repeat" in issues[0].message
     text = (engine.project.root / "models" / "m.yml").read_text().splitlines()
     assert "order" in text[(issues[0].line or 0) - 1] and "primary" in text[(issues[0].line or 0) - 1]
+
+
+def test_path_named_with_double_underscores_as_metricflow_does(engine: Engine) -> None:
+    # the same paths as above, written as MetricFlow names them: keys then dimension, joined by '__'
+    assert totals(engine, "order__nation") == {"FR": 12.0, "JP": 11.0}
+    assert totals(engine, "supplier__nation") == {"JP": 16.0, "FR": 7.0}
+    assert totals(engine, "order__customer__nation") == {"FR": 12.0, "JP": 11.0}
+    result = engine.query(Query(metrics=["amount"], where="supplier__nation = 'FR'"))
+    assert result.to_pylist() == [{"amount": 7.0}]
+
+
+def test_path_with_a_key_that_does_not_lead_there_names_it(engine: Engine) -> None:
+    with pytest.raises(QueryError, match="cannot be reached from dataset 'lines' through keys customer"):
+        totals(engine, "customer__nation")

@@ -4,7 +4,8 @@
 seeds, semantic models and metrics; ``dbt build`` loads it into a DuckDB file. Every metric of
 the tutorial is then asked of ``mf query`` (one process per set of group-bys: a few seconds
 each) and of onpace's engine over the imported project, on the same file, and the results are
-compared within 1e-9 relative. What onpace does not translate must be reported as such: a
+compared within 1e-9 relative. One metric is added to the tutorial's, for the concept it lacks
+(``offset_to_grain``). What onpace does not translate must be reported as such: a
 metric or a query left out of the comparison without its report item fails the test.
 
 Rows one side has and the other has not must hold only "no data" on that side's behalf: onpace
@@ -20,7 +21,7 @@ import math
 import os
 import subprocess
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.slow
 class Case:
     group_by: tuple[str, ...]
     metrics: tuple[str, ...] | None = None  # None: every metric that can be grouped so
-    cumulative: bool = True  # with the cumulative metrics (they differ above day grain: a reported caveat)
+    timed: bool = True  # with the metrics that need metric_time: cumulative ones and offsets
     customers: bool = True  # with new_customers (a metric of the customers model)
 
 
@@ -51,12 +52,26 @@ CASES = [
     Case(("metric_time__day",)),
     Case(("metric_time__day", "customer__customer_country")),
     Case(("metric_time__day", "transaction__is_large"), customers=False),
-    Case(("metric_time__month",), cumulative=False),
-    Case(("metric_time__month", "customer__country__region"), cumulative=False, customers=False),
-    Case(("metric_time__month", "country__region"), metrics=("new_customers",), cumulative=False),
-    Case(("metric_time__month", "transaction__quick_buy_transaction"), cumulative=False, customers=False),
-    Case(("customer__customer_country",), cumulative=False),
+    Case(("metric_time__month",)),
+    Case(("metric_time__month", "customer__country__region"), customers=False),
+    Case(("metric_time__month", "country__region"), metrics=("new_customers",)),
+    Case(("metric_time__month", "transaction__quick_buy_transaction"), customers=False),
+    Case(("customer__customer_country",), timed=False),
 ]
+
+
+# added to the tutorial's metrics: what it lacks of MetricFlow's concepts onpace translates
+EXTRA_METRICS = """
+  - name: transactions_at_month_start
+    label: Transactions on the first day of the month
+    type: derived
+    type_params:
+      expr: start_of_month
+      metrics:
+        - name: transactions
+          alias: start_of_month
+          offset_to_grain: month
+"""
 
 
 def _run(args: list[str], cwd: Path) -> None:
@@ -72,6 +87,8 @@ def tutorial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("mf")
     _run([str(DBT_BIN / "mf"), "tutorial", "--yes"], base)
     dbt = base / "mf_tutorial_project"
+    with (dbt / "models" / "sample_model" / "metrics.yml").open("a", encoding="utf-8") as f:
+        f.write(EXTRA_METRICS)
     _run([str(DBT_BIN / "dbt"), "build"], dbt)
     manifest = json.loads((dbt / "target" / "semantic_manifest.json").read_text(encoding="utf-8"))
     metrics = {m["name"]: m for m in manifest["metrics"]}
@@ -96,12 +113,18 @@ def _case_metrics(case: Case, metrics: dict[str, Any], untranslated: set[str]) -
             continue
         if name in untranslated:
             continue
-        if metric["type"] == "cumulative" and not case.cumulative:
+        if not case.timed and _needs_time(metric):
             continue
         if name == "new_customers" and not case.customers:
             continue
         names.append(name)
     return names
+
+
+def _needs_time(metric: dict[str, Any]) -> bool:
+    inputs = metric["type_params"].get("metrics") or []
+    offsets = any(i.get("offset_window") or i.get("offset_to_grain") for i in inputs)
+    return metric["type"] == "cumulative" or offsets
 
 
 def test_every_tutorial_metric_is_translated_or_reported(tutorial: dict[str, Any]) -> None:
@@ -110,13 +133,18 @@ def test_every_tutorial_metric_is_translated_or_reported(tutorial: dict[str, Any
     reported = {i.name: i.reason for i in plan.not_translated if i.kind == "metric"}
     for name in tutorial["metrics"]:
         assert name in translated or reported.get(name), f"metric {name!r} neither translated nor reported"
-    # the tutorial's metrics are all translatable: simple, filtered, ratio, derived, cumulative
+    # the tutorial's metrics are all translatable: simple, filtered, ratio, derived (offset_to_grain too), cumulative
     assert set(tutorial["metrics"]) <= translated, reported
     assert not plan.not_translated, [str(i) for i in plan.not_translated]
-    # cumulative metrics above day grain: MetricFlow's period_agg (first day) is not onpace's (last day)
-    for name, metric in tutorial["metrics"].items():
-        if metric["type"] == "cumulative":
-            assert any(c.name == name and "period_agg" in c.reason for c in plan.translation.caveats), name
+    # cumulative metrics keep MetricFlow's period_agg (first, its default): nothing to caveat
+    assert not [c for c in plan.translation.caveats if "period_agg" in c.reason]
+
+
+def _period_end(first: date, grain: str) -> date:
+    if grain == "day":
+        return first
+    assert grain == "month", grain
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _number(text: str | None) -> float | None:
@@ -160,8 +188,8 @@ def test_onpace_equals_metricflow(tutorial: dict[str, Any], case: Case) -> None:
         metrics=metrics,
         dimensions=[d for d in dims if d is not None],
         grain=grain,
-        # MetricFlow runs cumulative metrics to the end of its time spine (day grain: the other cases have none)
-        end=date.fromisoformat(days[-1]) if days and grain == "day" else None,
+        # MetricFlow runs cumulative metrics to the end of its time spine: onpace to the same last period
+        end=_period_end(date.fromisoformat(days[-1]), grain) if days and grain else None,
     )
     with Engine(load_project(tutorial["project"])) as engine:
         table = engine.query(query).to_pylist()

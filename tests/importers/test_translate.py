@@ -79,8 +79,10 @@ def reasons(result: Translation) -> dict[str, str]:
     ("template", "expected"),
     [
         ("{{ Dimension('customer__country') }} = 'MX'", "customer__country = 'MX'"),
-        ("{{ Dimension('country__region', entity_path=['customer']) }} = 'NA'", "country__region = 'NA'"),
-        ("{{ Dimension('customer__country__region') }} in ('NA', 'SA')", "country__region in ('NA', 'SA')"),
+        # the entity path stays: onpace joins through the same keys (onpace.catalog.dimref)
+        ("{{ Dimension('country__region', entity_path=['customer']) }} = 'NA'", "customer__country__region = 'NA'"),
+        ("{{ Dimension('customer__country__region') }} in ('NA', 'SA')",
+         "customer__country__region in ('NA', 'SA')"),
         ("{{ TimeDimension('metric_time', 'day') }} >= '2022-03-01'", "order__ds >= '2022-03-01'"),
         ("{{ TimeDimension('order__ds') }} < '2022-04-01'", "order__ds < '2022-04-01'"),
         ("{{ Dimension('metric_time') }} is not null", "order__ds is not null"),
@@ -113,7 +115,8 @@ def test_filters_onpace_cannot_say_are_refused_with_the_reason(template: str, re
 def test_group_bys_map_to_grains_and_dimensions() -> None:
     assert group_by("metric_time") == ("day", None)
     assert group_by("metric_time__quarter") == ("quarter", None)
-    assert group_by("customer__country__region") == (None, "country__region")
+    # MetricFlow's names are onpace references as they are (a key path, then the dimension)
+    assert group_by("customer__country__region") == (None, "customer__country__region")
     assert group_by("order__channel") == (None, "order__channel")
     with pytest.raises(ValueError, match="metric_time's grain only"):
         group_by("customer__signup__month")
@@ -189,6 +192,8 @@ def test_ratio_and_derived_metrics_with_offsets() -> None:
             {"name": "revenue", "alias": "revenue_prev", "offset_window": {"count": 1, "granularity": "month"}}]}},
         {"name": "mtd_start", "type": "derived", "type_params": {"expr": "r", "metrics": [
             {"name": "revenue", "alias": "r", "offset_to_grain": "month"}]}},
+        {"name": "custom_start", "type": "derived", "type_params": {"expr": "r", "metrics": [
+            {"name": "revenue", "alias": "r", "offset_to_grain": "fiscal_half"}]}},
     ]  # fmt: skip
     result = translate(manifest(metrics))
     out = by_name(result)
@@ -208,7 +213,8 @@ def test_ratio_and_derived_metrics_with_offsets() -> None:
         "expr": "revenue / revenue_prev - 1",
         "inputs": [{"metric": "revenue", "alias": "revenue_prev", "offset": "1 month"}],
     }
-    assert "offset_to_grain" in reasons(result)["mtd_start"]
+    assert out["mtd_start"]["inputs"] == [{"metric": "revenue", "alias": "r", "offset": "start of month"}]
+    assert "offset_to_grain 'fiscal_half'" in reasons(result)["custom_start"]
 
 
 def test_cumulative_metrics_reuse_the_plain_metric_or_get_an_input() -> None:
@@ -222,19 +228,29 @@ def test_cumulative_metrics_reuse_the_plain_metric_or_get_an_input() -> None:
          "filter": {"where_filters": [{"where_sql_template": "{{ Dimension('order__channel') }} = 'web'"}]},
          "type_params": {"measure": {"name": "revenue"}}},
         {"name": "avg_total", "type": "cumulative", "type_params": {"measure": {"name": "avg_amount"}}},
+        {"name": "revenue_last", "type": "cumulative", "type_params": {
+            "measure": {"name": "revenue"}, "cumulative_type_params": {"period_agg": "last"}}},
+        {"name": "revenue_avg", "type": "cumulative", "type_params": {
+            "measure": {"name": "revenue"}, "cumulative_type_params": {"period_agg": "average"}}},
     ]  # fmt: skip
     result = translate(manifest(metrics))
     out = by_name(result)
-    assert out["revenue_7d"] == {"name": "revenue_7d", "metric": "revenue", "type": "cumulative", "window": "7 days"}
+    # MetricFlow's default period_agg is first (each period's value as of its first day)
+    assert out["revenue_7d"] == {
+        "name": "revenue_7d",
+        "metric": "revenue",
+        "type": "cumulative",
+        "window": "7 days",
+        "period_agg": "first",
+    }
     assert out["revenue_mtd"]["grain_to_date"] == "month"
+    assert "period_agg" not in out["revenue_last"]  # last: onpace's default
     assert out["web_revenue_total"]["metric"] == "web_revenue_total__input"
     assert out["web_revenue_total__input"]["filter"] == "order__channel = 'web'"
     assert "sums, counts and distinct counts" in reasons(result)["avg_total"]
-    assert {c.name for c in result.caveats if "period_agg" in c.reason} == {
-        "revenue_7d",
-        "revenue_mtd",
-        "web_revenue_total",
-    }
+    assert "period_agg 'average'" in reasons(result)["revenue_avg"]
+    # first is translated as it is; last differs in a period in progress only (a caveat)
+    assert {c.name for c in result.caveats if "period_agg" in c.reason} == {"revenue_last"}
 
 
 def test_non_additive_measures_become_semi_additive_metrics() -> None:

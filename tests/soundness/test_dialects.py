@@ -100,9 +100,17 @@ def _metrics_yaml(models: str) -> str:
     return models + "\n" + yaml.safe_dump({"metrics": metrics}, sort_keys=False)
 
 
+# offsets to the start of a period: each engine's own date truncation (a week starts on Monday)
+START_OF = """
+- {name: rows_at_week_start, type: derived, expr: s, inputs: [{metric: rows, alias: s, offset: start of week}]}
+- {name: qty_at_month_start, type: derived, expr: s, inputs: [{metric: qty_sum, alias: s, offset: start of month}]}
+- {name: qty_sum, dataset: sales, agg: sum, expr: qty}
+"""
+
+
 def _models(table: str) -> str:
     """The models.yml of the project reading ``table``."""
-    return _metrics_yaml(MODELS.format(table=table, measures=MEASURES.rstrip()))
+    return _metrics_yaml(MODELS.format(table=table, measures=MEASURES.rstrip())) + START_OF.lstrip("\n")
 
 
 # the fixtures: loaded (the rows in a table of each backend, a project reading them) and engine
@@ -237,3 +245,13 @@ def _check_sql_rows(made: Engine) -> None:
         ["sql_coupon", "sql_rows", "sql_avg_qty", "sql_coupons"],
         [("SAVE10", 1, 3.0, 1), ("SAVE10 ", 1, 2.0, 1), ("save10", 1, 2.0, 1)],
     )
+
+
+def test_offsets_to_the_start_of_a_week_and_a_month(engine: Engine) -> None:
+    table = _query(engine, ["rows_at_week_start", "qty_at_month_start"], grain="day")
+    rows = table.to_pylist()
+    # Mon 2024-01-01 .. Sat 01-06: every day reads Monday Jan 1 (1 row, qty 1); a week starting on
+    # Sunday would read Dec 31 (nothing), a month start other than the 1st another day's qty (2 or 3)
+    assert [r["period"] for r in rows] == [d("2024-01-0%d" % i) for i in range(1, 7)]
+    assert [r["rows_at_week_start"] for r in rows] == [1.0] * 6
+    assert [r["qty_at_month_start"] for r in rows] == [1.0] * 6

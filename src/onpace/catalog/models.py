@@ -256,17 +256,40 @@ def parse_span(text: str, *, allow_period: bool) -> tuple[int, str]:
     return int(match.group(1)), match.group(2)
 
 
+_START_OF = re.compile(r"^\s*start of (week|month|quarter|year|fiscal_quarter|fiscal_year)\s*$")
+START_OF = "start_of_"
+
+
+def parse_offset(text: str) -> tuple[int, str]:
+    """An input's offset: '1 year' -> (1, 'year'); 'start of month' -> (0, 'start_of_month').
+
+    ``start of <grain>`` reads, for each period, the period that holds the first day of its
+    ``<grain>`` (MetricFlow's ``offset_to_grain``). ValueError naming both forms otherwise.
+    """
+    match = _START_OF.match(text)
+    if match:
+        return 0, START_OF + match.group(1)
+    try:
+        return parse_span(text, allow_period=True)
+    except ValueError:
+        raise ValueError(
+            f"invalid offset {text!r}; expected a positive count and a unit (day, week, month, quarter, year or "
+            "period), such as '1 year', or 'start of' a week, month, quarter, year, fiscal_quarter or fiscal_year, "
+            "such as 'start of month'"
+        ) from None
+
+
 class MetricInput(Model):
     metric: Identifier
     alias: Identifier | None = None
-    offset: str | None = Field(default=None, description="e.g. '1 year', '1 period', '4 weeks'")
+    offset: str | None = Field(default=None, description="e.g. '1 year', '1 period', '4 weeks', 'start of month'")
     filter: str | None = None
 
     @field_validator("offset")
     @classmethod
     def _offset(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_span(value, allow_period=True)
+            parse_offset(value)
         return value
 
     @property
@@ -351,6 +374,11 @@ class CumulativeMetric(MetricBase):
     metric: Identifier
     window: str | None = Field(default=None, description="Trailing window such as '28 days' or '3 months'.")
     grain_to_date: Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"] | None = None
+    period_agg: Literal["last", "first"] = Field(
+        default="last",
+        description="Above day grain, the day a period's value is taken as of: its last day (default; the last "
+        "day with data in a period in progress) or its first day.",
+    )
     empty_periods: EmptyPeriods | None = Field(
         default="zero", description="A period whose window holds no rows: 'zero' (default) or 'null'."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from onpace.catalog import models as m
+from onpace.catalog.dimref import dimension_of
 from onpace.catalog.expr import ExpressionError, Name, parse, parse_condition
 from onpace.catalog.lineage import dependencies, metric_refs
 from onpace.catalog.loaded import MetricDef, Project, interpolate
@@ -338,7 +339,7 @@ def _check_per(project: Project, metric: m.SemiAdditiveMetric, ds: m.Dataset | N
     dims = [dim.name for _, dim in project.dimensions()]
     time = metric.time or (ds.time if ds is not None else None)
     for i, ref in enumerate(metric.per):
-        bare = ref.split(".")[-1]
+        bare = dimension_of(ref, dims)
         if bare not in dims:
             issues.append(
                 project.issue(

@@ -241,6 +241,13 @@ class _Assembly:
         nodes = p.walk(roots)
         if grain is None and any(isinstance(n, p.Offset) for n in nodes):
             raise QueryError("metrics with offsets (period over period, year over year) need a grain")
+        for node in nodes:
+            to = node.start_of if isinstance(node, p.Offset) else None
+            if to is not None and grain is not None and not _within(grain, to):
+                raise QueryError(
+                    f"offset 'start of {to.value}' at grain {grain.value}: a {grain.value} is not always within one "
+                    f"{to.value}; query at day grain or a grain that {to.value}s are made of"
+                )
         for dim in query.dimensions:
             if not self.graph.is_dimension(dim):
                 from onpace.errors import did_you_mean
@@ -458,6 +465,9 @@ class _Assembly:
         return whole if whole is not None and prior == self.rng.first else prior
 
     def _shift_back(self, period: dt.date, node: p.Offset, grain: m.Grain) -> dt.date:
+        to = node.start_of
+        if to is not None:  # the period holding the first day of the period's `to` period
+            return cal.period_start(cal.period_start(period, to, self.calendar), grain, self.calendar)
         if node.unit == "period":
             return cal.shift_period(period, -node.count, grain)
         return cal.period_start(cal.shift_date(period, -node.count, node.unit), grain, self.calendar)
@@ -669,11 +679,22 @@ class _Assembly:
         return chosen.group_by(result).aggregate(**{name: chosen["__v"].sum()})
 
     def _cumulative_window(self, node: p.Cumulative) -> _Window:
-        """The as-of day of each period, and the days of data the metric reads."""
+        """The as-of day of each period, and the days of data the metric reads.
+
+        A period's value is the window's as of its last day (``period_agg: last``), or the last
+        day with data when earlier; or as of its first day (``first``, MetricFlow's default), or
+        the first day with data when later. At day grain both are the day itself.
+        """
         data_lo, data_hi = self.bounds(node.leaf.time)
         as_of: dict[dt.date, dt.date] = {}
         for period in self.rng.periods:
             own = self.rng.first if period == self.rng.whole_first else period  # the first period, read whole
+            if node.period_agg == "first":
+                day = own
+                if self.rng.grain != m.Grain.day and data_lo is not None:
+                    day = min(max(own, data_lo), self.rng.period_end(own), self.rng.end)
+                as_of[period] = day
+                continue
             # a period the range's end cuts is taken as of that end (a month in progress: to date)
             day = min(self.rng.period_end(own), self.rng.end)
             if self.rng.grain != m.Grain.day and data_hi is not None:
@@ -903,7 +924,10 @@ class _Assembly:
         whole = self.rng.whole_first  # the first period read whole: its prior is the first period's
         if whole is not None:
             current = ibis.ifelse(current == ibis.literal(whole, type="date"), self._first_lit(), current)
-        if node.unit == "period":
+        to = node.start_of
+        if to is not None:
+            prior = truncate(truncate(current, to, self.calendar, self.dialect), grain, self.calendar, self.dialect)
+        elif node.unit == "period":
             if grain == m.Grain.day:
                 prior = current - ibis.interval(days=node.count)
             elif grain == m.Grain.week:
@@ -937,6 +961,18 @@ class _Assembly:
 
     def _first_lit(self) -> Any:
         return ibis.literal(self.rng.first, type="date")
+
+
+_WITHIN = {
+    m.Grain.month: {m.Grain.quarter, m.Grain.year, m.Grain.fiscal_quarter, m.Grain.fiscal_year},
+    m.Grain.quarter: {m.Grain.year},
+    m.Grain.fiscal_quarter: {m.Grain.fiscal_year},
+}
+
+
+def _within(grain: m.Grain, to: m.Grain) -> bool:
+    """Whether every period of ``grain`` lies within one period of ``to`` (``start of`` offsets)."""
+    return grain == m.Grain.day or grain == to or to in _WITHIN.get(grain, set())
 
 
 def _levels(nodes: list[p.Node]) -> list[list[p.Node]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onpace.catalog import models as m
+from onpace.catalog.dimref import dimension_of, split_ref
 from onpace.catalog.project import Project
 from onpace.errors import QueryError, did_you_mean
 
@@ -72,17 +73,18 @@ class JoinGraph:
         """The dimension ``name`` as reached from dataset ``start``; QueryError if it cannot be.
 
         ``name`` may be qualified by the keys to join through, first hop first
-        (``order.region``, ``supplier.nation.region``), to choose between paths.
+        (``order.region``, ``supplier.nation.region`` or ``supplier__nation__region``), to
+        choose between paths (see :mod:`onpace.catalog.dimref`).
         """
         cached = self._cache.get((start, name))
         if cached is not None:
             return cached
-        *via, bare = name.split(".")
+        via, bare = split_ref(name, self._owner)
         owner = self._owner.get(bare)
         if owner is None:
             raise QueryError(f"unknown dimension '{bare}'", suggestion=did_you_mean(bare, self._owner))
         dataset, dim = owner
-        found = [p for p in self.paths(start, dataset) if [k for k, _ in p[: len(via)]] == via]
+        found = [p for p in self.paths(start, dataset) if tuple(k for k, _ in p[: len(via)]) == via]
         if not found:
             reachable = sorted(d for d, (ds, _) in self._owner.items() if self.paths(start, ds))
             through = f" through keys {'.'.join(via)}" if via else ""
@@ -102,7 +104,7 @@ class JoinGraph:
         return ref
 
     def is_dimension(self, name: str) -> bool:
-        return name.split(".")[-1] in self._owner
+        return dimension_of(name, self._owner) in self._owner
 
     def dimension_names(self) -> list[str]:
         return list(self._owner)

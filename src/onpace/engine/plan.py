@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from onpace.catalog import models as m
+from onpace.catalog.dimref import dimension_of
 from onpace.catalog.expr import ExpressionError, names, parse
 from onpace.catalog.project import Project
 from onpace.errors import QueryError, did_you_mean
@@ -63,6 +64,8 @@ class Cumulative:
     to_date: m.Grain | None
     # ``empty_periods: null``: null (not 0) where the window holds no row of the leaf
     null_when_empty: bool = False
+    # ``period_agg``: above day grain, a period's value is the window's as of its last day or first
+    period_agg: str = "last"
 
     @property
     def months(self) -> int | None:
@@ -98,7 +101,12 @@ class Derived:
 class Offset:
     node: Node
     count: int
-    unit: str  # 'period' or a calendar unit
+    unit: str  # 'period', a calendar unit, or 'start_of_<grain>' (count 0)
+
+    @property
+    def start_of(self) -> m.Grain | None:
+        """``start of month``: the grain whose first day each period reads; None for a span."""
+        return m.Grain(self.unit.removeprefix(m.START_OF)) if self.unit.startswith(m.START_OF) else None
 
 
 Node = Leaf | Semi | Cumulative | Ratio | Derived | Offset
@@ -171,6 +179,7 @@ def describe(node: Node) -> dict[str, Any]:
             "window": list(node.window) if node.window is not None else None,
             "to_date": node.to_date.value if node.to_date is not None else None,
             "null_when_empty": node.null_when_empty,
+            "period_agg": node.period_agg,
         }
     if isinstance(node, Ratio):
         return {"kind": "ratio", "numerator": describe(node.numerator), "denominator": describe(node.denominator)}
@@ -228,7 +237,7 @@ class Planner:
             # the daily values follow the cumulative's own empty_periods (a day with no row is
             # null in its leaf when the window must tell "no rows" from 0)
             null = metric.empty_periods == "null"
-            return Cumulative(replace(base, null_when_empty=null), days, window, to_date, null)
+            return Cumulative(replace(base, null_when_empty=null), days, window, to_date, null, metric.period_agg)
         return self._derived(metric, extra, stack)
 
     def _measure(self, metric: m.SimpleMetric | m.SemiAdditiveMetric) -> tuple[m.Dataset, m.Measure | None]:
@@ -268,10 +277,11 @@ class Planner:
         filters = tuple(f for f in (measure.filter if measure else None, metric.filter, *extra) if f)
         dims = [dim.name for _, dim in self.project.dimensions()]
         for ref in metric.per:
-            if ref.split(".")[-1] not in dims:
+            bare = dimension_of(ref, dims)
+            if bare not in dims:
                 raise QueryError(
                     f"unknown dimension '{ref}' in 'per' of semi-additive metric '{metric.name}'",
-                    suggestion=did_you_mean(ref.split(".")[-1], dims),
+                    suggestion=did_you_mean(bare, dims),
                 )
         return Semi(ds.name, self._time(metric, ds), expr or "1", filters, metric.over_time, tuple(metric.per))
 
@@ -281,7 +291,7 @@ class Planner:
             more = (*extra, inp.filter) if inp.filter else extra
             node = self.resolve(inp.metric, more, stack)
             if inp.offset:
-                count, unit = m.parse_span(inp.offset, allow_period=True)
+                count, unit = m.parse_offset(inp.offset)
                 node = Offset(node, count, unit)
             inputs[inp.ref] = node
         try:

@@ -110,7 +110,7 @@ def _reference(code: str, context: FilterContext) -> str:
     onpace = dimension_name(parts[-2], parts[-1])
     if context.dimensions and onpace not in context.dimensions:
         raise Untranslatable(f"{{{{ {code} }}}}: no imported dimension {onpace!r}")
-    return onpace
+    return "__".join(parts)  # MetricFlow's name, with its entity path: onpace joins through the same keys
 
 
 def _entity(name: str, path: list[str], context: FilterContext) -> str:

@@ -3,10 +3,12 @@
 A MetricFlow dimension is named by the entities that lead to it and its own name:
 ``customer__customer_country`` (dimension ``customer_country`` of the semantic model whose
 primary entity is ``customer``), ``customer__country__region`` (``region``, reached from
-``customer`` through ``country``). onpace names each imported dimension once, by the entity
-that holds it and its name (``customer__customer_country``, ``country__region``): its joins
-follow the keys by themselves, so the path before the last entity is not part of the name.
-``metric_time`` is onpace's period, and ``metric_time__month`` its grain.
+``customer`` through ``country``). onpace names each imported dimension by the entity that
+holds it and its name (``customer__customer_country``, ``country__region``), and each
+entity becomes a key of the same name, so MetricFlow's longer names are onpace references
+through keys as they are: ``customer__country__region`` is ``country__region`` reached
+through key ``customer`` (:mod:`onpace.catalog.dimref`). ``metric_time`` is onpace's period,
+and ``metric_time__month`` its grain.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ def group_by(name: str) -> tuple[str | None, str | None]:
     """A MetricFlow group-by as (onpace grain, onpace dimension): one of them is None.
 
     ``metric_time`` -> ("day", None); ``metric_time__month`` -> ("month", None);
-    ``customer__country__region`` -> (None, "country__region"). ValueError for what onpace
+    ``customer__country__region`` -> (None, "customer__country__region"): onpace takes
+    MetricFlow's dimension names as they are. ValueError for what onpace
     cannot group by (a time dimension other than metric_time at a grain).
     """
     parts = name.split("__")
@@ -37,4 +40,4 @@ def group_by(name: str) -> tuple[str | None, str | None]:
         raise ValueError(f"{name!r}: expected 'entity__dimension'")
     if parts[-1] in GRAINS and len(parts) > 2:
         raise ValueError(f"{name!r}: onpace groups by metric_time's grain only, not another time dimension's")
-    return None, dimension_name(parts[-2], parts[-1])
+    return None, name

@@ -417,10 +417,12 @@ def _input_filter(name: str, done: dict[str, dict[str, Any]], measures: dict[str
 
 def _offset(metric_input: Any) -> str | None:
     if getattr(metric_input, "offset_to_grain", None) is not None:
-        raise Untranslatable(
-            f"input '{metric_input.name}' has offset_to_grain ({_value(metric_input.offset_to_grain)}): "
-            "onpace's offsets are spans"
-        )
+        grain = str(_value(metric_input.offset_to_grain)).lower()
+        if grain == "day":
+            return None  # the start of a day is the day
+        if grain not in GRAINS:
+            raise Untranslatable(f"input '{metric_input.name}' has offset_to_grain {grain!r}")
+        return f"start of {grain}"
     window = getattr(metric_input, "offset_window", None)
     if window is None:
         return None
@@ -579,15 +581,22 @@ def _accumulate(
         if grain not in _GRAIN_TO_DATE:
             raise Untranslatable(f"grain_to_date {grain!r}")
         entry["grain_to_date"] = grain
-    out.caveats.append(
-        Item(
-            "metric",
-            name,
-            f"period_agg {period_agg}: at grains coarser than a day MetricFlow gives each period's "
-            f"{'first day' if period_agg == 'first' else period_agg + ' value'}, onpace the value as of its last day "
-            "(with data); they agree at day grain",
+    if period_agg == "first":
+        entry["period_agg"] = "first"
+    elif period_agg == "last":
+        out.caveats.append(
+            Item(
+                "metric",
+                name,
+                "period_agg last: in a period that ends after the last day with data (a period in progress) "
+                "onpace takes the value as of that day, MetricFlow as of the period's last day in its time spine",
+            )
         )
-    )
+    else:
+        raise Untranslatable(
+            f"period_agg {period_agg!r}: onpace takes a period's value as of one of its days (first or last), "
+            "not an aggregate of its days' values"
+        )
     return [*produced, entry]
 
 
