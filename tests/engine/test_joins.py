@@ -21,7 +21,10 @@ datasets:
     measures: [{name: amount, agg: sum, expr: amount}]
   - name: orders
     table: orders
+    time: ordered_on
     keys: [{name: order, column: id, primary: true}, {name: customer, column: customer_id}]
+    dimensions: [{name: ordered_on, type: time}]
+    measures: [{name: order_count, agg: count}]
   - name: customers
     table: customers
     keys: [{name: customer, column: id, primary: true}, {name: nation, column: nation_id}]
@@ -34,6 +37,7 @@ datasets:
     dimensions: [{name: nation, column: name}]
 metrics:
   - {name: amount, measure: lines.amount}
+  - {name: orders, measure: orders.order_count}
 """
 
 
@@ -47,7 +51,8 @@ def engine(tmp_path: Path) -> Engine:
         create table nations as select * from (values (1, 'FR'), (2, 'JP')) t(id, name);
         create table customers as select * from (values (10, 1), (11, 2)) t(id, nation_id);
         create table suppliers as select * from (values (20, 2), (21, 1)) t(id, nation_id);
-        create table orders as select * from (values (100, 10), (101, 11)) t(id, customer_id);
+        create table orders as select * from (values (100, 10, date '2024-01-05'), (101, 11, date '2024-01-07'))
+            t(id, customer_id, ordered_on);
         -- order 100: French customer; its lines come from a Japanese (20) and a French (21) supplier
         create table lines as select * from (values
             (100, 20, date '2024-01-05', 5.0), (100, 21, date '2024-01-06', 7.0), (101, 20, date '2024-01-07', 11.0)
@@ -91,7 +96,9 @@ def test_validate_finds_a_primary_key_that_repeats(engine: Engine) -> None:
 
     assert check_sources(engine.project) == []
     con = duckdb.connect(str(engine.project.root / "data.duckdb"))
-    con.execute("insert into orders values (100, 11)")  # order 100 twice: lines would be counted twice
+    con.execute(
+        "insert into orders values (100, 11, date '2024-01-05')"
+    )  # order 100 twice: lines would be counted twice
     con.close()
     engine.close()
     issues = check_sources(engine.project)
@@ -114,3 +121,10 @@ def test_path_named_with_double_underscores_as_metricflow_does(engine: Engine) -
 def test_path_with_a_key_that_does_not_lead_there_names_it(engine: Engine) -> None:
     with pytest.raises(QueryError, match="cannot be reached from dataset 'lines' through keys customer"):
         totals(engine, "customer__nation")
+
+
+def test_a_path_may_start_with_the_datasets_own_key(engine: Engine) -> None:
+    # from orders, 'order__customer__nation' (MetricFlow's name: the orders model's entity first) is the
+    # path orders -> customers -> nations; order 100 has a French customer, order 101 a Japanese one
+    result = engine.query(Query(metrics=["orders"], dimensions=["order__customer__nation"]))
+    assert {r["order__customer__nation"]: r["orders"] for r in result.to_pylist()} == {"FR": 1, "JP": 1}

@@ -57,11 +57,37 @@ CASES = [
     Case(("metric_time__month", "country__region"), metrics=("new_customers",)),
     Case(("metric_time__month", "transaction__quick_buy_transaction"), customers=False),
     Case(("customer__customer_country",), timed=False),
+    # entities are dimensions too: the customer itself, and one reached through another
+    # (cumulative metrics by customer at month grain differ by design: docs/dbt.md, period_agg first)
+    Case(("metric_time__month", "customer"), timed=False),
+    Case(("metric_time__day", "customer")),
+    Case(("metric_time__day", "customer__country"), timed=False),
 ]
 
 
-# added to the tutorial's metrics: what it lacks of MetricFlow's concepts onpace translates
+# added to the tutorial's transactions model and metrics: what it lacks of MetricFlow's concepts
+# onpace translates (offset_to_grain; non-additive measures, with and without window_groupings)
+EXTRA_MEASURES = """\
+      - name: amount_on_last_day
+        expr: transaction_amount_usd
+        agg: SUM
+        non_additive_dimension: {name: ds, window_choice: max}
+      - name: amount_on_first_day
+        expr: transaction_amount_usd
+        agg: SUM
+        non_additive_dimension: {name: ds, window_choice: min}
+      - name: amount_on_each_customers_last_day
+        expr: transaction_amount_usd
+        agg: SUM
+        non_additive_dimension: {name: ds, window_choice: max, window_groupings: [customer]}
+"""
 EXTRA_METRICS = """
+  - {name: amount_on_last_day, label: Last day, type: simple, type_params: {measure: amount_on_last_day}}
+  - {name: amount_on_first_day, label: First day, type: simple, type_params: {measure: amount_on_first_day}}
+  - name: amount_on_each_customers_last_day
+    label: Each customer's last day
+    type: simple
+    type_params: {measure: amount_on_each_customers_last_day}
   - name: transactions_at_month_start
     label: Transactions on the first day of the month
     type: derived
@@ -89,6 +115,10 @@ def tutorial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     dbt = base / "mf_tutorial_project"
     with (dbt / "models" / "sample_model" / "metrics.yml").open("a", encoding="utf-8") as f:
         f.write(EXTRA_METRICS)
+    transactions = dbt / "models" / "sample_model" / "transactions.yml"
+    text = transactions.read_text(encoding="utf-8")
+    assert text.count("    measures:\n") == 1, "the tutorial's transactions model changed: place the measures by hand"
+    transactions.write_text(text.replace("    measures:\n", "    measures:\n" + EXTRA_MEASURES), encoding="utf-8")
     _run([str(DBT_BIN / "dbt"), "build"], dbt)
     manifest = json.loads((dbt / "target" / "semantic_manifest.json").read_text(encoding="utf-8"))
     metrics = {m["name"]: m for m in manifest["metrics"]}

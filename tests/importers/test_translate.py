@@ -118,6 +118,7 @@ def test_group_bys_map_to_grains_and_dimensions() -> None:
     # MetricFlow's names are onpace references as they are (a key path, then the dimension)
     assert group_by("customer__country__region") == (None, "customer__country__region")
     assert group_by("order__channel") == (None, "order__channel")
+    assert group_by("customer") == (None, "customer")  # an entity: its own dimension
     with pytest.raises(ValueError, match="metric_time's grain only"):
         group_by("customer__signup__month")
 
@@ -134,11 +135,16 @@ def test_semantic_models_become_datasets_with_keys_qualified_dimensions_and_time
         {"name": "order", "column": "order_id", "primary": True},
         {"name": "customer", "column": "customer_id"},
     ]
+    # the primary entity is a dimension too (MetricFlow groups by entities: --group-by customer)
     assert orders["dimensions"] == [
+        {"name": "order", "label": "order (entity)", "column": "order_id"},
         {"name": "order__ds", "column": "ds", "type": "time"},
         {"name": "order__channel", "column": "channel"},
     ]
-    assert customers["dimensions"] == [{"name": "customer__country", "column": "country_code"}]
+    assert customers["dimensions"] == [
+        {"name": "customer", "label": "customer (entity)", "column": "id"},
+        {"name": "customer__country", "column": "country_code"},
+    ]
     assert "time" not in customers
     measures = {m["name"]: m for m in orders["measures"]}
     assert measures["order_count"] == {"name": "order_count", "agg": "count"}  # SUM(1) counts rows
@@ -260,8 +266,11 @@ def test_non_additive_measures_become_semi_additive_metrics() -> None:
          "non_additive_dimension": {"name": "ds", "window_choice": "min"}},
         {"name": "per_customer", "agg": "sum", "expr": "balance",
          "non_additive_dimension": {"name": "ds", "window_groupings": ["customer"]}},
+        {"name": "per_store", "agg": "sum", "expr": "balance",
+         "non_additive_dimension": {"name": "ds", "window_groupings": ["store"]}},
     ]  # fmt: skip
-    metrics = [simple("balance", "balance"), simple("opening", "opening"), simple("per_customer", "per_customer")]
+    metrics = [simple("balance", "balance"), simple("opening", "opening"), simple("per_customer", "per_customer"),
+               simple("per_store", "per_store")]  # fmt: skip
     result = translate(manifest(metrics, measures))
     out = by_name(result)
     assert out["balance"] == {
@@ -271,7 +280,9 @@ def test_non_additive_measures_become_semi_additive_metrics() -> None:
         "over_time": "last",
     }
     assert out["opening"]["over_time"] == "first"
-    assert "window_groupings" in reasons(result)["per_customer"]
+    # window_groupings: each entity's own snapshots, by the entity's dimension
+    assert out["per_customer"]["per"] == ["customer"]
+    assert "no semantic model has 'store' as its primary entity" in reasons(result)["per_store"]
 
 
 def test_conversion_metrics_and_what_depends_on_them_are_reported() -> None:

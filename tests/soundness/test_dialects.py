@@ -252,6 +252,6 @@ def test_offsets_to_the_start_of_a_week_and_a_month(engine: Engine) -> None:
     rows = table.to_pylist()
     # Mon 2024-01-01 .. Sat 01-06: every day reads Monday Jan 1 (1 row, qty 1); a week starting on
     # Sunday would read Dec 31 (nothing), a month start other than the 1st another day's qty (2 or 3)
-    assert [r["period"] for r in rows] == [d("2024-01-0%d" % i) for i in range(1, 7)]
+    assert [r["period"] for r in rows] == [d(f"2024-01-0{i}") for i in range(1, 7)]
     assert [r["rows_at_week_start"] for r in rows] == [1.0] * 6
     assert [r["qty_at_month_start"] for r in rows] == [1.0] * 6

@@ -85,6 +85,10 @@ class JoinGraph:
             raise QueryError(f"unknown dimension '{bare}'", suggestion=did_you_mean(bare, self._owner))
         dataset, dim = owner
         found = [p for p in self.paths(start, dataset) if tuple(k for k, _ in p[: len(via)]) == via]
+        if not found and via and via[0] in self._own_keys(start):
+            # the dataset's own primary key names the dataset itself (MetricFlow's customer__country from
+            # the customers model): the path starts there
+            found = [p for p in self.paths(start, dataset) if tuple(k for k, _ in p[: len(via) - 1]) == via[1:]]
         if not found:
             reachable = sorted(d for d, (ds, _) in self._owner.items() if self.paths(start, ds))
             through = f" through keys {'.'.join(via)}" if via else ""
@@ -102,6 +106,9 @@ class JoinGraph:
         ref = DimensionRef(name, dataset, found[0], dim)
         self._cache[(start, name)] = ref
         return ref
+
+    def _own_keys(self, dataset: str) -> set[str]:
+        return {key.name for key in self.project.datasets[dataset].keys if key.primary}
 
     def is_dimension(self, name: str) -> bool:
         return dimension_of(name, self._owner) in self._owner

@@ -26,8 +26,8 @@ def group_by(name: str) -> tuple[str | None, str | None]:
     """A MetricFlow group-by as (onpace grain, onpace dimension): one of them is None.
 
     ``metric_time`` -> ("day", None); ``metric_time__month`` -> ("month", None);
-    ``customer__country__region`` -> (None, "customer__country__region"): onpace takes
-    MetricFlow's dimension names as they are. ValueError for what onpace
+    ``customer__country__region`` -> (None, "customer__country__region"), ``customer`` (an
+    entity) -> (None, "customer"): onpace takes MetricFlow's names as they are. ValueError for what onpace
     cannot group by (a time dimension other than metric_time at a grain).
     """
     parts = name.split("__")
@@ -36,8 +36,6 @@ def group_by(name: str) -> tuple[str | None, str | None]:
         if len(parts) > 2 or grain not in GRAINS:
             raise ValueError(f"{name!r}: onpace's grains are {', '.join(GRAINS)}")
         return grain, None
-    if len(parts) < 2:
-        raise ValueError(f"{name!r}: expected 'entity__dimension'")
     if parts[-1] in GRAINS and len(parts) > 2:
         raise ValueError(f"{name!r}: onpace groups by metric_time's grain only, not another time dimension's")
     return None, name

@@ -107,16 +107,28 @@ def translate(manifest: Any, source: str | None = None) -> Translation:
     dimensions: set[str] = set()
     models = list(manifest.semantic_models)
     for model in models:
+        entity = _primary_entity(model)
+        if entity is None:
+            continue
+        if _is_name(entity):
+            dimensions.add(entity)  # the entity's own dimension (see _dataset)
         for dim in model.dimensions:
-            entity = _primary_entity(model)
-            if entity is not None:
-                dimensions.add(dimension_name(entity, dim.name))
+            dimensions.add(dimension_name(entity, dim.name))
     for model in models:
         dataset = _dataset(model, source, out, measures, frozenset(dimensions))
         if dataset is not None:
             out.datasets.append(dataset)
     _metrics(list(manifest.metrics), measures, out, frozenset(dimensions))
     return out
+
+
+def _is_name(name: str) -> bool:
+    """Whether ``name`` reads as a name in onpace's expression language (not a keyword such as 'case')."""
+    try:
+        parse(f"{name} is null")
+    except ExpressionError:
+        return False
+    return True
 
 
 def _primary_entity(model: Any) -> str | None:
@@ -179,6 +191,10 @@ def _dataset(
         entity_columns[str(ent.name)] = key.get("expr") or key.get("column") or str(ent.name)
     dataset["keys"] = keys
     dims: list[dict[str, Any]] = []
+    own = next((k for k in keys if k["name"] == entity and k.get("primary")), None)
+    if own is not None and _is_name(entity):  # the entity itself, as MetricFlow groups by it ('customer')
+        column = {k: v for k, v in own.items() if k in ("column", "expr")}
+        dims.append({"name": entity, "label": f"{entity} (entity)", **column})
     for dim in model.dimensions:
         qualified = dimension_name(entity, str(dim.name))
         entry: dict[str, Any] = {"name": qualified}
@@ -394,12 +410,17 @@ def _semi_additive(entry: dict[str, Any], name: str, measure: _Measure, filters:
             f"its non_additive_dimension '{params.name}' is not the measure's agg_time_dimension; "
             "onpace takes balances over the metric's time"
         )
-    if params.window_groupings:
+    groupings = [str(e) for e in params.window_groupings or []]
+    missing = [e for e in groupings if e not in measure.context.dimensions]
+    if missing:
         raise Untranslatable(
-            "non_additive_dimension.window_groupings (entities) are not translated: onpace's 'per' takes dimensions"
+            f"non_additive_dimension.window_groupings: no semantic model has {', '.join(map(repr, missing))} as its "
+            "primary entity, so onpace has no dimension to take each one's own snapshots by"
         )
     choice = _value(params.window_choice)
     semi: dict[str, Any] = {**entry, "type": "semi_additive", "measure": f"{measure.dataset}.{name}"}
+    if groupings:
+        semi["per"] = groupings  # the entity dimensions: each entity's own last (first) snapshot, summed
     semi.pop("empty_periods", None)
     semi["over_time"] = "last" if choice == "max" else "first"
     if (condition := combine(filters)) is not None:
