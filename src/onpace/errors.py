@@ -96,6 +96,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def hint(suggestion: str | None) -> str:
+    """``; did you mean 'x'?`` for a suggestion, '' for none: the end of every message that has one."""
+    return f"; did you mean '{suggestion}'?" if suggestion else ""
+
+
+def did_you_mean_suffix(name: str, candidates: Iterable[str]) -> str:
+    """:func:`hint` of the candidate closest to ``name`` ('' when none is close)."""
+    return hint(did_you_mean(name, candidates))
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem found in the definitions, with where it is."""
@@ -115,9 +125,7 @@ class Issue:
         text = where + (f"{self.path}: " if self.path else "") + self.message
         if self.expected:
             text += f" (expected {self.expected})"
-        if self.suggestion:
-            text += f"; did you mean '{self.suggestion}'?"
-        return text
+        return text + hint(self.suggestion)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -147,6 +155,4 @@ class QueryError(UserError):
 
     def __init__(self, message: str, suggestion: str | None = None) -> None:
         self.suggestion = suggestion
-        if suggestion:
-            message += f"; did you mean '{suggestion}'?"
-        super().__init__(message)
+        super().__init__(message + hint(suggestion))

@@ -135,7 +135,7 @@ CASES: dict[str, list[Want]] = {
             "models/metrics.yml",
             7,
             "unknown metric type 'ration'",
-            expected="simple, ratio, derived, cumulative, semi_additive",
+            expected="simple, ratio, derived, cumulative, conversion, semi_additive",
             suggestion="ratio",
         ),
     ],

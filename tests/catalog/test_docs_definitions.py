@@ -87,6 +87,7 @@ def test_the_main_example_has_every_metric_type(tmp_path: Path) -> None:
         "ratio",
         "derived",
         "cumulative",
+        "conversion",
         "semi_additive",
     }
     assert project.default_source == "warehouse"  # no sources: the embedded DuckDB file
@@ -153,7 +154,7 @@ def test_every_choice_is_documented(values: list[m.Agg | m.Grain | m.Cadence | m
 
 
 def test_every_metric_type_has_a_section() -> None:
-    for tag in ("simple", "ratio", "derived", "cumulative", "semi_additive"):
+    for tag in ("simple", "ratio", "derived", "cumulative", "conversion", "semi_additive"):
         assert f"\n### {tag}\n" in TEXT
 
 

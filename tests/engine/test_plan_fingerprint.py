@@ -16,7 +16,7 @@ import pytest
 from onpace.catalog import models as m
 from onpace.catalog.project import Project, load_project
 from onpace.engine import plan
-from onpace.engine.plan import Cumulative, Derived, Leaf, Offset, Planner, Ratio, Semi, describe
+from onpace.engine.plan import Conversion, Cumulative, Derived, Leaf, Offset, Planner, Ratio, Semi, describe
 from onpace.services.needs import SeriesSpec
 from onpace.services.refresh import fingerprint
 
@@ -53,6 +53,7 @@ NODES: list[plan.Node] = [
     Ratio(LEAF, dataclasses.replace(LEAF, agg=m.Agg.count, expr=None)),
     Derived("a - b", (("a", LEAF), ("b", LEAF))),
     Offset(LEAF, -1, "year"),
+    Conversion(LEAF, dataclasses.replace(LEAF, agg=m.Agg.count, expr=None), "customer", (7, "day")),
 ]
 
 

@@ -85,6 +85,12 @@ def reasons(result: Translation) -> dict[str, str]:
          "customer__country__region in ('NA', 'SA')"),
         ("{{ TimeDimension('metric_time', 'day') }} >= '2022-03-01'", "order__ds >= '2022-03-01'"),
         ("{{ TimeDimension('order__ds') }} < '2022-04-01'", "order__ds < '2022-04-01'"),
+        # a time dimension at a grain: its period's first day, as onpace names it
+        ("{{ TimeDimension('metric_time', 'month') }} = '2022-03-01'", "order__ds__month = '2022-03-01'"),
+        ("{{ Dimension('order__ds').grain('week') }} = '2022-03-07'", "order__ds__week = '2022-03-07'"),
+        ("{{ TimeDimension('customer__country', 'quarter') }} >= '2022-01-01'",
+         "customer__country__quarter >= '2022-01-01'"),
+        ("{{ Dimension('order__ds__year') }} = '2022-01-01'", "order__ds__year = '2022-01-01'"),
         ("{{ Dimension('metric_time') }} is not null", "order__ds is not null"),
         ("{{ Entity('customer') }} != 'c1'", "customer_id != 'c1'"),
         ("{{Dimension('order__channel')}} = 'web'\n  and {{ Dimension('customer__country') }} = 'MX'",
@@ -98,8 +104,8 @@ def test_filters_become_onpace_conditions(template: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("template", "reason"),
     [
-        ("{{ TimeDimension('metric_time', 'month') }} = '2022-03-01'", "grain 'month'"),
-        ("{{ Dimension('order__ds').grain('week') }} = '2022-03-07'", "grain 'week'"),
+        ("{{ TimeDimension('metric_time', 'fiscal_half') }} = '2022-03-01'", "grain 'fiscal_half'"),
+        ("{{ Dimension('order__ds__month').grain('week') }} = '2022-03-07'", "two grains"),
         ("{{ Metric('revenue', group_by=['customer']) }} > 100", "metric used as a filter"),
         ("{{ Entity('customer__country') }} = 'MX'", "through other entities"),
         ("{{ Dimension('customer__segment') }} = 'a'", "no imported dimension 'customer__segment'"),
@@ -119,8 +125,8 @@ def test_group_bys_map_to_grains_and_dimensions() -> None:
     assert group_by("customer__country__region") == (None, "customer__country__region")
     assert group_by("order__channel") == (None, "order__channel")
     assert group_by("customer") == (None, "customer")  # an entity: its own dimension
-    with pytest.raises(ValueError, match="metric_time's grain only"):
-        group_by("customer__signup__month")
+    # a time dimension other than metric_time at a grain: onpace's name is the same
+    assert group_by("customer__signup__month") == (None, "customer__signup__month")
 
 
 # datasets and measures
@@ -285,17 +291,40 @@ def test_non_additive_measures_become_semi_additive_metrics() -> None:
     assert "no semantic model has 'store' as its primary entity" in reasons(result)["per_store"]
 
 
-def test_conversion_metrics_and_what_depends_on_them_are_reported() -> None:
+def test_conversion_metrics_reuse_plain_metrics_or_get_their_own() -> None:
     metrics = [
         simple("orders", "order_count"),
-        {"name": "conversion", "type": "conversion", "type_params": {"conversion_type_params": {
+        {"name": "repeat_rate", "type": "conversion", "type_params": {"conversion_type_params": {
             "base_measure": {"name": "order_count"}, "conversion_measure": {"name": "order_count"},
-            "entity": "customer"}}},
-        {"name": "conversion_x2", "type": "derived", "type_params": {"expr": "conversion * 2",
-                                                                     "metrics": [{"name": "conversion"}]}},
+            "entity": "customer", "window": {"count": 30, "granularity": "day"}}}},
+        {"name": "web_after_order", "type": "conversion", "type_params": {"conversion_type_params": {
+            "base_measure": {"name": "order_count"},
+            "conversion_measure": {"name": "revenue", "filter": {"where_filters": [
+                {"where_sql_template": "{{ Dimension('order__channel') }} = 'web'"}]}},
+            "entity": "customer", "calculation": "conversions"}}},
+        {"name": "same_channel", "type": "conversion", "type_params": {"conversion_type_params": {
+            "base_measure": {"name": "order_count"}, "conversion_measure": {"name": "order_count"},
+            "entity": "customer", "constant_properties": [{"base_property": "order__channel",
+                                                            "conversion_property": "order__channel"}]}}},
+        {"name": "same_channel_x2", "type": "derived", "type_params": {"expr": "same_channel * 2",
+                                                                       "metrics": [{"name": "same_channel"}]}},
     ]  # fmt: skip
     result = translate(manifest(metrics))
+    out = by_name(result)
+    assert out["repeat_rate"] == {
+        "name": "repeat_rate",
+        "type": "conversion",
+        "base": "orders",
+        "conversion": "orders",
+        "entity": "customer",
+        "window": "30 days",
+    }
+    assert out["web_after_order"]["base"] == "orders"
+    assert out["web_after_order"]["conversion"] == "web_after_order__conversion"
+    assert out["web_after_order"]["calculation"] == "conversions"
+    assert "window" not in out["web_after_order"]  # any time after
+    assert out["web_after_order__conversion"]["filter"] == "order__channel = 'web'"
+    assert out["web_after_order__conversion"]["measure"] == "orders.revenue"
     found = reasons(result)
-    assert "conversion metrics" in found["conversion"]
-    assert found["conversion_x2"] == "its input metric 'conversion' is not translated"
-    assert set(by_name(result)) == {"orders"}
+    assert "constant_properties" in found["same_channel"]
+    assert found["same_channel_x2"] == "its input metric 'same_channel' is not translated"

@@ -64,6 +64,8 @@ MEASURES = """
       - {name: is_save10, agg: count, filter: "coupon = 'SAVE10'"}
       - {name: not_save10, agg: count, filter: "coupon != 'SAVE10'"}
       - {name: in_save10, agg: count, filter: "coupon in ('save10')"}
+      - {name: single_rows, agg: count, filter: "qty = 1"}
+      - {name: multi_rows, agg: count, filter: "qty >= 2"}
 """
 
 MODELS = """
@@ -71,6 +73,7 @@ datasets:
   - name: sales
     table: {table}
     time: day
+    keys: [{{name: coupon_key, column: coupon}}]
     dimensions:
       - {{name: day, column: d, type: time}}
       - {{name: coupon, column: coupon}}
@@ -105,6 +108,8 @@ START_OF = """
 - {name: rows_at_week_start, type: derived, expr: s, inputs: [{metric: rows, alias: s, offset: start of week}]}
 - {name: qty_at_month_start, type: derived, expr: s, inputs: [{metric: qty_sum, alias: s, offset: start of month}]}
 - {name: qty_sum, dataset: sales, agg: sum, expr: qty}
+- {name: coupon_conversions, type: conversion, base: single_rows, conversion: multi_rows, entity: coupon_key,
+   window: 7 days, calculation: conversions}
 """
 
 
@@ -255,3 +260,21 @@ def test_offsets_to_the_start_of_a_week_and_a_month(engine: Engine) -> None:
     assert [r["period"] for r in rows] == [d(f"2024-01-0{i}") for i in range(1, 7)]
     assert [r["rows_at_week_start"] for r in rows] == [1.0] * 6
     assert [r["qty_at_month_start"] for r in rows] == [1.0] * 6
+
+
+def test_a_time_dimension_at_a_grain_is_a_date(engine: Engine) -> None:
+    # all six rows fall in the week of Monday Jan 1 and in January; day__day is the day itself
+    for dimension in ("day__week", "day__month", "day__year"):
+        rows = _query(engine, ["rows"], [dimension]).to_pylist()
+        assert rows == [{dimension: d("2024-01-01"), "rows": 6}], dimension
+    by_day = _query(engine, ["rows"], ["day__day"]).to_pylist()
+    assert sorted((r["day__day"], r["rows"]) for r in by_day) == [(d(f"2024-01-0{i}"), 1) for i in range(1, 7)]
+
+
+def test_a_conversion_joins_its_entity_exactly(engine: Engine) -> None:
+    # base events: the rows of qty 1 (Jan 1 'SAVE10', Jan 4 and 5 'other'); conversion events: qty >= 2
+    # (Jan 2 'save10', Jan 3 'SAVE10 ', Jan 6 'SAVE10'). Only Jan 6 has a base event of its own coupon
+    # (Jan 1, 5 days before); a case- or space-blind join would count Jan 2 and Jan 3 too (3)
+    rows = _query(engine, ["coupon_conversions"], grain="day").to_pylist()
+    assert {r["period"]: r["coupon_conversions"] for r in rows if r["coupon_conversions"]} == {d("2024-01-01"): 1}
+    assert _query(engine, ["coupon_conversions"]).to_pylist() == [{"coupon_conversions": 1}]

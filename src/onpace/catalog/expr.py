@@ -18,7 +18,7 @@ from typing import Any, cast
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from onpace.errors import UserError
+from onpace.errors import UserError, hint
 
 GRAMMAR = r"""
 ?start: expr
@@ -201,8 +201,7 @@ class ExpressionError(UserError):
         self.reason = message
         self.suggestion = suggestion
         where = f" at column {column}" if column else ""
-        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"{message}{where} in expression {shorten(text)!r}{hint}")
+        super().__init__(f"{message}{where} in expression {shorten(text)!r}{hint(suggestion)}")
 
 
 def _unquote(token: str) -> str:

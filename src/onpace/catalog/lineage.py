@@ -13,6 +13,8 @@ a query needs it. A metric entered by hand reads no dataset.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from onpace.catalog import models as m
 from onpace.catalog.expr import ExpressionError, names, parse
 from onpace.catalog.loaded import MetricDef, Project
@@ -25,6 +27,8 @@ def metric_refs(metric: MetricDef) -> list[tuple[str, str]]:
         return [("numerator", metric.numerator), ("denominator", metric.denominator)]
     if isinstance(metric, m.CumulativeMetric):
         return [("metric", metric.metric)]
+    if isinstance(metric, m.ConversionMetric):
+        return [("base", metric.base), ("conversion", metric.conversion)]
     if isinstance(metric, m.DerivedMetric):
         refs = [(f"inputs.{i}", inp.metric) for i, inp in enumerate(metric.inputs)]
         aliases = {inp.ref for inp in metric.inputs}
@@ -47,6 +51,15 @@ def scans(project: Project, metric: str) -> list[tuple[str, str]]:
 
     QueryError (with a "did you mean") for a metric the project does not define.
     """
+    return _scans(project, metric, dependencies)
+
+
+def _grouping_refs(metric: MetricDef) -> list[str]:
+    """The metrics whose rows give ``metric``'s dimensions: a conversion metric's are its base events'."""
+    return [metric.base] if isinstance(metric, m.ConversionMetric) else dependencies(metric)
+
+
+def _scans(project: Project, metric: str, refs: Callable[[MetricDef], list[str]]) -> list[tuple[str, str]]:
     if metric not in project.metrics:
         raise QueryError(f"unknown metric '{metric}'", suggestion=did_you_mean(metric, project.metrics))
     pairs: set[tuple[str, str]] = set()
@@ -64,13 +77,19 @@ def scans(project: Project, metric: str) -> list[tuple[str, str]]:
             pair = _scan(project, found)
             if pair is not None:
                 pairs.add(pair)
-        todo += dependencies(found)
+        todo += refs(found)
     return sorted(pairs)
 
 
 def datasets_read(project: Project, metric: str) -> list[str]:
     """The datasets whose rows ``metric`` reads, sorted (see :func:`scans`)."""
     return sorted({dataset for dataset, _ in scans(project, metric)})
+
+
+def grouping_datasets(project: Project, metric: str) -> list[str]:
+    """The datasets whose dimensions break ``metric`` down, sorted: those it reads, but of a
+    conversion metric those of its base events only (its conversions go by the base events')."""
+    return sorted({dataset for dataset, _ in _scans(project, metric, _grouping_refs)})
 
 
 def time_dimensions(project: Project, metric: str) -> frozenset[str]:

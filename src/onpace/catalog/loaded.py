@@ -27,7 +27,13 @@ DEFAULT_SOURCE_URL = "duckdb:///data/warehouse.duckdb"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 MetricDef = (
-    m.SimpleMetric | m.RatioMetric | m.DerivedMetric | m.CumulativeMetric | m.SemiAdditiveMetric | m.ManualMetric
+    m.SimpleMetric
+    | m.RatioMetric
+    | m.DerivedMetric
+    | m.CumulativeMetric
+    | m.ConversionMetric
+    | m.SemiAdditiveMetric
+    | m.ManualMetric
 )
 
 

@@ -11,7 +11,7 @@ import re
 from enum import Enum, StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from onpace.calendar import WEEKDAYS as WEEKDAYS
 from onpace.calendar import Grain as Grain
@@ -279,6 +279,15 @@ def parse_offset(text: str) -> tuple[int, str]:
         ) from None
 
 
+def _window_span(value: str) -> str:
+    parse_span(value, allow_period=False)
+    return value
+
+
+#: A span of days, weeks, months, quarters or years ('28 days', '3 months'): a window.
+WindowSpan = Annotated[str, AfterValidator(_window_span)]
+
+
 class MetricInput(Model):
     metric: Identifier
     alias: Identifier | None = None
@@ -372,7 +381,7 @@ class DerivedMetric(MetricBase):
 class CumulativeMetric(MetricBase):
     type: Literal["cumulative"]
     metric: Identifier
-    window: str | None = Field(default=None, description="Trailing window such as '28 days' or '3 months'.")
+    window: WindowSpan | None = Field(default=None, description="Trailing window such as '28 days' or '3 months'.")
     grain_to_date: Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"] | None = None
     period_agg: Literal["last", "first"] = Field(
         default="last",
@@ -388,18 +397,32 @@ class CumulativeMetric(MetricBase):
     def _empty_periods(cls, value: object) -> object:
         return empty_periods_word(value)
 
-    @field_validator("window")
-    @classmethod
-    def _window(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_span(value, allow_period=False)
-        return value
-
     @model_validator(mode="after")
     def _check(self) -> CumulativeMetric:
         if self.window is not None and self.grain_to_date is not None:
             raise ValueError("give either 'window' or 'grain_to_date', not both (neither means a running total)")
         return self
+
+
+class ConversionMetric(MetricBase):
+    """Base events followed by conversion events of the same entity (MetricFlow's conversion metric)."""
+
+    type: Literal["conversion"]
+    base: Identifier = Field(description="A simple count, sum or count_distinct metric of the base events (visits).")
+    conversion: Identifier = Field(
+        description="A simple count, sum or count_distinct metric of the conversion events (purchases)."
+    )
+    entity: Identifier = Field(description="The key both metrics' datasets hold: whose events follow each other.")
+    window: WindowSpan | None = Field(
+        default=None, description="How soon after a base event a conversion counts, e.g. '7 days'; none: any time."
+    )
+    calculation: Literal["conversion_rate", "conversions"] = "conversion_rate"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_periods(cls, data: object) -> object:
+        _refuse_empty_periods("conversion", data)
+        return data
 
 
 class SemiAdditiveMetric(MetricBase):
@@ -436,6 +459,12 @@ class ManualMetric(MetricBase):
 
 
 Metric = Annotated[
-    SimpleMetric | RatioMetric | DerivedMetric | CumulativeMetric | SemiAdditiveMetric | ManualMetric,
+    SimpleMetric
+    | RatioMetric
+    | DerivedMetric
+    | CumulativeMetric
+    | ConversionMetric
+    | SemiAdditiveMetric
+    | ManualMetric,
     Field(discriminator="type"),
 ]

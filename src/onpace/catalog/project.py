@@ -126,7 +126,7 @@ def _pydantic_issues(
     ]
 
 
-_TAG_ORDER = ["simple", "ratio", "derived", "cumulative", "semi_additive", "manual"]
+_TAG_ORDER = ["simple", "ratio", "derived", "cumulative", "conversion", "semi_additive", "manual"]
 _TAGS = set(_TAG_ORDER)
 
 

@@ -247,6 +247,15 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "window": "Trailing window in days, weeks, months, quarters or years, such as '28 days' or '3 months'.",
         "grain_to_date": "Reset at the start of each week, month, quarter, year, fiscal_quarter or fiscal_year.",
     },
+    m.ConversionMetric: {
+        **_METRIC_COMMON,
+        "type": "conversion: base events followed by conversion events of the same entity within a window.",
+        "base": "Simple count, sum or count_distinct metric of the base events (visits).",
+        "conversion": "Simple count, sum or count_distinct metric of the conversion events (purchases).",
+        "entity": "Key both metrics' datasets hold (user): each conversion goes to its latest base event.",
+        "window": "How soon after a base event a conversion counts ('7 days', '1 month'); none: any time after.",
+        "calculation": "conversion_rate (default): conversions / base; conversions: their aggregate.",
+    },
     m.SemiAdditiveMetric: {
         **_METRIC_COMMON,
         **_SHARED_MEASURE,
@@ -275,6 +284,7 @@ DEF_DOCS: dict[str, str] = {
     "RatioMetric": "A ratio of two metrics, each aggregated before dividing.",
     "DerivedMetric": "An expression over other metrics.",
     "CumulativeMetric": "A running total, trailing window or grain-to-date total.",
+    "ConversionMetric": "Base events followed by conversion events of the same entity, within a window.",
     "SemiAdditiveMetric": "A balance: summed over dimensions, not over time.",
     "ManualMetric": "A metric whose values are entered by hand or pushed.",
     "StatusBands": "Attainment thresholds of the on-track and at-risk statuses.",

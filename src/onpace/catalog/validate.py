@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from onpace.catalog import models as m
 from onpace.catalog.dimref import dimension_of
 from onpace.catalog.expr import ExpressionError, Name, parse, parse_condition
-from onpace.catalog.lineage import dependencies, metric_refs
+from onpace.catalog.lineage import datasets_read, dependencies, metric_refs
 from onpace.catalog.loaded import MetricDef, Project, interpolate
 from onpace.catalog.validate_alerts import check_alerts
 from onpace.catalog.validate_goals import check_goals
@@ -219,6 +219,8 @@ def _check_metrics(project: Project) -> list[Issue]:
                     )
         if isinstance(metric, m.RatioMetric):
             issues += check_expression(project, metric, "filter", metric.filter)
+        if isinstance(metric, m.ConversionMetric):
+            issues += _check_conversion(project, metric)
         if isinstance(metric, m.CumulativeMetric) and metric.metric in project.metrics:
             base = project.metrics[metric.metric]
             ok = isinstance(base, m.SimpleMetric) and _simple_agg(project, base) in CUMULABLE
@@ -229,6 +231,41 @@ def _check_metrics(project: Project) -> list[Issue]:
                         f"cumulative metric '{metric.name}' needs a simple sum, count or count_distinct metric, and '{base.name}' is a {_describe(project, base)} (an average, median, percentile, minimum or maximum of a window is not made of the values of its days)",
                         "metric",
                         expected="a simple metric with agg sum, count or count_distinct",
+                    )
+                )
+    return issues
+
+
+def _check_conversion(project: Project, metric: m.ConversionMetric) -> list[Issue]:
+    """The base and conversion metrics: simple counts, sums or distinct counts of datasets that hold the entity."""
+    issues: list[Issue] = []
+    for field in ("base", "conversion"):
+        name = getattr(metric, field)
+        found = project.metrics.get(name)
+        if found is None:
+            continue  # an unknown metric is reported with the other references
+        if not isinstance(found, m.SimpleMetric) or _simple_agg(project, found) not in CUMULABLE:
+            issues.append(
+                project.issue(
+                    metric,
+                    f"conversion metric '{metric.name}': its {field} metric '{name}' is a "
+                    f"{_describe(project, found)}; events are counted, summed or counted distinct",
+                    field,
+                    expected="a simple metric with agg count, sum or count_distinct",
+                )
+            )
+            continue
+        for dataset in datasets_read(project, name):
+            keys = [key.name for key in project.datasets[dataset].keys]
+            if metric.entity not in keys:
+                issues.append(
+                    project.issue(
+                        metric,
+                        f"conversion metric '{metric.name}': dataset '{dataset}' of its {field} metric '{name}' "
+                        f"has no key '{metric.entity}'",
+                        "entity",
+                        expected=f"a key of both metrics' datasets ({', '.join(keys) or 'it has none'})",
+                        suggestion=did_you_mean(metric.entity, keys),
                     )
                 )
     return issues

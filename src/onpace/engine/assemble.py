@@ -26,6 +26,7 @@ from onpace import calendar as cal
 from onpace.catalog import models as m
 from onpace.catalog.expr import Name, parse
 from onpace.catalog.project import Project
+from onpace.engine import conversion as conv
 from onpace.engine import plan as p
 from onpace.engine import shapes
 from onpace.engine.calendar import truncate
@@ -318,6 +319,8 @@ class _Assembly:
         for node in nodes:
             if isinstance(node, p.Semi):
                 groups.append(self._reading(self._semi_group(node, names[node]), [node], reads))
+            elif isinstance(node, p.Conversion):
+                groups.append(self._reading(self._conversion_group(node, names[node]), [node], reads))
 
         table = self._combine_groups(groups, nodes, names)
         for level in _levels(nodes):
@@ -361,6 +364,8 @@ class _Assembly:
                 refs.add(n.time)
             elif isinstance(n, p.Cumulative):
                 refs.add(n.leaf.time)
+            elif isinstance(n, p.Conversion):  # its periods are its base events'
+                refs.add(n.base.time)
         return refs
 
     def _range(self, query: Query, grain: m.Grain | None, nodes: list[p.Node], roots: list[p.Node]) -> Range | None:
@@ -653,6 +658,67 @@ class _Assembly:
         )
         return Group(out, [name], seen=seen)
 
+    def _conversion_group(self, node: p.Conversion, name: str) -> Group:
+        """Conversions by the base events' periods and dimensions (:mod:`onpace.engine.conversion`).
+
+        Base events: the base metric's rows of the query's periods (after the query's ``where`` and
+        the metric's filters), with their entity. Conversion events: the conversion metric's rows
+        (its filters only: the query's dimensions are the base events') from the first day read
+        to the range's end plus the window (no window: to the end of the data)."""
+        base, events = node.base, node.conversion
+        base_key = _entity_key(self.project.datasets[base.dataset], node.entity)
+        scan, table = self._scan(base.dataset, base.time, [*base.filters, base_key])
+        table = self._rows_in_range(table)
+        seen = self._seen(table)  # before the metric's own filter: it hides no combination
+        cond = self._condition(scan, table, base.filters)
+        if cond is not None:
+            table = table.filter(cond)
+        keys = self._keys(table)
+        base_rows = table.select(
+            **{
+                conv.BASE_DAY: table[TIME],
+                conv.BASE_ENTITY: scan.compile(table, base_key),
+                PERIOD: self._period(table),
+                **keys,
+            }
+        )
+        base_rows = base_rows.filter(base_rows[conv.BASE_ENTITY].notnull())
+
+        event_key = _entity_key(self.project.datasets[events.dataset], node.entity)
+        escan = Scan(self.project, self.graph, self.table_of, events.dataset)
+        escan.need_dimension(events.time)
+        for text in (events.expr, *events.filters, event_key):
+            escan.need(text)
+        rows = escan.table()
+        rows = rows.mutate(**{TIME: as_date(rows[dim_col(events.time)])})
+        first = self.rng.spine_first if self.rng.grain else self.rng.first
+        in_days = rows[TIME] >= ibis.literal(first, type="date")
+        reach = node.reach_days
+        if reach is not None:
+            last = self.rng.end + dt.timedelta(days=reach)
+            in_days = in_days & (rows[TIME] <= ibis.literal(last, type="date"))
+        rows = rows.filter(in_days)
+        econd = self._condition(escan, rows, events.filters)
+        if econd is not None:
+            rows = rows.filter(econd)
+        value = ibis.literal(1) if events.expr is None else self._value(escan, rows, events.expr)
+        picked = rows.select(
+            **{conv.EVENT_DAY: rows[TIME], conv.EVENT_ENTITY: escan.compile(rows, event_key), conv.EVENT_VALUE: value}
+        )
+        picked = picked.filter(picked[conv.EVENT_ENTITY].notnull())
+        picked = picked.mutate(**{conv.EVENT_ID: ibis.row_number().over(order_by=[picked[conv.EVENT_DAY]])})
+
+        attributed = conv.attribute(base_rows, picked, node.window, list(keys))
+        v = attributed[conv.EVENT_VALUE]
+        if events.agg == m.Agg.count:
+            total = v.count()
+        elif events.agg == m.Agg.count_distinct:
+            total = v.nunique()
+        else:
+            total = v.sum()
+        out = attributed.group_by([attributed[PERIOD], *[attributed[c] for c in keys]]).aggregate(**{name: total})
+        return Group(out, [name], seen=seen)
+
     def _per_entity(self, rows: Any, node: p.Semi, name: str) -> Any:
         """Each entity's own value in each period, summed by period and the query's dimensions.
 
@@ -875,7 +941,9 @@ class _Assembly:
         zero = {
             names[n]
             for n in nodes
-            if (isinstance(n, p.Leaf) and n.zero_when_empty) or (isinstance(n, p.Cumulative) and not n.null_when_empty)
+            if (isinstance(n, p.Leaf) and n.zero_when_empty)
+            or (isinstance(n, p.Cumulative) and not n.null_when_empty)
+            or isinstance(n, p.Conversion)
         }
         spine = self._spine(groups)
         if shapes.stacks(self.dialect):  # stacked and grouped by period and dimensions instead
@@ -973,6 +1041,14 @@ _WITHIN = {
 def _within(grain: m.Grain, to: m.Grain) -> bool:
     """Whether every period of ``grain`` lies within one period of ``to`` (``start of`` offsets)."""
     return grain == m.Grain.day or grain == to or to in _WITHIN.get(grain, set())
+
+
+def _entity_key(ds: m.Dataset, entity: str) -> str:
+    """The expression of ``ds``'s key ``entity`` (a conversion metric's entity)."""
+    for key in ds.keys:
+        if key.name == entity:
+            return key.expression
+    raise QueryError(f"dataset '{ds.name}' has no key '{entity}' (the entity of a conversion metric)")
 
 
 def _levels(nodes: list[p.Node]) -> list[list[p.Node]]:

@@ -27,6 +27,7 @@ class DimensionRef:
     dataset: str
     path: Path
     dimension: m.Dimension
+    grain: m.Grain | None = None  # a time dimension taken at a grain: its period's first day
 
 
 class JoinGraph:
@@ -79,6 +80,9 @@ class JoinGraph:
         cached = self._cache.get((start, name))
         if cached is not None:
             return cached
+        at = _at_grain(name) if name not in self._owner else None
+        if at is not None and self.is_dimension(at[0]):  # a grain after a dimension: read before keys
+            return self._at_grain(start, name, *at)
         via, bare = split_ref(name, self._owner)
         owner = self._owner.get(bare)
         if owner is None:
@@ -107,11 +111,36 @@ class JoinGraph:
         self._cache[(start, name)] = ref
         return ref
 
+    def _at_grain(self, start: str, name: str, head: str, grain: m.Grain) -> DimensionRef:
+        """``customer__signup__month``: the time dimension ``customer__signup`` by month."""
+        ref = self.resolve(start, head)
+        if ref.dimension.type != "time" and ref.dimension.name != self.project.datasets[ref.dataset].time:
+            raise QueryError(
+                f"'{name}': dimension '{ref.dimension.name}' is not a time dimension; only a time dimension "
+                f"(type: time) is taken at a grain such as '{grain.value}'"
+            )
+        if ref.grain is not None:
+            raise QueryError(f"'{name}': a grain is given twice")
+        found = DimensionRef(name, ref.dataset, ref.path, ref.dimension, grain)
+        self._cache[(start, name)] = found
+        return found
+
     def _own_keys(self, dataset: str) -> set[str]:
         return {key.name for key in self.project.datasets[dataset].keys if key.primary}
 
     def is_dimension(self, name: str) -> bool:
+        at = _at_grain(name)
+        if at is not None and self.is_dimension(at[0]):
+            return True
         return dimension_of(name, self._owner) in self._owner
 
     def dimension_names(self) -> list[str]:
         return list(self._owner)
+
+
+def _at_grain(name: str) -> tuple[str, m.Grain] | None:
+    """``x__month`` -> ("x", month): a dimension's name and a grain after ``__``; None otherwise."""
+    head, sep, last = name.rpartition("__")
+    if not sep or not head or last not in m.Grain.__members__:
+        return None
+    return head, m.Grain(last)

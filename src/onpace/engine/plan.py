@@ -109,7 +109,39 @@ class Offset:
         return m.Grain(self.unit.removeprefix(m.START_OF)) if self.unit.startswith(m.START_OF) else None
 
 
-Node = Leaf | Semi | Cumulative | Ratio | Derived | Offset
+@dataclass(frozen=True)
+class Conversion:
+    """Conversions: events of ``conversion`` attributed to the latest ``base`` event of the same entity
+    (:mod:`onpace.engine.conversion`), aggregated by the base events' periods and dimensions."""
+
+    base: Leaf
+    conversion: Leaf
+    entity: str
+    window: tuple[int, str] | None
+
+    @property
+    def reach_days(self) -> int | None:
+        """The most days after a base event that a conversion counts for it (None: no window, any day)."""
+        if self.window is None:
+            return None
+        count, unit = self.window
+        per = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[unit]
+        return count * per
+
+
+def later_days(root: Node) -> int | None:
+    """How many days after a period new rows can still change its value (a conversion's window);
+    None: any number (a conversion without a window). 0 for every other metric."""
+    most = 0
+    for node in walk([root]):
+        if isinstance(node, Conversion):
+            if node.reach_days is None:
+                return None
+            most = max(most, node.reach_days)
+    return most
+
+
+Node = Leaf | Semi | Cumulative | Conversion | Ratio | Derived | Offset
 
 
 def children(node: Node) -> list[Node]:
@@ -181,6 +213,14 @@ def describe(node: Node) -> dict[str, Any]:
             "null_when_empty": node.null_when_empty,
             "period_agg": node.period_agg,
         }
+    if isinstance(node, Conversion):
+        return {
+            "kind": "conversion",
+            "base": describe(node.base),
+            "conversion": describe(node.conversion),
+            "entity": node.entity,
+            "window": list(node.window) if node.window is not None else None,
+        }
     if isinstance(node, Ratio):
         return {"kind": "ratio", "numerator": describe(node.numerator), "denominator": describe(node.denominator)}
     if isinstance(node, Derived):
@@ -193,6 +233,8 @@ def is_integer(node: Node) -> bool:
         return node.is_count
     if isinstance(node, Cumulative):
         return node.leaf.is_count
+    if isinstance(node, Conversion):
+        return node.conversion.is_count
     if isinstance(node, Offset):
         return is_integer(node.node)
     return False
@@ -238,7 +280,25 @@ class Planner:
             # null in its leaf when the window must tell "no rows" from 0)
             null = metric.empty_periods == "null"
             return Cumulative(replace(base, null_when_empty=null), days, window, to_date, null, metric.period_agg)
+        if isinstance(metric, m.ConversionMetric):
+            return self._conversion(metric, extra, stack)
         return self._derived(metric, extra, stack)
+
+    def _conversion(self, metric: m.ConversionMetric, extra: tuple[str, ...], stack: tuple[str, ...]) -> Node:
+        """Conversions, or their rate: conversions over the base metric. Filters from above (a ratio's,
+        a derived input's, a KPI's segment) are on the base events, whose dimensions the query has."""
+        base = self.resolve(metric.base, extra, stack)
+        conversion = self.resolve(metric.conversion, (), stack)
+        for field, node in (("base", base), ("conversion", conversion)):
+            if not isinstance(node, Leaf) or node.agg not in CUMULABLE:
+                raise QueryError(
+                    f"conversion metric '{metric.name}' needs a simple count, sum or count_distinct metric as its "
+                    f"{field} ('{getattr(metric, field)}' is not)"
+                )
+        assert isinstance(base, Leaf) and isinstance(conversion, Leaf)
+        window = m.parse_span(metric.window, allow_period=False) if metric.window else None
+        node = Conversion(base, conversion, metric.entity, window)
+        return node if metric.calculation == "conversions" else Ratio(node, base)
 
     def _measure(self, metric: m.SimpleMetric | m.SemiAdditiveMetric) -> tuple[m.Dataset, m.Measure | None]:
         if metric.measure is not None:

@@ -16,8 +16,9 @@ import ibis.expr.operations as ops
 from onpace.catalog import models as m
 from onpace.catalog.expr import Name, Node, names, parse
 from onpace.catalog.project import Project
+from onpace.engine.calendar import truncate
 from onpace.engine.compile_expr import compile_condition, compile_expr
-from onpace.engine.joins import JoinGraph, Path
+from onpace.engine.joins import DimensionRef, JoinGraph, Path
 from onpace.engine.text import exact, text_collation
 from onpace.errors import QueryError, did_you_mean
 
@@ -40,6 +41,7 @@ class Scan:
         self.columns = set(self.base.columns)
         # text compares byte for byte on every engine (MySQL/MariaDB need a collation for it)
         self.collation = text_collation(self.base)
+        self.dialect = _backend_name(self.base)
         self.dims: set[str] = set()
         self.used: set[str] = set()  # the dataset's own columns the expressions read
 
@@ -94,12 +96,21 @@ class Scan:
         return exact(value, self.collation)
 
     # -- the joined table ---------------------------------------------------
+    def _value(self, table: Any, ds: m.Dataset, ref: DimensionRef) -> Any:
+        """The dimension's value in ``table`` (rows of ``ds``); a time dimension at a grain: its period's start."""
+        value = dimension_value(table, ds, ref.dimension)
+        if ref.grain is not None:
+            start = truncate(as_date(value), ref.grain, self.project.calendar, self.dialect)
+            # a date for ibis, a timestamp in DuckDB's date_trunc: through a timestamp to a date in SQL too
+            value = start.cast("timestamp").date()
+        return self._exact(value)
+
     def table(self) -> Any:
         """The dataset's rows with every needed dimension as ``__d_<name>``."""
         refs = [self.graph.resolve(self.dataset.name, d) for d in sorted(self.dims)]
-        by_path: dict[Path, list[tuple[str, m.Dimension]]] = {}
+        by_path: dict[Path, list[DimensionRef]] = {}
         for ref in refs:
-            by_path.setdefault(ref.path, []).append((ref.name, ref.dimension))
+            by_path.setdefault(ref.path, []).append(ref)
         prefixes: set[Path] = set()
         for path in by_path:
             for i in range(1, len(path) + 1):
@@ -109,8 +120,8 @@ class Scan:
 
         base = self.base
         adds: dict[str, Any] = {}
-        for ref_name, dim in by_path.get((), []):
-            adds[dim_col(ref_name)] = self._exact(dimension_value(base, self.dataset, dim))
+        for ref in by_path.get((), []):
+            adds[dim_col(ref.name)] = self._value(base, self.dataset, ref)
         for i, path in enumerate(p for p in ordered if len(p) == 1):
             key = _key(self.dataset, path[0][0])
             col = f"__k{i}"
@@ -124,8 +135,8 @@ class Scan:
             ds = self.project.datasets[target]
             right = self.table_of(target)
             proj: dict[str, Any] = {f"__j{j}": _own_expr(right, ds, _key(ds, key_name).expression, key_name)}
-            for ref_name, dim in by_path.get(path, []):
-                proj[dim_col(ref_name)] = self._exact(dimension_value(right, ds, dim))
+            for ref in by_path.get(path, []):
+                proj[dim_col(ref.name)] = self._value(right, ds, ref)
             for k, child in enumerate(c for c in ordered if len(c) == len(path) + 1 and c[:-1] == path):
                 col = f"__k{j}_{k}"
                 proj[col] = _own_expr(right, ds, _key(ds, child[-1][0]).expression, child[-1][0])
@@ -133,6 +144,14 @@ class Scan:
             right = right.select(**proj)
             table = table.left_join(right, table[key_cols[path]] == right[f"__j{j}"])
         return table
+
+
+def _backend_name(table: Any) -> str:
+    """The name of ``table``'s backend ('duckdb', 'postgres', 'mysql', 'pyspark'); DuckDB's when unbound."""
+    try:
+        return str(table.get_backend().name)
+    except Exception:  # noqa: BLE001 - a table of several backends, or of none
+        return "duckdb"
 
 
 def _key(ds: m.Dataset, name: str) -> m.Key:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from onpace.catalog.expr import ExpressionError, parse_condition
-from onpace.importers.names import METRIC_TIME, dimension_name
+from onpace.importers.names import GRAINS, METRIC_TIME, dimension_name
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
@@ -92,25 +92,27 @@ def _reference(code: str, context: FilterContext) -> str:
         grain = None if named is None else str(named)
     elif kind != "Dimension":
         raise Untranslatable(f"{{{{ {code} }}}}: {kind}(...) is not a MetricFlow filter reference onpace knows")
-    if grain not in (None, "day"):
-        raise Untranslatable(
-            f"{{{{ {code} }}}}: a time dimension at grain {grain!r} in a filter; onpace's filters compare days"
-        )
     parts = [*[str(e) for e in entity_path], *name.split("__")]
-    if parts[-1] in ("day", "week", "month", "quarter", "year") and len(parts) > 1 and kind == "Dimension":
-        raise Untranslatable(
-            f"{{{{ {code} }}}}: a time dimension at grain {parts[-1]!r}; onpace's filters compare days"
-        )
+    if parts[-1] in GRAINS and len(parts) > 1:  # Dimension('order__ds__month'): the grain in the name
+        named_grain = parts.pop()
+        if grain not in (None, named_grain):
+            raise Untranslatable(f"{{{{ {code} }}}}: two grains, {named_grain!r} and {grain!r}")
+        grain = named_grain
+    if grain is not None and grain not in GRAINS:
+        raise Untranslatable(f"{{{{ {code} }}}}: grain {grain!r}; onpace's are {', '.join(GRAINS)}")
     if parts == [METRIC_TIME]:
         if context.time_dimension is None:
             raise Untranslatable("metric_time in a filter of a metric whose time dimension is not known")
-        return context.time_dimension
-    if len(parts) < 2:
-        raise Untranslatable(f"{{{{ {code} }}}}: a dimension is named with its entity, as 'entity__dimension'")
-    onpace = dimension_name(parts[-2], parts[-1])
-    if context.dimensions and onpace not in context.dimensions:
-        raise Untranslatable(f"{{{{ {code} }}}}: no imported dimension {onpace!r}")
-    return "__".join(parts)  # MetricFlow's name, with its entity path: onpace joins through the same keys
+        onpace = context.time_dimension
+    else:
+        if len(parts) < 2:
+            raise Untranslatable(f"{{{{ {code} }}}}: a dimension is named with its entity, as 'entity__dimension'")
+        own = dimension_name(parts[-2], parts[-1])
+        if context.dimensions and own not in context.dimensions:
+            raise Untranslatable(f"{{{{ {code} }}}}: no imported dimension {own!r}")
+        onpace = "__".join(parts)  # MetricFlow's name, with its entity path: onpace joins through the same keys
+    # a time dimension at a grain is its period's first day (day: the day itself)
+    return onpace if grain in (None, "day") else f"{onpace}__{grain}"
 
 
 def _entity(name: str, path: list[str], context: FilterContext) -> str:

@@ -27,8 +27,9 @@ def group_by(name: str) -> tuple[str | None, str | None]:
 
     ``metric_time`` -> ("day", None); ``metric_time__month`` -> ("month", None);
     ``customer__country__region`` -> (None, "customer__country__region"), ``customer`` (an
-    entity) -> (None, "customer"): onpace takes MetricFlow's names as they are. ValueError for what onpace
-    cannot group by (a time dimension other than metric_time at a grain).
+    entity) -> (None, "customer"), ``customer__ds__month`` (a time dimension at a grain) -> (None,
+    "customer__ds__month"): onpace takes MetricFlow's names as they are. ValueError for a grain of
+    metric_time onpace does not have.
     """
     parts = name.split("__")
     if parts[0] == METRIC_TIME:
@@ -36,6 +37,4 @@ def group_by(name: str) -> tuple[str | None, str | None]:
         if len(parts) > 2 or grain not in GRAINS:
             raise ValueError(f"{name!r}: onpace's grains are {', '.join(GRAINS)}")
         return grain, None
-    if parts[-1] in GRAINS and len(parts) > 2:
-        raise ValueError(f"{name!r}: onpace groups by metric_time's grain only, not another time dimension's")
     return None, name

@@ -370,8 +370,49 @@ def _metric(
     if kind == "cumulative":
         return _cumulative(metric, measures, done, out)
     if kind == "conversion":
-        raise Untranslatable("conversion metrics have no onpace equivalent yet")
+        return _conversion(metric, measures, done)
     raise Untranslatable(f"metric type {kind!r} is not supported")
+
+
+def _conversion(metric: Any, measures: dict[str, _Measure], done: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A conversion metric over the plain metrics of its base and conversion measures (or metrics
+    ``<name>__base`` / ``<name>__conversion`` made for them, with the measures' filters)."""
+    params = getattr(metric.type_params, "conversion_type_params", None)
+    if params is None:
+        raise Untranslatable("a conversion metric without conversion_type_params")
+    if params.constant_properties:
+        raise Untranslatable("constant_properties (a property the conversion must share with its base event)")
+    if metric.filter is not None:
+        raise Untranslatable("a filter on the conversion metric itself (put it on its measures)")
+    entry = _common(metric)
+    name = entry["name"]
+    produced: list[dict[str, Any]] = []
+    entry["type"] = "conversion"
+    for role, measure_input in (("base", params.base_measure), ("conversion", params.conversion_measure)):
+        measure = measures.get(str(measure_input.name))
+        if measure is None:
+            raise Untranslatable(f"its {role} measure '{measure_input.name}' is not translated")
+        if measure.agg not in _ACCUMULABLE or measure.non_additive is not None:
+            raise Untranslatable(f"its {role} measure '{measure_input.name}' is not a count, sum or distinct count")
+        reused = _plain_metric_of(metric, measure_input, measures, done)
+        if reused is None:
+            reused = f"{name}__{role}"
+            if len(reused) > 63:
+                raise Untranslatable(f"the name of its {role} metric {reused!r} would be over 63 characters")
+            helper = _simple(metric, measure_input, measures, {"name": reused})
+            helper["label"] = f"{entry.get('label', name)} ({role} events)"
+            produced.append(helper)
+        entry[role] = reused
+    entry["entity"] = str(params.entity)
+    window = params.window
+    if window is not None:
+        unit = str(window.granularity).lower()
+        if unit not in GRAINS:
+            raise Untranslatable(f"a window in {unit!r}")
+        entry["window"] = f"{window.count} {unit}{'s' if window.count != 1 else ''}"
+    if _value(params.calculation) == "conversions":
+        entry["calculation"] = "conversions"
+    return [*produced, entry]
 
 
 def _simple(metric: Any, input_measure: Any, measures: dict[str, _Measure], entry: dict[str, Any]) -> dict[str, Any]:

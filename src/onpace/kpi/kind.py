@@ -106,6 +106,8 @@ def behaviour(project: Project, name: str, depth: int = 0) -> Behaviour:
             return "ratio"
     if isinstance(metric, m.CumulativeMetric):
         return "level"
+    if isinstance(metric, m.ConversionMetric):  # conversions add up over periods; a rate does not
+        return "flow" if metric.calculation == "conversions" else "ratio"
     over_time: dict[str, Behaviour] = {"sum": "flow", "last": "level", "first": "level"}
     return over_time.get(metric.over_time, "ratio")  # semi-additive or manual
 
@@ -136,6 +138,8 @@ def non_negative(project: Project, name: str, depth: int = 0) -> bool:
         )
     if isinstance(metric, m.CumulativeMetric):
         return non_negative(project, metric.metric, depth + 1)
+    if isinstance(metric, m.ConversionMetric):
+        return non_negative(project, metric.conversion, depth + 1) and non_negative(project, metric.base, depth + 1)
     return False
 
 

@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from onpace.catalog.models import NAME_PATTERN, Cadence
-from onpace.errors import NotFoundError, OnpaceError, did_you_mean
+from onpace.errors import NotFoundError, OnpaceError, did_you_mean_suffix
 from onpace.library.industries import Category, Industry
 from onpace.library.sources import TITLES
 
@@ -151,8 +151,7 @@ class Library:
 
     def get(self, name: str) -> Entry:
         if name not in self.entries:
-            suggestion = did_you_mean(name, self.entries)
-            hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+            hint = did_you_mean_suffix(name, self.entries)
             raise NotFoundError(f"no library entry '{name}'{hint} ('onpace library list' lists them)")
         return self.entries[name]
 

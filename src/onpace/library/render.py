@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from onpace.catalog.models import Grain
-from onpace.errors import UserError, did_you_mean
+from onpace.errors import UserError, did_you_mean_suffix
 from onpace.library.entries import Entry, Input, Library
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -100,10 +100,9 @@ def resolve_inputs(library: Library, entry: Entry, mapping: Mapping[str, str] | 
     inputs = {spec.name: spec for spec in library.inputs_of(entry)}
     unknown = sorted(set(mapping) - set(inputs))
     if unknown:
-        suggestion = did_you_mean(unknown[0], inputs)
-        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
         raise UserError(
-            f"library entry '{entry.name}' has no input '{unknown[0]}' (its inputs: {', '.join(inputs)}){hint}"
+            f"library entry '{entry.name}' has no input '{unknown[0]}' (its inputs: {', '.join(inputs)})"
+            + did_you_mean_suffix(unknown[0], inputs)
         )
     return {name: check_value(entry, spec, mapping.get(name, spec.default)) for name, spec in inputs.items()}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from onpace.catalog.edit import edit_project
 from onpace.catalog.project import PROJECT_FILE, Project, load_project
-from onpace.errors import DefinitionError, UserError, did_you_mean
+from onpace.errors import DefinitionError, UserError, did_you_mean_suffix
 from onpace.fileio import replace_text
 from onpace.library.entries import Entry, Library, load_library
 from onpace.library.goals import GOALS_FILE, goals_text
@@ -43,9 +43,9 @@ def split_mapping(library: Library, entries: Sequence[Entry], mapping: Mapping[s
     unknown = sorted(set(mapping) - known)
     if unknown:
         names = ", ".join(e.name for e in entries)
-        suggestion = did_you_mean(unknown[0], known)
-        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
-        raise UserError(f"--map {unknown[0]}: no input of that name in {names}{hint}")
+        raise UserError(
+            f"--map {unknown[0]}: no input of that name in {names}" + did_you_mean_suffix(unknown[0], known)
+        )
     return {
         entry.name: {k: v for k, v in mapping.items() if k in {s.name for s in library.inputs_of(entry)}}
         for entry in entries

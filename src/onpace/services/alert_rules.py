@@ -13,7 +13,7 @@ from typing import Any
 
 from onpace.catalog.alerts import AlertRule, duration_text
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, did_you_mean
+from onpace.errors import NotFoundError, did_you_mean_suffix
 from onpace.services.views.alerts import AlertRuleView, AlertSeriesView, MuteView
 from onpace.store import reads
 from onpace.store.db import Store
@@ -27,12 +27,6 @@ def find_rule(project: Project, name: str) -> AlertRule:
     if rule is None:
         raise NotFoundError(f"no alert rule '{name}'" + did_you_mean_suffix(name, project.alerts))
     return rule
-
-
-def did_you_mean_suffix(name: str, known: Sequence[str] | dict[str, Any]) -> str:
-    """``; did you mean 'x'?`` when one of ``known`` is close to ``name``, else ''."""
-    close = did_you_mean(name, known)
-    return f"; did you mean '{close}'?" if close else ""
 
 
 def list_rules(project: Project, store: Store, *, now: dt.datetime | None = None) -> list[AlertRuleView]:

@@ -28,10 +28,9 @@ from sqlalchemy.orm import Session
 
 from onpace.catalog.alerts import AlertRule, duration_text
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, UserError
+from onpace.errors import NotFoundError, UserError, did_you_mean_suffix
 from onpace.services import alert_conditions as cond
 from onpace.services.alert_rules import (
-    did_you_mean_suffix,
     find_rule,
     mute_view,
     series_view,

@@ -12,11 +12,11 @@ import datetime as dt
 
 from onpace import calendar as cal
 from onpace.catalog import models as m
-from onpace.catalog.lineage import datasets_read
+from onpace.catalog.lineage import grouping_datasets
 from onpace.catalog.project import MetricDef, Project
 from onpace.engine import Engine, Query, partial_periods
 from onpace.engine.joins import JoinGraph
-from onpace.errors import NotFoundError, OnpaceError, QueryError, UserError, did_you_mean
+from onpace.errors import NotFoundError, OnpaceError, QueryError, UserError, did_you_mean, did_you_mean_suffix
 from onpace.kpi.instances import is_computed
 from onpace.services.filters import CatalogFilter
 from onpace.services.views.metrics import (
@@ -38,8 +38,7 @@ MAX_BREAKDOWN_ROWS = 500
 def get_metric(project: Project, name: str) -> MetricDef:
     metric = project.metrics.get(name)
     if metric is None:
-        suggestion = did_you_mean(name, project.metrics)
-        raise NotFoundError(f"no metric named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+        raise NotFoundError(f"no metric named '{name}'" + did_you_mean_suffix(name, project.metrics))
     return metric
 
 
@@ -100,7 +99,7 @@ def dimensions_of(project: Project, metric: str) -> list[str]:
     """The categorical dimensions every dataset of the metric reaches (what it can be broken down by)."""
     if not is_computed(project, metric):
         return []
-    datasets = datasets_read(project, metric)
+    datasets = grouping_datasets(project, metric)
     graph = JoinGraph(project)
     names = []
     for _, dim in project.dimensions():

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from onpace.catalog import goals as g
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, did_you_mean
+from onpace.errors import NotFoundError, did_you_mean_suffix
 
 
 def get_kpi(project: Project, name: str) -> g.Kpi:
     """The KPI named ``name``; a 404 with a "did you mean" when there is none."""
     kpi = project.kpis.get(name)
     if kpi is None:
-        suggestion = did_you_mean(name, project.kpis)
-        raise NotFoundError(f"no KPI named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+        raise NotFoundError(f"no KPI named '{name}'" + did_you_mean_suffix(name, project.kpis))
     return kpi

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, UserError, did_you_mean
+from onpace.errors import NotFoundError, UserError, did_you_mean_suffix
 from onpace.store import audit
 from onpace.store import notes as store_notes
 from onpace.store.db import Store
@@ -19,9 +19,8 @@ MAX_LABEL = 200
 def check_subject(project: Project, kind: SubjectKind, name: str) -> None:
     known = project.kpis if kind == "kpi" else project.metrics
     if name not in known:
-        suggestion = did_you_mean(name, known)
         what = "KPI" if kind == "kpi" else "metric"
-        raise NotFoundError(f"no {what} named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+        raise NotFoundError(f"no {what} named '{name}'" + did_you_mean_suffix(name, known))
 
 
 def add_comment(project: Project, store: Store, kind: SubjectKind, name: str, *, author: str, body: str) -> Comment:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onpace.catalog import goals as g
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError, did_you_mean
+from onpace.errors import NotFoundError, did_you_mean_suffix
 from onpace.services import app_definitions, scorecard
 from onpace.services.views.scorecard import ObjectiveDefinition, ObjectiveDetail, ObjectiveView
 from onpace.store.db import Store
@@ -37,8 +37,7 @@ def detail(project: Project, store: Store, name: str) -> ObjectiveDetail:
     nodes = scorecard.walk(scorecard.tree(project, scorecard.kpi_rows(project, store)))
     found = next((n for n in nodes if n.objective.name == name), None)
     if found is None:
-        suggestion = did_you_mean(name, project.objectives)
-        raise NotFoundError(f"no objective named '{name}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+        raise NotFoundError(f"no objective named '{name}'" + did_you_mean_suffix(name, project.objectives))
     return ObjectiveDetail(
         **dict(view(found)),
         file=found.objective._file,

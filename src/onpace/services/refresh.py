@@ -68,7 +68,7 @@ from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
 from onpace.engine import days as day_sharing
 from onpace.engine.extent import in_filter
-from onpace.engine.plan import Planner, Semi, walk
+from onpace.engine.plan import Planner, Semi, later_days, walk
 from onpace.errors import OnpaceError, QueryError, StoreError
 from onpace.services.failures import Failure, as_text
 from onpace.services.needs import SeriesSpec, series_needed
@@ -294,7 +294,11 @@ def _restart(
     last = until  # without a better bound: as if the last period's first day were its last day with data
     if last_day is not None and in_range(last_day) and until <= last_day <= cal.period_end(until, spec.grain):
         last = last_day  # the last day with data, within the last period this series holds
-    back = last - dt.timedelta(days=project.config.refresh.lookback_days)
+    later = later_days(Planner(project).resolve(spec.metric))
+    if later is None:
+        return None  # a conversion without a window: a new row can count for any earlier period
+    # a conversion's periods change as long as their window is open: back by it besides the lookback
+    back = last - dt.timedelta(days=project.config.refresh.lookback_days + later)
     if backs is not None:
         backs.append(back)
     return cal.period_start(back, spec.grain, project.calendar)

@@ -33,7 +33,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from onpace.catalog.project import Project
 from onpace.catalog.reports import FORMATS, Report
-from onpace.errors import MissingDependencyError, NotFoundError, UserError, did_you_mean
+from onpace.errors import MissingDependencyError, NotFoundError, UserError, did_you_mean, hint
 from onpace.services.report_charts import chart_png
 from onpace.services.report_content import Content, Line, assemble
 from onpace.store import report_runs
@@ -87,8 +87,7 @@ def get_report(project: Project, name: str) -> Report:
     if report is None:
         suggestion = did_you_mean(name, project.reports)
         known = f"; the reports are {', '.join(sorted(project.reports))}" if project.reports else "; none is defined"
-        hint = f"; did you mean '{suggestion}'?" if suggestion else known
-        raise NotFoundError(f"no report named '{name}'{hint}")
+        raise NotFoundError(f"no report named '{name}'" + (hint(suggestion) or known))
     return report
 
 

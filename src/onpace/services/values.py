@@ -34,7 +34,7 @@ from onpace import calendar as cal
 from onpace.calendar import DATE_RANGE, out_of_range
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
-from onpace.errors import Issue, NotFoundError, UserError, did_you_mean
+from onpace.errors import Issue, NotFoundError, UserError, did_you_mean, did_you_mean_suffix
 from onpace.kpi.instances import canonical
 from onpace.services.failures import Failure
 from onpace.services.values_csv import DecimalReading, Mark, decimal_reading, plain_number, separator_of
@@ -484,8 +484,7 @@ def list_values(
     """
     found = project.metrics.get(metric)
     if found is None:
-        suggestion = did_you_mean(metric, project.metrics)
-        raise NotFoundError(f"no metric named '{metric}'" + (f"; did you mean '{suggestion}'?" if suggestion else ""))
+        raise NotFoundError(f"no metric named '{metric}'" + did_you_mean_suffix(metric, project.metrics))
     manual = isinstance(found, m.ManualMetric)
     if isinstance(found, m.ManualMetric):
         if grain is not None and grain != found.grain:

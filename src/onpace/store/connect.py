@@ -49,12 +49,13 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, private_file: bool = True, **kwargs: Any) -> Engine:
     """An engine for ``url``: a SQLite or PostgreSQL (psycopg) database.
 
     No connection is made yet. A malformed or unsupported URL is a
     :class:`~onpace.errors.UserError`; a missing driver a
     :class:`~onpace.errors.MissingDependencyError` with the extra to install.
+    ``private_file``: make a SQLite file private first (False: the caller did).
     """
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
@@ -86,8 +87,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         hint = ' (pip install "onpace[postgres]")' if backend == "postgresql" else ""
         raise MissingDependencyError(f"the driver for {redact(url)!r} is not installed{hint}: {exc}") from exc
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-            private_sqlite_file(Path(parsed.database))
+        own_file = parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:")
+        if private_file and own_file:
+            private_sqlite_file(Path(str(parsed.database)))
         _sqlite_events(engine)
     return engine
 

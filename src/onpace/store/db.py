@@ -74,7 +74,7 @@ class Store:
             if self._engines is None:
                 from sqlalchemy.orm import sessionmaker
 
-                engine = make_engine(self.url)
+                engine = make_engine(self.url, private_file=self._sqlite_file is None)  # else made private above
                 readonly = engine.execution_options(**{READONLY: True})
                 if engine.dialect.name == "postgresql":
                     readonly = readonly.execution_options(postgresql_readonly=True)

@@ -21,6 +21,7 @@ A test reads the same rows both ways and compares every column.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from abc import ABC, abstractmethod
@@ -177,10 +178,16 @@ def _text(sql: str, params: Params | None) -> Any:
     return text(sql).bindparams(*binds)
 
 
-def _model(table: str) -> type[Any]:
+@functools.cache
+def _models() -> dict[str, type[Any]]:
+    """The store's model classes by table name, looked up once per process."""
     from onpace.store.models import Base
 
-    for mapper in Base.registry.mappers:
-        if mapper.local_table.name == table:  # type: ignore[attr-defined]
-            return mapper.class_
-    raise ValueError(f"the store has no model of table {table!r}")
+    return {mapper.local_table.name: mapper.class_ for mapper in Base.registry.mappers}  # type: ignore[attr-defined]
+
+
+def _model(table: str) -> type[Any]:
+    found = _models().get(table)
+    if found is None:
+        raise ValueError(f"the store has no model of table {table!r}")
+    return found

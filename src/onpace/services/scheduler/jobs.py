@@ -27,7 +27,7 @@ from typing import Any
 
 from onpace.catalog.lineage import datasets_read
 from onpace.catalog.project import Project
-from onpace.errors import UserError, did_you_mean
+from onpace.errors import UserError, did_you_mean_suffix
 from onpace.services.scheduler.triggers import Every, Trigger, trigger_of
 from onpace.store.db import Store
 
@@ -111,10 +111,9 @@ def jobs_of(project: Project) -> list[Job]:
             continue
         kind = name.partition(":")[0]
         if kind not in _KINDS:
-            close = did_you_mean(kind, _KINDS)
             raise UserError(
                 f"onpace.yml: schedule.jobs.{name}: there is no job kind '{kind}' (known: {', '.join(kinds())})"
-                + (f"; did you mean '{close}'?" if close else "")
+                + did_you_mean_suffix(kind, _KINDS)
             )
         jobs.append(Job(name, trigger_of(timing), _KINDS[kind], f"schedule.jobs.{name}"))
     for factory in _FACTORIES:

@@ -18,6 +18,7 @@ METRIC_TYPES = {
     "ratio": "Ratio of two metrics",
     "derived": "Formula over metrics",
     "cumulative": "Running total over a window",
+    "conversion": "Events followed by another event of the same entity",
     "semi_additive": "Balance or level (not summed over time)",
     "manual": "Entered by hand",
 }
