@@ -328,3 +328,14 @@ def test_conversion_metrics_reuse_plain_metrics_or_get_their_own() -> None:
     found = reasons(result)
     assert "constant_properties" in found["same_channel"]
     assert found["same_channel_x2"] == "its input metric 'same_channel' is not translated"
+
+
+def test_an_entity_primary_in_two_models_gets_one_dimension() -> None:
+    base = manifest([simple("orders", "order_count")])
+    facts = base.semantic_models[1].copy(update={"name": "customer_facts", "dimensions": []})
+    both = base.copy(update={"semantic_models": [*base.semantic_models, facts]})
+    result = translate(both)
+    dims = {ds["name"]: [d["name"] for d in ds["dimensions"]] for ds in result.datasets}
+    # the first model whose primary entity it is holds it; onpace's dimension names are the project's
+    assert dims["customers"] == ["customer", "customer__country"]
+    assert dims["customer_facts"] == []

@@ -168,3 +168,59 @@ def test_a_conversion_is_broken_down_by_its_base_events_dimensions(project: Soun
     # page is a dimension of the visits only: the conversions go by the visits' pages
     assert dimensions_of(project.project, "conversions_7d") == ["page"]
     assert dimensions_of(project.project, "buys") == []
+
+
+LATER = """
+create table visits (user_id varchar, day date, page varchar);
+insert into visits values
+    ('x', date '2024-01-14', 'home'), ('x', date '2024-01-17', 'home'),
+    ('y', date '2024-01-20', 'home'), ('y', date '2024-02-03', 'home'),
+    ('z', date '2024-01-16', 'home');
+create table buys (user_id varchar, day date, amount double);
+insert into buys values
+    ('x', date '2024-01-18', 1),   -- x's latest visit is Jan 17, after a range ending Jan 15
+    ('y', date '2024-02-04', 1),   -- y's latest visit is Feb 3
+    ('z', date '2024-01-20', 1);   -- z's visit of Jan 16
+"""
+
+LATER_MODELS = (
+    MODELS
+    + """
+  - name: conversions_mom
+    type: derived
+    expr: conversions_ever - previous
+    inputs: [{metric: conversions_ever, alias: previous, offset: 1 period}]
+"""
+)
+
+
+@pytest.mark.parametrize("end", [d("2024-01-15"), d("2024-01-31")])
+def test_a_buy_after_the_range_goes_to_the_latest_visit_even_after_the_range(make_project: MakeProject, end) -> None:
+    project = make_project(LATER, MODELS)
+    rows = project.query(["conversions_7d"], grain="day", start=d("2024-01-14"), end=end).to_pylist()
+    by_day = {r["period"]: r["conversions_7d"] for r in rows}
+    assert by_day[d("2024-01-14")] == 0  # x's buy of Jan 18 is the Jan 17 visit's, whatever the range
+    if end == d("2024-01-31"):
+        assert {k: v for k, v in by_day.items() if v} == {d("2024-01-16"): 1, d("2024-01-17"): 1}
+
+
+@pytest.mark.parametrize("end", [d("2024-01-31"), d("2024-02-29")])
+def test_without_a_window_the_month_does_not_depend_on_the_range(make_project: MakeProject, end) -> None:
+    project = make_project(LATER, MODELS)
+    rows = project.query(["conversions_ever"], grain="month", start=JAN, end=end).to_pylist()
+    # January: x (Jan 17) and z (Jan 16); y's buy of Feb 4 is its Feb 3 visit's, in February
+    assert rows[0] == {"period": JAN, "conversions_ever": 2}
+    if end == d("2024-02-29"):
+        assert rows[1] == {"period": FEB, "conversions_ever": 1}
+
+
+def test_an_offset_over_a_partial_first_period_is_the_same_every_time(make_project: MakeProject) -> None:
+    project = make_project(LATER, LATER_MODELS)
+    for _ in range(3):
+        rows = project.query(["conversions_ever", "conversions_mom"], grain="month", start=d("2024-01-15"),
+                             end=d("2024-02-29")).to_pylist()  # fmt: skip
+        # January from the 15th: x and z (2); February: y (1), 1 - 2 against the whole of January
+        assert rows == [
+            {"period": JAN, "conversions_ever": 2, "conversions_mom": 2.0},  # December: no visits, 0
+            {"period": FEB, "conversions_ever": 1, "conversions_mom": -1.0},
+        ]

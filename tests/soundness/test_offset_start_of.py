@@ -128,3 +128,15 @@ def test_a_grain_not_within_the_start_period_is_refused(project: SoundProject) -
         project.query(["month_start_revenue"], grain="week", start=d("2024-01-01"), end=d("2024-02-29"))
     with pytest.raises(QueryError, match="offset 'start of week' at grain month"):
         project.query(["week_start_revenue"], grain="month", start=d("2024-01-01"), end=d("2024-02-29"))
+
+
+def test_a_partial_first_month_reads_itself_as_cut(project: SoundProject) -> None:
+    # from Jan 15: January is 0 (its sales are on the 1st and 2nd), and reads itself as cut: 0 - 0;
+    # February's quarter start is the whole of January (3), read before the range as offsets are
+    table = project.query(["since_month_start", "quarter_start_revenue"], grain="month", start=d("2024-01-15"),
+                          end=d("2024-03-31"))  # fmt: skip
+    assert_table(
+        table,
+        ["period", "since_month_start", "quarter_start_revenue"],
+        [(d("2024-01-01"), 0.0, 0.0), (d("2024-02-01"), 0.0, 3.0), (d("2024-03-01"), 0.0, 3.0)],
+    )

@@ -92,6 +92,10 @@ class Project:
             for dim in ds.dimensions:
                 yield ds, dim
 
+    def key_names(self) -> set[str]:
+        """The names of every dataset's keys (the entities)."""
+        return {key.name for ds in self.datasets.values() for key in ds.keys}
+
     def find_dimension(self, name: str) -> tuple[m.Dataset, m.Dimension] | None:
         for ds, dim in self.dimensions():
             if dim.name == name:

@@ -376,7 +376,7 @@ def _check_per(project: Project, metric: m.SemiAdditiveMetric, ds: m.Dataset | N
     dims = [dim.name for _, dim in project.dimensions()]
     time = metric.time or (ds.time if ds is not None else None)
     for i, ref in enumerate(metric.per):
-        bare = dimension_of(ref, dims)
+        bare = dimension_of(ref, dims, project.key_names())
         if bare not in dims:
             issues.append(
                 project.issue(

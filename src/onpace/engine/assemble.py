@@ -467,6 +467,8 @@ class _Assembly:
         """The period an offset reads for ``period``: the first period's whole key in place of it."""
         whole = self.rng.whole_first
         prior = self._shift_back(self.rng.first if period == whole else period, node, grain)
+        if period == self.rng.first and prior == period:  # 'start of': the first period reads itself, as cut
+            return prior
         return whole if whole is not None and prior == self.rng.first else prior
 
     def _shift_back(self, period: dt.date, node: p.Offset, grain: m.Grain) -> dt.date:
@@ -661,26 +663,27 @@ class _Assembly:
     def _conversion_group(self, node: p.Conversion, name: str) -> Group:
         """Conversions by the base events' periods and dimensions (:mod:`onpace.engine.conversion`).
 
-        Base events: the base metric's rows of the query's periods (after the query's ``where`` and
-        the metric's filters), with their entity. Conversion events: the conversion metric's rows
-        (its filters only: the query's dimensions are the base events') from the first day read
-        to the range's end plus the window (no window: to the end of the data)."""
+        Conversion events: the conversion metric's rows (its filters only: the query's dimensions
+        are the base events') from the first day read to the range's end plus the window (no
+        window: to the end of the data). Base events: the base metric's rows (after the query's
+        ``where`` and the metric's filters) over the same days, so that a later base event after
+        the range's end still takes the conversions that follow it; the events are attributed,
+        then counted in the periods of their base events that the query reads."""
         base, events = node.base, node.conversion
+        first = self.rng.spine_first if self.rng.grain else self.rng.first
+        reach = node.reach_days
+        last = None if reach is None else self.rng.end + dt.timedelta(days=reach)
+
         base_key = _entity_key(self.project.datasets[base.dataset], node.entity)
         scan, table = self._scan(base.dataset, base.time, [*base.filters, base_key])
-        table = self._rows_in_range(table)
-        seen = self._seen(table)  # before the metric's own filter: it hides no combination
+        seen = self._seen(self._rows_in_range(table))  # before the metric's own filter: it hides no combination
+        table = table.filter(self._days(table, first, last))
         cond = self._condition(scan, table, base.filters)
         if cond is not None:
             table = table.filter(cond)
         keys = self._keys(table)
         base_rows = table.select(
-            **{
-                conv.BASE_DAY: table[TIME],
-                conv.BASE_ENTITY: scan.compile(table, base_key),
-                PERIOD: self._period(table),
-                **keys,
-            }
+            **{conv.BASE_DAY: table[TIME], conv.BASE_ENTITY: scan.compile(table, base_key), **keys}
         )
         base_rows = base_rows.filter(base_rows[conv.BASE_ENTITY].notnull())
 
@@ -691,13 +694,7 @@ class _Assembly:
             escan.need(text)
         rows = escan.table()
         rows = rows.mutate(**{TIME: as_date(rows[dim_col(events.time)])})
-        first = self.rng.spine_first if self.rng.grain else self.rng.first
-        in_days = rows[TIME] >= ibis.literal(first, type="date")
-        reach = node.reach_days
-        if reach is not None:
-            last = self.rng.end + dt.timedelta(days=reach)
-            in_days = in_days & (rows[TIME] <= ibis.literal(last, type="date"))
-        rows = rows.filter(in_days)
+        rows = rows.filter(self._days(rows, first, last))
         econd = self._condition(escan, rows, events.filters)
         if econd is not None:
             rows = rows.filter(econd)
@@ -709,15 +706,26 @@ class _Assembly:
         picked = picked.mutate(**{conv.EVENT_ID: ibis.row_number().over(order_by=[picked[conv.EVENT_DAY]])})
 
         attributed = conv.attribute(base_rows, picked, node.window, list(keys))
-        v = attributed[conv.EVENT_VALUE]
+        credited = self._rows_in_range(
+            attributed.select(
+                **{TIME: attributed[conv.BASE_DAY], conv.EVENT_VALUE: attributed[conv.EVENT_VALUE]},
+                **{c: attributed[c] for c in keys},
+            )
+        )
+        v = credited[conv.EVENT_VALUE]
         if events.agg == m.Agg.count:
             total = v.count()
         elif events.agg == m.Agg.count_distinct:
             total = v.nunique()
         else:
             total = v.sum()
-        out = attributed.group_by([attributed[PERIOD], *[attributed[c] for c in keys]]).aggregate(**{name: total})
+        out = credited.group_by([credited[PERIOD], *[credited[c] for c in keys]]).aggregate(**{name: total})
         return Group(out, [name], seen=seen)
+
+    def _days(self, table: Any, first: dt.date, last: dt.date | None) -> Any:
+        """``first`` <= the row's day (<= ``last``, when there is one)."""
+        cond = table[TIME] >= ibis.literal(first, type="date")
+        return cond if last is None else cond & (table[TIME] <= ibis.literal(last, type="date"))
 
     def _per_entity(self, rows: Any, node: p.Semi, name: str) -> Any:
         """Each entity's own value in each period, summed by period and the query's dimensions.
@@ -1007,8 +1015,9 @@ class _Assembly:
             shifted = current - _interval(node.count, node.unit)
             prior = truncate(shifted.cast("date"), grain, self.calendar, self.dialect)
         prior = prior.cast("date")
-        if whole is not None:  # a later period's offset reads the first period whole
-            prior = ibis.ifelse(prior == self._first_lit(), ibis.literal(whole, type="date"), prior)
+        if whole is not None:  # a later period's offset reads the first period whole (the first itself: as cut)
+            later = readers[PERIOD] != self._first_lit()
+            prior = ibis.ifelse((prior == self._first_lit()) & later, ibis.literal(whole, type="date"), prior)
         if stacked:
             moves = {names[n]: names[n.node] for n in batch}
             by = [dim_col(d) for d in self.dims]

@@ -39,6 +39,7 @@ class JoinGraph:
                 if key.primary:
                     self._primary.setdefault(key.name, []).append(ds.name)
         self._owner = {dim.name: (ds.name, dim) for ds, dim in project.dimensions()}
+        self._keys = project.key_names()
         self._cache: dict[tuple[str, str], DimensionRef] = {}
 
     def edges(self, dataset: str) -> list[Hop]:
@@ -83,7 +84,7 @@ class JoinGraph:
         at = _at_grain(name) if name not in self._owner else None
         if at is not None and self.is_dimension(at[0]):  # a grain after a dimension: read before keys
             return self._at_grain(start, name, *at)
-        via, bare = split_ref(name, self._owner)
+        via, bare = split_ref(name, self._owner, self._keys)
         owner = self._owner.get(bare)
         if owner is None:
             raise QueryError(f"unknown dimension '{bare}'", suggestion=did_you_mean(bare, self._owner))
@@ -132,7 +133,12 @@ class JoinGraph:
         at = _at_grain(name)
         if at is not None and self.is_dimension(at[0]):
             return True
-        return dimension_of(name, self._owner) in self._owner
+        return dimension_of(name, self._owner, self._keys) in self._owner
+
+    def is_path(self, name: str) -> bool:
+        """Whether ``name`` names a dimension through ``__`` (keys before it, or a grain after it)
+        rather than by its own name: a column of the same name is meant rather than it."""
+        return name not in self._owner and "__" in name.split(".")[-1] and self.is_dimension(name)
 
     def dimension_names(self) -> list[str]:
         return list(self._owner)

@@ -337,7 +337,7 @@ class Planner:
         filters = tuple(f for f in (measure.filter if measure else None, metric.filter, *extra) if f)
         dims = [dim.name for _, dim in self.project.dimensions()]
         for ref in metric.per:
-            bare = dimension_of(ref, dims)
+            bare = dimension_of(ref, dims, self.project.key_names())
             if bare not in dims:
                 raise QueryError(
                     f"unknown dimension '{ref}' in 'per' of semi-additive metric '{metric.name}'",

@@ -106,20 +106,35 @@ def translate(manifest: Any, source: str | None = None) -> Translation:
     measures: dict[str, _Measure] = {}
     dimensions: set[str] = set()
     models = list(manifest.semantic_models)
+    owners = _entity_dimensions(models)
+    dimensions.update(owners)  # the entities' own dimensions (see _dataset)
     for model in models:
         entity = _primary_entity(model)
         if entity is None:
             continue
-        if _is_name(entity):
-            dimensions.add(entity)  # the entity's own dimension (see _dataset)
         for dim in model.dimensions:
             dimensions.add(dimension_name(entity, dim.name))
     for model in models:
-        dataset = _dataset(model, source, out, measures, frozenset(dimensions))
+        dataset = _dataset(model, source, out, measures, frozenset(dimensions), owners)
         if dataset is not None:
             out.datasets.append(dataset)
     _metrics(list(manifest.metrics), measures, out, frozenset(dimensions))
     return out
+
+
+def _entity_dimensions(models: list[Any]) -> dict[str, str]:
+    """Entity -> the semantic model that gets its dimension: the first whose primary (or unique)
+    entity it is, as a key (not a natural entity), with names onpace takes. One dimension per
+    entity: onpace's dimension names are the project's."""
+    owners: dict[str, str] = {}
+    for model in models:
+        entity = _primary_entity(model)
+        if entity is None or entity in owners or not _is_name(entity) or not _NAME.match(str(model.name)):
+            continue
+        found = next((e for e in model.entities if str(e.name) == entity), None)
+        if found is not None and _value(found.type) in ("primary", "unique"):
+            owners[entity] = str(model.name)
+    return owners
 
 
 def _is_name(name: str) -> bool:
@@ -145,6 +160,7 @@ def _dataset(
     out: Translation,
     measures: dict[str, _Measure],
     dimensions: frozenset[str],
+    owners: dict[str, str],
 ) -> dict[str, Any] | None:
     name = str(model.name)
     entity = _primary_entity(model)
@@ -192,7 +208,7 @@ def _dataset(
     dataset["keys"] = keys
     dims: list[dict[str, Any]] = []
     own = next((k for k in keys if k["name"] == entity and k.get("primary")), None)
-    if own is not None and _is_name(entity):  # the entity itself, as MetricFlow groups by it ('customer')
+    if own is not None and owners.get(entity) == name:  # the entity itself, as MetricFlow groups by it
         column = {k: v for k, v in own.items() if k in ("column", "expr")}
         dims.append({"name": entity, "label": f"{entity} (entity)", **column})
     for dim in model.dimensions:
