@@ -339,3 +339,16 @@ def test_an_entity_primary_in_two_models_gets_one_dimension() -> None:
     # the first model whose primary entity it is holds it; onpace's dimension names are the project's
     assert dims["customers"] == ["customer", "customer__country"]
     assert dims["customer_facts"] == []
+
+
+def test_an_entity_whose_first_model_key_is_not_translated_goes_to_the_next() -> None:
+    base = manifest([simple("orders", "order_count")])
+    customers = base.semantic_models[1]
+    untranslatable = customers.entities[0].copy(update={"expr": "id::varchar"})
+    first = customers.copy(update={"entities": [untranslatable]})
+    facts = customers.copy(update={"name": "customer_facts", "dimensions": []})
+    both = base.copy(update={"semantic_models": [base.semantic_models[0], first, facts]})
+    result = translate(both)
+    dims = {ds["name"]: [d["name"] for d in ds["dimensions"]] for ds in result.datasets}
+    assert "customer" not in dims["customers"]  # its key is not translated (reported)
+    assert dims["customer_facts"] == ["customer"]

@@ -135,11 +135,6 @@ class JoinGraph:
             return True
         return dimension_of(name, self._owner, self._keys) in self._owner
 
-    def is_path(self, name: str) -> bool:
-        """Whether ``name`` names a dimension through ``__`` (keys before it, or a grain after it)
-        rather than by its own name: a column of the same name is meant rather than it."""
-        return name not in self._owner and "__" in name.split(".")[-1] and self.is_dimension(name)
-
     def dimension_names(self) -> list[str]:
         return list(self._owner)
 

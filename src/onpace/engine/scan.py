@@ -60,8 +60,7 @@ class Scan:
     def _classify(self, name: Name, dimensions_first: bool) -> str:
         text = name.text
         is_dim = self.graph.is_dimension(text)
-        # dimensions first, but a column is meant rather than a dimension named through '__'
-        if dimensions_first and is_dim and not (text in self.columns and self.graph.is_path(text)):
+        if dimensions_first and is_dim:
             self.need_dimension(text)
             return "dim"
         if text in self.columns:

@@ -124,7 +124,7 @@ def translate(manifest: Any, source: str | None = None) -> Translation:
 
 def _entity_dimensions(models: list[Any]) -> dict[str, str]:
     """Entity -> the semantic model that gets its dimension: the first whose primary (or unique)
-    entity it is, as a key (not a natural entity), with names onpace takes. One dimension per
+    entity it is, as a key that is translated (not a natural entity), with names onpace takes. One dimension per
     entity: onpace's dimension names are the project's."""
     owners: dict[str, str] = {}
     for model in models:
@@ -132,8 +132,13 @@ def _entity_dimensions(models: list[Any]) -> dict[str, str]:
         if entity is None or entity in owners or not _is_name(entity) or not _NAME.match(str(model.name)):
             continue
         found = next((e for e in model.entities if str(e.name) == entity), None)
-        if found is not None and _value(found.type) in ("primary", "unique"):
-            owners[entity] = str(model.name)
+        if found is None or _value(found.type) not in ("primary", "unique"):
+            continue
+        try:  # its key is translated as _dataset translates it: else the next such model holds it
+            _column_or_expr({"name": entity}, found.expr, entity)
+        except Untranslatable:
+            continue
+        owners[entity] = str(model.name)
     return owners
 
 
