@@ -20,6 +20,8 @@ installer=${INSTALLER:-auto}
 spec="."
 [ -z "$extras" ] || spec=".[$extras]"
 python="$venv/bin/python"
+# uv's own version, kept to one minor release line so that a new uv cannot change how the install runs
+UV_SPEC=${UV_SPEC:-"uv>=0.13,<0.14"}
 [ -x "$python" ] || die "no virtualenv at $venv (scripts/venv.sh creates it)"
 
 with_pip() {
@@ -29,8 +31,8 @@ with_pip() {
 
 with_uv() {
   if [ ! -x "$venv/bin/uv" ]; then
-    log "pip install uv"
-    "$python" -m pip install --disable-pip-version-check --no-input uv || return 1
+    log "pip install $UV_SPEC"
+    "$python" -m pip install --disable-pip-version-check --no-input "$UV_SPEC" || return 1
   fi
   log "uv pip install -e $spec ($("$venv/bin/uv" --version))"
   "$venv/bin/uv" pip install --python "$python" -e "$spec"

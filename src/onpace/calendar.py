@@ -88,6 +88,15 @@ def out_of_range(day: dt.date) -> str | None:
 
 _MONTHS = {Grain.month: 1, Grain.quarter: 3, Grain.year: 12, Grain.fiscal_quarter: 3, Grain.fiscal_year: 12}
 
+#: A calendar unit of a window or an offset (day, week, month, quarter, year) in days, or in months.
+UNIT_DAYS = {"day": 1, "week": 7}
+UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def most_days(count: int, unit: str) -> int:
+    """The most days ``count`` calendar units can span (a month counted as 31 days)."""
+    return count * UNIT_DAYS[unit] if unit in UNIT_DAYS else count * UNIT_MONTHS[unit] * 31
+
 
 def add_months(d: dt.date, months: int) -> dt.date:
     """``d`` moved by ``months`` months, its day clamped to the end of the month (Jan 31 + 1 month = Feb 28/29)."""
@@ -142,11 +151,9 @@ def shift_period(p: dt.date, n: int, grain: Grain) -> dt.date:
 
 def shift_date(d: dt.date, n: int, unit: str) -> dt.date:
     """``d`` moved by ``n`` calendar units (day, week, month, quarter, year)."""
-    if unit == "day":
-        return add_days(d, n)
-    if unit == "week":
-        return add_days(d, 7 * n)
-    return add_months(d, {"month": 1, "quarter": 3, "year": 12}[unit] * n)
+    if unit in UNIT_DAYS:
+        return add_days(d, UNIT_DAYS[unit] * n)
+    return add_months(d, UNIT_MONTHS[unit] * n)
 
 
 def period_end(p: dt.date, grain: Grain) -> dt.date:

@@ -124,6 +124,31 @@ def test_in_memory_tables_are_parameters_by_position_and_schema() -> None:
     assert (a.tables, b.tables) == (("onpace_p_a",), ("onpace_p_b",))
 
 
+def test_unbound_tables_are_parameters_by_position_and_schema() -> None:
+    """The days a refresh keeps are read from an unbound table named after the query and its days."""
+    intern: dict[object, int] = {}
+
+    def query(name: str, columns: dict[str, str] | None = None) -> ibis.Table:
+        kept = ibis.table(columns or {"t": "date", "v": "float64"}, name=name)
+        return kept.aggregate(s=kept.v.sum())
+
+    a = shape_of(query("onpace_kept_a").op(), intern)
+    b = shape_of(query("onpace_kept_b").op(), intern)
+    other_schema = shape_of(query("onpace_kept_c", {"t": "date", "v": "int64"}).op(), intern)
+    assert a.key == b.key != other_schema.key
+    assert (a.tables, b.tables) == (("onpace_kept_a",), ("onpace_kept_b",))
+
+
+def test_a_template_puts_in_the_names_of_unbound_tables() -> None:
+    compiled = CompiledSql("duckdb", lambda e: ibis.to_sql(e, dialect="duckdb"))
+    for i in range(6):
+        kept = ibis.table({"t": "date", "v": "float64"}, name=f"onpace_kept_{i:016x}")
+        rows = kept.filter(kept.t >= ibis.literal(dt.date(2024, 1, 1 + i), type="date"))
+        expr = rows.aggregate(s=rows.v.sum())
+        assert compiled.sql(expr) == str(ibis.to_sql(expr, dialect="duckdb"))
+    assert (compiled.compiles, compiled.hits) == (2, 4)  # compiled the first two times, then from the template
+
+
 def test_a_large_shared_graph_takes_linear_time() -> None:
     """Each step reads the one before twice: as nested tuples, 2**60 leaves to hash."""
     expr = ibis.literal(1)

@@ -640,3 +640,32 @@ def test_a_series_ending_early_rereads_the_days_of_its_own_lookback(tmp_path: Pa
     finally:
         engine.close()
         store.close()
+
+
+def test_refreshes_of_one_more_day_each_compile_no_sql_once_warm(sales: Path, tmp_path: Path) -> None:
+    """The queries of an incremental refresh read the kept days under a name of their days: the
+    name is a parameter of the compiled SQL (engine/compiled.py), so a long-lived engine compiles
+    them twice, then writes them from the template, one more day after another."""
+    (sales / "models" / "kpis.yml").write_text(textwrap.dedent(REFRESHED), encoding="utf-8")
+    (sales / "onpace.yml").write_text(SOURCE + "refresh: {lookback_days: 3}\n", encoding="utf-8")
+    project = load_project(sales)
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = Engine(project)
+    compiles: list[int] = []
+    try:
+        assert not refresh(project, store, full=True, engine=engine, requested_by="t", evaluate=False).failures
+        engine.release()
+        for n in range(5):
+            day = LAST + dt.timedelta(days=n + 1)
+            _sql(sales, "insert into sales values (?, 'NORTH', ?), (?, 'SOUTH', 3.0)", [day, 100.0 + n, day])
+            result = refresh(project, store, engine=engine, requested_by="t", evaluate=False)
+            engine.release()
+            assert not result.failures and result.mode == "incremental"
+            _check(store, sales)
+            compiles.append(engine._compiled["warehouse"].compiles)
+        assert _stored(store, "month", NORTH)[dt.date(2024, 4, 1)] == 510.0  # by hand: 100 + ... + 104
+    finally:
+        engine.close()
+        store.close()
+    assert compiles[0] > 0  # the first ones compile
+    assert compiles[4] == compiles[3] == compiles[2], compiles  # then none: every SQL from its template

@@ -29,7 +29,7 @@ from onpace.catalog.project import Project
 from onpace.engine import conversion as conv
 from onpace.engine import plan as p
 from onpace.engine import shapes
-from onpace.engine.calendar import truncate
+from onpace.engine.calendar import interval, truncate
 from onpace.engine.compile_expr import compile_expr
 from onpace.engine.days import TIME
 from onpace.engine.joins import JoinGraph
@@ -528,11 +528,14 @@ class _Assembly:
             rows = rows.union(whole.select(*rows.columns))
         return rows
 
-    def _in_window(self, table: Any, lo: dt.date | None, hi: dt.date) -> Any:
-        cond = table[TIME] <= ibis.literal(hi, type="date")
+    def _in_window(self, table: Any, lo: dt.date | None, hi: dt.date | None) -> Any:
+        """The rows of ``table`` from day ``lo`` to day ``hi`` (None: no bound on that side)."""
+        conds = []
+        if hi is not None:
+            conds.append(table[TIME] <= ibis.literal(hi, type="date"))
         if lo is not None:
-            cond = cond & (table[TIME] >= ibis.literal(lo, type="date"))
-        return table.filter(cond)
+            conds.append(table[TIME] >= ibis.literal(lo, type="date"))
+        return table.filter(*conds) if conds else table
 
     def _keys(self, table: Any) -> dict[str, Any]:
         return {dim_col(d): table[dim_col(d)] for d in self.dims}
@@ -677,7 +680,7 @@ class _Assembly:
         base_key = _entity_key(self.project.datasets[base.dataset], node.entity)
         scan, table = self._scan(base.dataset, base.time, [*base.filters, base_key])
         seen = self._seen(self._rows_in_range(table))  # before the metric's own filter: it hides no combination
-        table = table.filter(self._days(table, first, last))
+        table = self._in_window(table, first, last)
         cond = self._condition(scan, table, base.filters)
         if cond is not None:
             table = table.filter(cond)
@@ -694,7 +697,7 @@ class _Assembly:
             escan.need(text)
         rows = escan.table()
         rows = rows.mutate(**{TIME: as_date(rows[dim_col(events.time)])})
-        rows = rows.filter(self._days(rows, first, last))
+        rows = self._in_window(rows, first, last)
         econd = self._condition(escan, rows, events.filters)
         if econd is not None:
             rows = rows.filter(econd)
@@ -721,11 +724,6 @@ class _Assembly:
             total = v.sum()
         out = credited.group_by([credited[PERIOD], *[credited[c] for c in keys]]).aggregate(**{name: total})
         return Group(out, [name], seen=seen)
-
-    def _days(self, table: Any, first: dt.date, last: dt.date | None) -> Any:
-        """``first`` <= the row's day (<= ``last``, when there is one)."""
-        cond = table[TIME] >= ibis.literal(first, type="date")
-        return cond if last is None else cond & (table[TIME] <= ibis.literal(last, type="date"))
 
     def _per_entity(self, rows: Any, node: p.Semi, name: str) -> Any:
         """Each entity's own value in each period, summed by period and the query's dimensions.
@@ -1012,7 +1010,7 @@ class _Assembly:
                 months = {m.Grain.month: 1, m.Grain.quarter: 3, m.Grain.fiscal_quarter: 3}.get(grain, 12)
                 prior = current - ibis.interval(months=months * node.count)
         else:
-            shifted = current - _interval(node.count, node.unit)
+            shifted = current - interval(node.count, node.unit)
             prior = truncate(shifted.cast("date"), grain, self.calendar, self.dialect)
         prior = prior.cast("date")
         if whole is not None:  # a later period's offset reads the first period whole (the first itself: as cut)
@@ -1071,18 +1069,6 @@ def _levels(nodes: list[p.Node]) -> list[list[p.Node]]:
             depth[node] = 0
     top = max(depth.values(), default=0)
     return [[n for n in nodes if depth[n] == level] for level in range(1, top + 1)]
-
-
-def _interval(count: int, unit: str) -> Any:
-    if unit == "day":
-        return ibis.interval(days=count)
-    if unit == "week":
-        return ibis.interval(days=7 * count)
-    if unit == "month":
-        return ibis.interval(months=count)
-    if unit == "quarter":
-        return ibis.interval(months=3 * count)
-    return ibis.interval(years=count)
 
 
 def _first_read(nodes: Sequence[p.Node], reads: dict[p.Node, set[dt.date]]) -> dt.date | None:

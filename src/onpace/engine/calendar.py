@@ -12,7 +12,7 @@ from typing import Any
 
 import ibis
 
-from onpace.calendar import WEEKDAYS, CalendarRules, Grain, fiscal_shift
+from onpace.calendar import UNIT_DAYS, UNIT_MONTHS, WEEKDAYS, CalendarRules, Grain, fiscal_shift
 
 _TRUNC = {Grain.day: "D", Grain.week: "W", Grain.month: "M", Grain.quarter: "Q", Grain.year: "Y"}
 
@@ -39,3 +39,12 @@ def truncate(col: Any, grain: Grain, cal: CalendarRules, dialect: str = "duckdb"
         moved = (col - ibis.interval(months=shift)).cast("date").truncate(_TRUNC[base])
         return (moved + ibis.interval(months=shift)).cast("date")
     return col.truncate(_TRUNC[grain])
+
+
+def interval(count: int, unit: str) -> Any:
+    """``count`` calendar units (day, week, month, quarter, year) as an interval every backend takes."""
+    if unit in UNIT_DAYS:
+        return ibis.interval(days=count * UNIT_DAYS[unit])
+    if unit == "year":
+        return ibis.interval(years=count)
+    return ibis.interval(months=count * UNIT_MONTHS[unit])

@@ -7,8 +7,9 @@ with other dates, so the SQL of each *shape* is compiled once and the dates are 
 
 - The **shape** of an expression is its operation graph with every date literal replaced
   by the position of its value among the query's distinct dates, and every in-memory
-  table (onpace's periods and days tables, named after their content) by its position
-  and schema. Two expressions of one shape compile to the same SQL but for those values:
+  table (onpace's periods and days tables, named after their content) and every unbound
+  table (the daily values a refresh keeps, registered by a name of their query and days
+  while the query runs) by its position and schema. Two expressions of one shape compile to the same SQL but for those values:
   everything else (metrics, filters, grains, joins, integers, strings) is in the shape.
 - The first time a shape is seen, its SQL is compiled as usual and nothing is kept (a
   one-shot command pays nothing more). The second time, a **template** is compiled from
@@ -83,8 +84,8 @@ def shape_of(op: Any, intern: dict[Any, int] | None = None) -> Shape:
             day = _literal_day(value)
             if day is not None:
                 out = own(("date", dates.setdefault(day, len(dates)), value.dtype.nullable))
-            elif isinstance(value, ops.InMemoryTable):
-                out = own(("table", tables.setdefault(value.name, len(tables)), value.schema))
+            elif isinstance(value, (ops.InMemoryTable, ops.UnboundTable)):
+                out = own(("table", tables.setdefault(value.name, len(tables)), value.schema, type(value)))
             elif isinstance(value, ops.DatabaseTable):  # without its connection: the same table after a reconnect
                 out = own((type(value), value.name, value.schema, walk(value.namespace)))
             elif isinstance(value, ops.SQLQueryResult):  # a dataset's own SQL, likewise
@@ -128,6 +129,8 @@ def _with_sentinels(op: Any, shape: Shape) -> Any:
             return ops.Literal(day_of[day], node.dtype)
         if isinstance(node, ops.InMemoryTable):
             return ops.InMemoryTable(name=name_of[node.name], schema=node.schema, data=node.data)
+        if isinstance(node, ops.UnboundTable):
+            return ops.UnboundTable(name=name_of[node.name], schema=node.schema, namespace=node.namespace)
         return node.__recreate__(kwargs) if kwargs else node
 
     return op.replace(swap)
@@ -164,7 +167,8 @@ class CompiledSql:
         self._intern: dict[Any, int] = {}  # node shapes -> ids (shape_of)
         self._lock = threading.Lock()
         self._generation = 0  # bumped when the interning is forgotten: keys of an older one are void
-        self.hits = 0
+        self.hits = 0  # SQL given from a template
+        self.compiles = 0  # SQL compiled by ibis (templates not counted)
 
     def sql(self, expr: Any) -> str:
         with self._lock:  # the interned ids are shared: one shape at a time
@@ -176,6 +180,7 @@ class CompiledSql:
             self.hits += 1
             return _render(known, self.dialect, shape)
         sql = str(self._compile(expr))
+        self.compiles += 1
         if not seen:
             self._remember(shape.key, None, generation)
         elif known is None:  # the second time: make the template, keep it if it gives this very SQL

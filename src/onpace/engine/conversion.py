@@ -20,6 +20,8 @@ from typing import Any
 
 import ibis
 
+from onpace.engine.calendar import interval
+
 BASE_DAY = "__cb"  # a base event's day
 BASE_ENTITY = "__cbe"
 EVENT_DAY = "__cc"  # a conversion event's day
@@ -27,17 +29,10 @@ EVENT_ENTITY = "__cce"
 EVENT_ID = "__cid"
 EVENT_VALUE = "__cv"
 
-# a window's unit in days or in months (ibis intervals of both kinds work on every engine onpace runs on)
-_DAYS = {"day": 1, "week": 7}
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-
 
 def window_start(day: Any, window: tuple[int, str]) -> Any:
     """The day ``window`` before ``day`` (a date expression): base events must be after it."""
-    count, unit = window
-    if unit in _DAYS:
-        return (day - ibis.interval(days=count * _DAYS[unit])).cast("date")
-    return (day - ibis.interval(months=count * _MONTHS[unit])).cast("date")
+    return (day - interval(*window)).cast("date")
 
 
 def attribute(base: Any, events: Any, window: tuple[int, str] | None, order: list[str]) -> Any:

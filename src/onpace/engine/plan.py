@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from onpace.calendar import UNIT_MONTHS, most_days
 from onpace.catalog import models as m
 from onpace.catalog.dimref import dimension_of
 from onpace.catalog.expr import ExpressionError, names, parse
@@ -70,9 +71,9 @@ class Cumulative:
     @property
     def months(self) -> int | None:
         """A trailing window in calendar months (a quarter is 3, a year 12); None otherwise."""
-        if self.window is None or self.window[1] not in _MONTHS:
+        if self.window is None or self.window[1] not in UNIT_MONTHS:
             return None
-        return self.window[0] * _MONTHS[self.window[1]]
+        return self.window[0] * UNIT_MONTHS[self.window[1]]
 
     @property
     def distinct(self) -> bool:
@@ -80,9 +81,8 @@ class Cumulative:
         return self.leaf.agg == m.Agg.count_distinct
 
 
-# what a cumulative metric accumulates, and the calendar units of a trailing window
+# what a cumulative metric accumulates
 CUMULABLE = (m.Agg.sum, m.Agg.count, m.Agg.count_distinct)
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,7 @@ class Conversion:
     @property
     def reach_days(self) -> int | None:
         """The most days after a base event that a conversion counts for it (None: no window, any day)."""
-        if self.window is None:
-            return None
-        count, unit = self.window
-        per = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[unit]
-        return count * per
+        return None if self.window is None else most_days(*self.window)
 
 
 def later_days(root: Node) -> int | None:
