@@ -9,8 +9,9 @@ with other dates, so the SQL of each *shape* is compiled once and the dates are 
   by the position of its value among the query's distinct dates, and every in-memory
   table (onpace's periods and days tables, named after their content) and every unbound
   table (the daily values a refresh keeps, registered by a name of their query and days
-  while the query runs) by its position and schema. Two expressions of one shape compile to the same SQL but for those values:
-  everything else (metrics, filters, grains, joins, integers, strings) is in the shape.
+  while the query runs) by its position and schema. Two expressions of one shape compile
+  to the same SQL but for those values: everything else (metrics, filters, grains, joins,
+  integers, strings) is in the shape.
 - The first time a shape is seen, its SQL is compiled as usual and nothing is kept (a
   one-shot command pays nothing more). The second time, a **template** is compiled from
   the expression with sentinel values (dates in the year 1001, tables named
