@@ -37,7 +37,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import compare
 from common import HERE, RESULTS, LoadSampler, load_summary
@@ -272,8 +272,16 @@ def choose(
     return [n for n in names if (only is None or n in only) and n not in skip]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on arguments it refuses, which here would read "numbers differ": 3 instead."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_CODES[FAILED], f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
     parser.add_argument("--skip", nargs="+", metavar="NAME", default=[], help="leave these benchmarks out")
     parser.add_argument("--quick", action="store_true", help="each benchmark at its quick size (targets not checked)")

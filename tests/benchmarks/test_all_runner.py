@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "benchmarks" / "all.py"
 
@@ -120,7 +122,7 @@ def test_only_and_skip_choose_the_benchmarks(tmp_path: Path) -> None:
 
 def test_an_unknown_benchmark_name_is_refused(tmp_path: Path) -> None:
     code, output, record = run_all(tmp_path, "--command", f"a={exits(0)}", "--only", "b")
-    assert code == 2  # argparse's error
+    assert code == 3  # a failure to run, not argparse's 2 ("numbers differ")
     assert "no benchmark named b" in output
     assert record == {}
 
@@ -171,3 +173,11 @@ def test_quick_sizes_are_options_each_script_declares_and_skip_the_targets() -> 
             assert "--no-check" in options, f"{name}: a quick size must not be judged against the full targets"
         if '"--output"' in source:  # a quick run must not overwrite the day's full results
             assert command[command.index("--output") + 1].endswith("-quick.json")
+
+
+@pytest.mark.parametrize("args", [("--interval", "0"), ("--no-such-option",)], ids=["value", "option"])
+def test_arguments_the_runner_refuses_exit_3_not_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """argparse's own exit code (2) would read "numbers differ": refused arguments are a failure to run."""
+    code, output, record = run_all(tmp_path, *args)
+    assert code == 3, output
+    assert "error:" in output and record == {}
