@@ -356,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(records) < len(planned):
         console.print(f"[bold red]interrupted[/] after {len(records)} of {len(planned)} benchmarks")
         return 130
+    # the last line names the code and its meaning: `make bench` exits 2 whatever it is
+    console.print(f"exit code {code}: {result['exit_codes'][str(code)]}", markup=False, highlight=False)
     return code
 
 

@@ -181,3 +181,10 @@ def test_arguments_the_runner_refuses_exit_3_not_2(tmp_path: Path, args: tuple[s
     code, output, record = run_all(tmp_path, *args)
     assert code == 3, output
     assert "error:" in output and record == {}
+
+
+def test_the_last_line_names_the_exit_code_and_its_meaning(tmp_path: Path) -> None:
+    """`make bench` exits 2 whatever the runner's code: the runner's last line says which it was."""
+    code, output, _ = run_all(tmp_path, "--command", f"wrong={exits(2)}", "--command", f"slow={exits(1)}")
+    assert code == 2
+    assert output.rstrip().splitlines()[-1] == "exit code 2: numbers differ"
