@@ -106,3 +106,15 @@ def test_a_grain_of_a_dimension_that_is_not_time_is_refused(project: SoundProjec
         project.query(["revenue"], ["tier__month"])
     with pytest.raises(QueryError, match="unknown dimension"):
         project.query(["revenue"], ["nothing__month"])
+
+
+def test_metricflow_metric_time_as_a_dimension_names_the_grain_to_ask_for(project: SoundProject) -> None:
+    """A MetricFlow habit (``--group-by metric_time__month``): the error says onpace's period is the grain."""
+    with pytest.raises(QueryError) as caught:
+        project.query(["revenue"], ["metric_time__month"])
+    assert "unknown dimension 'metric_time__month'" in str(caught.value)
+    assert "--grain month" in str(caught.value) and "grain=month" in str(caught.value)
+    with pytest.raises(QueryError, match="--grain day"):
+        project.query(["revenue"], ["metric_time"])
+    with pytest.raises(QueryError, match="one of day, week, month, quarter, year, fiscal_quarter, fiscal_year"):
+        project.query(["revenue"], ["metric_time__fortnight"])

@@ -253,8 +253,10 @@ class _Assembly:
             if not self.graph.is_dimension(dim):
                 from onpace.errors import did_you_mean
 
+                period = _metric_time_hint(dim)
                 raise QueryError(
-                    f"unknown dimension '{dim}'", suggestion=did_you_mean(dim, self.graph.dimension_names())
+                    f"unknown dimension '{dim}'" + period,
+                    suggestion=None if period else did_you_mean(dim, self.graph.dimension_names()),
                 )
         names = {n: f"__n{i}" for i, n in enumerate(nodes)}
         out_cols = ([] if grain is None else ["period"]) + self.dims + list(query.metrics)
@@ -1091,3 +1093,15 @@ def _per_row(table: Any, value: Any) -> Any:
         anchor = table[table.columns[0]]
         return ibis.ifelse(anchor.isnull(), value, value)
     return value
+
+
+def _metric_time_hint(dim: str) -> str:
+    """For MetricFlow's ``metric_time[__grain]`` asked as a dimension: onpace's period is the query's grain."""
+    base, _, grain = dim.partition("__")
+    if base != "metric_time":
+        return ""
+    grain = grain or "day"
+    if grain not in cal.Grain.__members__:
+        known = ", ".join(g.value for g in cal.Grain)
+        return f": metric_time is the period, set by the query's grain (one of {known})"
+    return f": metric_time is the period; ask for grain {grain} instead (CLI --grain {grain}, API grain={grain})"
