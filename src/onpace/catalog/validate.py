@@ -370,7 +370,7 @@ def _check_per(project: Project, metric: m.SemiAdditiveMetric, ds: m.Dataset | N
     """The entity dimensions of a semi-additive metric: known dimensions, not its time.
 
     Whether each is reachable from the metric's dataset is checked with the data
-    (``onpace check``) and when the metric is queried.
+    (``onpace validate``) and when the metric is queried.
     """
     issues: list[Issue] = []
     dims = [dim.name for _, dim in project.dimensions()]

@@ -4,6 +4,10 @@ A dataset joins another through a key that is ``primary`` in the other
 (foreign key -> primary key), or that is primary in both (one-to-one). Such
 joins never repeat a row of the dataset they start from, so measures
 aggregated after them cannot be double counted (no fan-out).
+
+Datasets that share a primary key (``customers`` and ``profiles``, both by ``customer``)
+are each reached directly by it: a path never takes the same key twice in a row, which
+would only detour through the other (and lose the rows it lacks).
 """
 
 from __future__ import annotations
@@ -60,7 +64,9 @@ class JoinGraph:
             if len(path) >= max_hops:
                 return
             for key, target in self.edges(node):
-                if target in visited:
+                if target in visited or (path and path[-1][0] == key):
+                    # the same key twice in a row: the key is primary in ``target``, so the dataset
+                    # before the last hop reaches ``target`` by it directly (that path is walked too)
                     continue
                 new = (*path, (key, target))
                 if target == goal:

@@ -363,7 +363,7 @@ class Planner:
 def _is_primary_key(ds: m.Dataset, expr: str | None) -> bool:
     """Whether ``expr`` is the column of the dataset's primary key.
 
-    A primary key has one row per value (``onpace check`` verifies it, and the joins
+    A primary key has one row per value (``onpace validate`` verifies it, and the joins
     rely on it), and the dataset's rows are never repeated by a join (every join goes to
     a primary key): its distinct count over any rows of the dataset is the count of its
     non-null values. As a count it adds up by day, so a refresh keeps it by day
