@@ -101,6 +101,10 @@ class AuthGate:
         if refused is not None:  # before anything reads the body: a role that may not is not worth reading
             await refused(scope, receive, send)
             return
+        limit = scope.get(BODY_LIMIT_KEY)
+        if limit is not None and _declared_length(scope) > limit:  # after the login and the role: 401/403 first
+            await _too_large(limit)(scope, receive, send)
+            return
         if user is not None and scope["method"] in UNSAFE and user.via == "session" and not is_public(path):
             presented = request.headers.get(CSRF_HEADER)
             if presented is None:
@@ -160,6 +164,7 @@ class AuthGate:
 
 
 ROUTE_RULE_KEY = "onpace.route_rule"  # the scope key BodyLimit leaves the matched route's rule under
+BODY_LIMIT_KEY = "onpace.body_limit"  # and the route's body limit, which the gate checks Content-Length against
 # no inline script or handler anywhere (HTMX runs with allowEval false); style attributes stay
 # (templates' bars, ECharts' SVG); no framing; forms and requests only to this site
 CONTENT_SECURITY_POLICY = (
@@ -316,9 +321,11 @@ class BodyTooLarge(HTTPException):
 class BodyLimit:
     """Pure ASGI middleware: refuse (413) a body over the route's limit before anything parses it.
 
-    By ``Content-Length`` before a byte is read, and by counting the chunks of a body sent without
-    one. The limit is ``max_body_bytes``, or ``max_upload_bytes`` for the routes declared ``bulk``.
-    It also leaves the matched route's rule in the scope for the gate's role check.
+    By ``Content-Length`` before a byte is read (in the gate, after its login and role checks: a
+    caller who may not call the route is told so, 401 or 403, whatever the size it announces), and
+    here by counting the chunks of a body as they arrive, announced or not. The limit is
+    ``max_body_bytes``, or ``max_upload_bytes`` for the routes declared ``bulk``. The matched
+    route's rule and its limit are left in the scope for the gate.
     """
 
     def __init__(self, app: ASGIApp, rules: RouteRules, settings: Settings) -> None:
@@ -333,10 +340,7 @@ class BodyLimit:
         rule = self.rules.match(scope)
         scope[ROUTE_RULE_KEY] = rule
         limit = self.settings.max_upload_bytes if rule is not None and rule.bulk else self.settings.max_body_bytes
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(limit)(scope, receive, send)
-            return
+        scope[BODY_LIMIT_KEY] = limit
         received = 0
         started = False
 
@@ -361,6 +365,12 @@ class BodyLimit:
             if started:
                 raise
             await _too_large(limit)(scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    """The request's ``Content-Length`` (0 when absent or not a number: the chunks are counted then)."""
+    declared = dict(scope.get("headers", [])).get(b"content-length")
+    return int(declared) if declared is not None and declared.isdigit() else 0
 
 
 def _too_large(limit: int) -> Response:

@@ -122,12 +122,18 @@ def _call(app: Any, method: str, path: str, token: str, length: int) -> tuple[in
     return answer["status"], read, answer["body"]
 
 
-def test_each_role_on_each_unsafe_route_is_refused_before_the_body(site: Site) -> None:
+@pytest.mark.parametrize(
+    "length",
+    [
+        900_000,  # under the body limit: only the role can refuse it unread
+        50_000_000,  # over every limit: still 403 for a role that may not (it was 413 before the role check)
+    ],
+)
+def test_each_role_on_each_unsafe_route_is_refused_before_the_body(site: Site, length: int) -> None:
     app = site.client.app  # type: ignore[attr-defined]
     tokens = _tokens(site.workspace)
     rules = [(m, r) for r in route_rules(app.routes) for m in sorted(r.methods) if m in UNSAFE and r.action]
     assert len(rules) > 25
-    length = 900_000  # under the body limit: only the role can refuse it unread
     refused = allowed = 0
     for method, rule in rules:
         for role in ROLE_ORDER:
@@ -137,6 +143,8 @@ def test_each_role_on_each_unsafe_route_is_refused_before_the_body(site: Site) -
             if may:
                 allowed += 1
                 assert status != 403, (where, body[:200])
+                if length > 16 << 20:  # announced over the limit: refused as too large, unread
+                    assert status == 413 and not read, (where, status, body[:200])
             else:
                 refused += 1
                 assert status == 403, (where, status, body[:200])
@@ -164,6 +172,20 @@ def test_a_viewers_push_is_refused_before_the_body_arrives(module_site: LiveSite
         head = conn.recv(65536).decode("latin-1")
     assert head.startswith("HTTP/1.1 403"), head[:300]
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("path", ["/api/kpis", "/api/metrics/field_visits/observations"])
+def test_an_anonymous_caller_announcing_a_huge_body_is_told_to_log_in(site: Site, path: str) -> None:
+    """401 (who are you), not 413: the size of a body nobody may send is not worth discussing."""
+    app = site.client.app  # type: ignore[attr-defined]
+    status, read, body = _call(app, "POST", path, "not-a-token", 50_000_000)
+    assert status == 401 and not read, (status, body[:200])
+
+
+def test_the_login_route_still_refuses_an_announced_huge_body(site: Site) -> None:
+    app = site.client.app  # type: ignore[attr-defined]
+    status, read, body = _call(app, "POST", "/api/login", "not-a-token", 50_000_000)
+    assert status == 413 and not read, (status, body[:200])
 
 
 @pytest.mark.parametrize("path", ["/api/kpis", "/kpis/quarterly_revenue/comments"])

@@ -9,7 +9,7 @@ web, a bad ``--option`` in the CLI); an empty value is no filter (the pages' "al
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from onpace.services.views.metrics import MetricSummary
 
 Row = TypeVar("Row", bound=ScorecardRow)
+# the statuses a KPI row can have (docs/kpi-evaluation.md): any other value is refused, naming ``status``
+Status = Literal["on_track", "at_risk", "off_track", "achieved", "missed", "no_data"]
 
 
 class Filter(BaseModel):
@@ -49,9 +51,7 @@ class ScorecardFilter(Filter):
         default=None, max_length=m.MAX_NAME_TEXT, description="the department of the KPI's metric"
     )
     owner: str | None = Field(default=None, max_length=m.MAX_NAME_TEXT, description="the KPI's owner")
-    status: str | None = Field(
-        default=None, max_length=16, description="on_track, at_risk, off_track, achieved, missed or no_data"
-    )
+    status: Status | None = Field(default=None, description="on_track, at_risk, off_track, achieved, missed or no_data")
 
     def objectives(self, project: Project) -> set[str] | None:
         """The objective filtered on and every objective under it (None: no objective filter)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from onpace.api.deps import StoreDep, UserDep, allowed, errors
 from onpace.services import admin, auth
+from onpace.services.params import Moment
 from onpace.services.views.admin import AuditView, NewTokenView, TokenView, UserView
 
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -98,7 +98,9 @@ def audit_log(
     actor: Annotated[str | None, Query(max_length=128)] = None,
     object_kind: Annotated[str | None, Query(max_length=16)] = None,
     object_name: Annotated[str | None, Query(max_length=128)] = None,
-    since: dt.datetime | None = None,
+    since: Annotated[
+        Moment | None, Query(description="changes from this time on (ISO 8601; UTC when it has no offset)")
+    ] = None,
 ) -> list[AuditView]:
     """Every change, newest first (admins)."""
     user.require("read_audit")

@@ -17,6 +17,7 @@ from onpace.services import explore, writes
 from onpace.services import values as values_service
 from onpace.services.auth import CurrentUser
 from onpace.services.filters import CatalogFilter
+from onpace.services.params import Day
 from onpace.services.views.metrics import (
     Breakdown,
     GeneratedSql,
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/metrics", tags=["metrics"])
 MAX_UPLOAD_BYTES = 10 << 20
 
 GrainQ = Annotated[m.Grain | None, Query(description="day, week, month, quarter, year, fiscal_quarter, fiscal_year")]
-DateQ = Annotated[dt.date | None, Query(description="YYYY-MM-DD, inclusive")]
+DateQ = Annotated[Day | None, Query(description="YYYY-MM-DD, inclusive (1900-01-01 to 2199-12-31)")]
 WhereQ = Annotated[
     str | None, Query(max_length=500, description="a filter in the expression language, e.g. region = 'EUROPE'")
 ]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed
 from onpace.services import feedback, notes
+from onpace.services.params import Day
 from onpace.services.views.notes import AnnotationView, CommentView, SubjectKind
 
 
@@ -48,8 +49,8 @@ class Notes:
             name: str,
             project: ProjectDep,
             store: StoreDep,
-            start: Annotated[dt.date | None, Query()] = None,
-            end: Annotated[dt.date | None, Query()] = None,
+            start: Annotated[Day | None, Query()] = None,
+            end: Annotated[Day | None, Query()] = None,
         ) -> list[AnnotationView]:
             notes.check_subject(project, kind, name)
             return feedback.list_annotations(store, kind, name, start, end)

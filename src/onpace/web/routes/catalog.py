@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,6 +12,7 @@ from onpace.errors import UserError
 from onpace.services import explore, feedback, lifecycle, notes
 from onpace.services import metric_page as metric_pages
 from onpace.services.filters import CatalogFilter
+from onpace.services.params import Day
 from onpace.services.views.names import Names
 from onpace.web.deps import UserDep, WorkspaceDep, allowed
 from onpace.web.render import page, redirect
@@ -34,8 +34,8 @@ def metric_page(
     ws: WorkspaceDep,
     user: UserDep,
     grain: m.Grain | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     by: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Response:
     view = metric_pages.metric_page(
