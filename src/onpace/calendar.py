@@ -93,6 +93,19 @@ UNIT_DAYS = {"day": 1, "week": 7}
 UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
+# the grains whose every period lies within one period of the longer grains named (besides day, in all)
+_WITHIN = {
+    Grain.month: {Grain.quarter, Grain.year, Grain.fiscal_quarter, Grain.fiscal_year},
+    Grain.quarter: {Grain.year},
+    Grain.fiscal_quarter: {Grain.fiscal_year},
+}
+
+
+def within(grain: Grain, to: Grain) -> bool:
+    """Whether every period of ``grain`` lies within one period of ``to`` (a week does not in a month)."""
+    return grain == Grain.day or grain == to or to in _WITHIN.get(grain, set())
+
+
 def most_days(count: int, unit: str) -> int:
     """The most days ``count`` calendar units can span (a month counted as 31 days)."""
     return count * UNIT_DAYS[unit] if unit in UNIT_DAYS else count * UNIT_MONTHS[unit] * 31

@@ -244,7 +244,7 @@ class _Assembly:
             raise QueryError("metrics with offsets (period over period, year over year) need a grain")
         for node in nodes:
             to = node.start_of if isinstance(node, p.Offset) else None
-            if to is not None and grain is not None and not _within(grain, to):
+            if to is not None and grain is not None and not cal.within(grain, to):
                 raise QueryError(
                     f"offset 'start of {to.value}' at grain {grain.value}: a {grain.value} is not always within one "
                     f"{to.value}; query at day grain or a grain that {to.value}s are made of"
@@ -1038,18 +1038,6 @@ class _Assembly:
 
     def _first_lit(self) -> Any:
         return ibis.literal(self.rng.first, type="date")
-
-
-_WITHIN = {
-    m.Grain.month: {m.Grain.quarter, m.Grain.year, m.Grain.fiscal_quarter, m.Grain.fiscal_year},
-    m.Grain.quarter: {m.Grain.year},
-    m.Grain.fiscal_quarter: {m.Grain.fiscal_year},
-}
-
-
-def _within(grain: m.Grain, to: m.Grain) -> bool:
-    """Whether every period of ``grain`` lies within one period of ``to`` (``start of`` offsets)."""
-    return grain == m.Grain.day or grain == to or to in _WITHIN.get(grain, set())
 
 
 def _entity_key(ds: m.Dataset, entity: str) -> str:

@@ -42,6 +42,14 @@ def get_metric(project: Project, name: str) -> MetricDef:
     return metric
 
 
+def grain_of(metric: MetricDef) -> m.Grain:
+    """The grain a metric is shown at when none is asked: its ``default_grain``, else a manual
+    metric's own grain (the one its values are entered by), else month (what refresh stores)."""
+    if metric.default_grain is not None:
+        return metric.default_grain
+    return metric.grain if isinstance(metric, m.ManualMetric) else m.Grain.month
+
+
 def kpis_of(project: Project, metric: str) -> list[str]:
     return sorted(k.name for k in project.kpis.values() if k.metric == metric)
 
@@ -58,7 +66,7 @@ def metric_summary(project: Project, metric: MetricDef) -> MetricSummary:
         owner=metric.owner,
         department=metric.department,
         cadence=metric.cadence.value if metric.cadence else None,
-        default_grain=(metric.default_grain or m.Grain.month).value,
+        default_grain=grain_of(metric).value,
         tags=list(metric.tags),
         kpis=kpis_of(project, metric.name),
         file=metric._file,
@@ -150,7 +158,7 @@ def values_over_time(
                     metric=metric, grain=grain.value, source="store", rows=points, partial_periods=partial
                 )
     if not computed:
-        return SeriesValues(metric=metric, grain=grain.value, source="store", rows=[])
+        return _manual_values(project, store, metric, grain, start, end)
     table = engine.query(Query(metrics=[metric], grain=grain, start=start, end=end, where=where or None))
     periods = table.column("period").to_pylist()
     values = table.column(metric).to_pylist()
@@ -162,6 +170,49 @@ def values_over_time(
             ValuePoint(period=p, value=None if v is None else float(v)) for p, v in zip(periods, values, strict=True)
         ],
         partial_periods=partial_periods(table),
+    )
+
+
+def _manual_values(
+    project: Project, store: Store, name: str, grain: m.Grain, start: dt.date | None, end: dt.date | None
+) -> SeriesValues:
+    """A manual metric at a grain its values are not entered by: rolled up from its own grain as KPIs
+    roll it up (its ``over_time``: summed, last or averaged; :func:`onpace.kpi.series.roll_up`). A
+    period the range cuts, or whose last periods are not entered yet, is listed as partial.
+
+    A grain whose periods its own do not fit in (days of a quarterly value, months of weekly ones)
+    is refused: the values would have to be made up.
+    """
+    from onpace.kpi.series import roll_up
+
+    metric = project.metrics[name]
+    assert isinstance(metric, m.ManualMetric)
+    own = metric.grain
+    if not cal.within(own, grain):
+        longer = [g.value for g in m.Grain if g != own and cal.within(own, g)]
+        raise QueryError(
+            f"metric '{name}' is entered by {own.value}: ask for it by {own.value}"
+            + (f" or a grain its periods fit in ({', '.join(longer)})" if longer else "")
+        )
+    calendar = project.calendar
+    first = None if start is None else cal.period_start(start, grain, calendar)
+    last = None if end is None else cal.period_end(cal.period_start(end, grain, calendar), grain)
+    with store.session(readonly=True) as s:
+        stored = obs.read_series(s, name, own.value, "", first, last)
+    rolled = roll_up(dict(stored), metric, grain, calendar)
+    periods = sorted(rolled)
+    cut = [
+        p for p in periods if (start is not None and p < start) or (end is not None and cal.period_end(p, grain) > end)
+    ]
+    entered = [period for period, value in stored if value is not None]
+    if periods and entered and cal.period_end(max(entered), own) < cal.period_end(periods[-1], grain):
+        cut = sorted({*cut, periods[-1]})  # in progress: its last periods are not entered yet
+    return SeriesValues(
+        metric=name,
+        grain=grain.value,
+        source="store",
+        rows=[ValuePoint(period=p, value=rolled[p]) for p in periods],
+        partial_periods=cut,
     )
 
 
@@ -240,7 +291,7 @@ def metric_values(
     if by:
         rows = breakdown(project, engine, metric, by, start=start, end=end, where=where)
         return Breakdown(metric=metric, by=by, start=start, end=end, rows=rows)
-    grain = grain or chosen.default_grain or m.Grain.month
+    grain = grain or grain_of(chosen)
     return values_over_time(project, store, engine, metric, grain=grain, start=start, end=end, where=where)
 
 
@@ -259,7 +310,7 @@ def generated_sql(
     request = Query(
         metrics=[metric],
         dimensions=[by] if by else [],
-        grain=grain or chosen.default_grain or m.Grain.month,
+        grain=grain or grain_of(chosen),
         start=start,
         end=end,
     )

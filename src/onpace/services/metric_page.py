@@ -26,7 +26,7 @@ def metric_page(
     """The page of metric ``name``; ``with_sql`` adds the generated SQL (or the reason there is none)."""
     project = workspace.project()
     metric = explore.get_metric(project, name)
-    chosen = grain or metric.default_grain or m.Grain.month
+    chosen = grain or explore.grain_of(metric)
     rows: list[BreakdownRow] = []
     sql = None
     with workspace.engine() as engine:

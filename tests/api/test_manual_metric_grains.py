@@ -1,0 +1,65 @@
+"""A manual metric asked at another grain than its own: rolled up as its KPIs roll it up, or refused.
+
+Found by probing the served demo: ``GET /api/metrics/employee_engagement/observations?grain=year``
+(a quarterly manual metric) answered 200 with no rows, and so did the same call without a grain
+(it defaulted to month), while a yearly KPI on the metric showed the year's value. The values
+expected here are added up by hand from the values pushed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.api.conftest import Site
+
+# ad_spend: a manual metric entered by month, summed over time (over_time: sum, its default)
+PUSHED = {"1998-01-01": 10.0, "1998-02-01": 20.0, "1998-03-01": 5.0, "1998-04-01": 7.5, "1998-11-01": 1.0}
+
+
+@pytest.fixture
+def pushed(site: Site) -> Site:
+    admin = site.login("admin")  # an editor enters their own department's values only
+    body = {"observations": [{"period": p, "value": v} for p, v in PUSHED.items()]}
+    answer = admin.post("/api/metrics/ad_spend/observations", json=body)
+    assert answer.status_code in (200, 201), answer.text
+    return site
+
+
+def _values(answer_json: dict) -> dict[str, float]:
+    return {row["period"]: row["value"] for row in answer_json["rows"]}
+
+
+def test_without_a_grain_a_manual_metric_is_shown_by_its_own(pushed: Site) -> None:
+    answer = pushed.login("viewer").get("/api/metrics/ad_spend/observations")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["grain"] == "month"
+    assert _values(answer.json()) == PUSHED
+    daily = pushed.login("viewer").get("/api/metrics/field_visits/observations")  # entered by day
+    assert daily.status_code == 200 and daily.json()["grain"] == "day", daily.text
+
+
+def test_by_quarter_and_year_the_months_are_summed(pushed: Site) -> None:
+    viewer = pushed.login("viewer")
+    quarters = viewer.get("/api/metrics/ad_spend/observations", params={"grain": "quarter"}).json()
+    # by hand: Q1 10 + 20 + 5, Q2 7.5, Q4 1
+    assert _values(quarters) == {"1998-01-01": 35.0, "1998-04-01": 7.5, "1998-10-01": 1.0}
+    assert quarters["partial_periods"] == ["1998-10-01"]  # December is not entered yet
+    years = viewer.get("/api/metrics/ad_spend/observations", params={"grain": "year"}).json()
+    assert _values(years) == {"1998-01-01": 43.5}
+    assert years["partial_periods"] == ["1998-01-01"]
+    cut = viewer.get("/api/metrics/ad_spend/observations", params={"grain": "quarter", "start": "1998-02-01"}).json()
+    assert _values(cut) == {"1998-01-01": 35.0, "1998-04-01": 7.5, "1998-10-01": 1.0}
+    assert cut["partial_periods"] == ["1998-01-01", "1998-10-01"]
+
+
+@pytest.mark.parametrize("grain", ["day", "week"])
+def test_a_grain_its_months_do_not_fit_in_is_refused(pushed: Site, grain: str) -> None:
+    answer = pushed.login("viewer").get("/api/metrics/ad_spend/observations", params={"grain": grain})
+    assert answer.status_code == 400, answer.text
+    detail = answer.json()["detail"]
+    assert "entered by month" in detail and "quarter" in detail and "fiscal_year" in detail
+
+
+def test_the_metric_page_shows_the_years_sum(pushed: Site) -> None:
+    page = pushed.login("viewer").get("/metrics/ad_spend", params={"grain": "year"})
+    assert page.status_code == 200
+    assert "43.5" in page.text
