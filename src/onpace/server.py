@@ -84,6 +84,10 @@ class AuthGate:
         request = Request(scope)
         path = scope["path"]
         scope.setdefault("state", {})["user"] = None
+        limit = scope.get(BODY_LIMIT_KEY)
+        oversize = limit is not None and _declared_length(scope) > limit
+        if oversize:  # refused whatever comes next (401, 403 or 413), the body unread: end the connection
+            send = _closing(send)
         try:
             user = await run_in_threadpool(self._user, request)
         except OnpaceError as exc:  # a StoreError (503): the store is unreachable, locked or failing
@@ -101,8 +105,7 @@ class AuthGate:
         if refused is not None:  # before anything reads the body: a role that may not is not worth reading
             await refused(scope, receive, send)
             return
-        limit = scope.get(BODY_LIMIT_KEY)
-        if limit is not None and _declared_length(scope) > limit:  # after the login and the role: 401/403 first
+        if oversize and limit is not None:  # after the login and the role: 401/403 first
             await _too_large(limit)(scope, receive, send)
             return
         if user is not None and scope["method"] in UNSAFE and user.via == "session" and not is_public(path):
@@ -371,6 +374,18 @@ def _declared_length(scope: Scope) -> int:
     """The request's ``Content-Length`` (0 when absent or not a number: the chunks are counted then)."""
     declared = dict(scope.get("headers", [])).get(b"content-length")
     return int(declared) if declared is not None and declared.isdigit() else 0
+
+
+def _closing(send: Send) -> Send:
+    """``send`` with ``Connection: close`` on the answer: a client must not keep streaming a refused body."""
+
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+            message = {**message, "headers": [*headers, (b"connection", b"close")]}
+        await send(message)
+
+    return closing
 
 
 def _too_large(limit: int) -> Response:

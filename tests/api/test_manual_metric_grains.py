@@ -46,9 +46,34 @@ def test_by_quarter_and_year_the_months_are_summed(pushed: Site) -> None:
     years = viewer.get("/api/metrics/ad_spend/observations", params={"grain": "year"}).json()
     assert _values(years) == {"1998-01-01": 43.5}
     assert years["partial_periods"] == ["1998-01-01"]
+    # a range that cuts a period values it from the entries inside the range only (as by month)
     cut = viewer.get("/api/metrics/ad_spend/observations", params={"grain": "quarter", "start": "1998-02-01"}).json()
-    assert _values(cut) == {"1998-01-01": 35.0, "1998-04-01": 7.5, "1998-10-01": 1.0}
+    assert _values(cut) == {"1998-01-01": 25.0, "1998-04-01": 7.5, "1998-10-01": 1.0}  # by hand: 20 + 5
     assert cut["partial_periods"] == ["1998-01-01", "1998-10-01"]
+    months = viewer.get("/api/metrics/ad_spend/observations", params={"start": "1998-02-01", "end": "1998-04-30"})
+    assert sum(_values(months.json()).values()) == 32.5  # the same entries by the metric's own grain
+    ended = viewer.get("/api/metrics/ad_spend/observations", params={"grain": "year", "end": "1998-06-30"}).json()
+    assert _values(ended) == {"1998-01-01": 42.5}  # January to April: November is after the end
+    assert ended["partial_periods"] == ["1998-01-01"]
+
+
+def test_a_filter_on_a_manual_metric_is_refused(pushed: Site) -> None:
+    answer = pushed.login("viewer").get(
+        "/api/metrics/ad_spend/observations", params={"grain": "year", "where": "region = 'EUROPE'"}
+    )
+    assert answer.status_code == 400, answer.text
+    assert "entered by hand" in answer.json()["detail"]
+
+
+def test_a_default_grain_its_entries_do_not_fit_in_is_not_the_shown_grain() -> None:
+    from onpace.catalog import models as m
+    from onpace.services.explore import grain_of
+
+    quarterly = {"name": "nps", "type": "manual", "grain": "quarter"}
+    adapter = m.ManualMetric.model_validate
+    assert grain_of(adapter({**quarterly, "default_grain": "month"})) == m.Grain.quarter
+    assert grain_of(adapter({**quarterly, "default_grain": "year"})) == m.Grain.year
+    assert grain_of(adapter(quarterly)) == m.Grain.quarter
 
 
 @pytest.mark.parametrize("grain", ["day", "week"])

@@ -182,6 +182,56 @@ def test_an_anonymous_caller_announcing_a_huge_body_is_told_to_log_in(site: Site
     assert status == 401 and not read, (status, body[:200])
 
 
+def _answer_head(app: Any, path: str, token: str, length: int) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """The status and headers of the app's answer to a POST announcing ``length`` bytes (never sent)."""
+    heads: list[tuple[bytes, bytes]] = []
+    answer: dict[str, Any] = {}
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+            heads.extend((k.lower(), v) for k, v in message.get("headers", []))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(length).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
+    return answer["status"], heads
+
+
+def test_a_refused_announced_huge_body_ends_the_connection(site: Site) -> None:
+    """401, 403 or 413 with the body unread: the answer says Connection: close (no streaming on)."""
+    app = site.client.app  # type: ignore[attr-defined]
+    viewer = _tokens(site.workspace)["viewer"]
+    for token, path, want in (("not-a-token", "/api/kpis", 401), (viewer, "/api/kpis", 403), ("x", "/api/login", 413)):
+        status, heads = _answer_head(app, path, token, 50_000_000)
+        assert status == want
+        assert (b"connection", b"close") in heads, (path, heads)
+    status, heads = _answer_head(app, "/api/kpis", "not-a-token", 10)  # a small body: kept alive
+    assert status == 401 and (b"connection", b"close") not in heads
+
+
 def test_the_login_route_still_refuses_an_announced_huge_body(site: Site) -> None:
     app = site.client.app  # type: ignore[attr-defined]
     status, read, body = _call(app, "POST", "/api/login", "not-a-token", 50_000_000)

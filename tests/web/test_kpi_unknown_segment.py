@@ -19,6 +19,10 @@ def test_a_mistyped_segment_is_refused_with_the_segments_it_has(site: Site) -> N
     assert api.status_code == 404 and "did you mean 'EUROPE'" in api.json()["detail"]
     shown = viewer.get("/kpis/orders_by_region", params={"segment": "EUROPE"})
     assert shown.status_code == 200 and "EUROPE" in shown.text
+    # what changed too: it explained the first segment (AFRICA) under the name asked for
+    changed = viewer.get("/api/kpis/orders_by_region/what-changed", params={"segment": "EUROP"})
+    assert changed.status_code == 404 and "EUROPE" in changed.json()["detail"]
+    assert viewer.get("/kpis/orders_by_region/what-changed", params={"segment": "EUROP"}).status_code == 404
 
 
 def test_a_segment_of_a_kpi_without_segments_is_refused(site: Site) -> None:

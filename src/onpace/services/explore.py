@@ -45,9 +45,10 @@ def get_metric(project: Project, name: str) -> MetricDef:
 def grain_of(metric: MetricDef) -> m.Grain:
     """The grain a metric is shown at when none is asked: its ``default_grain``, else a manual
     metric's own grain (the one its values are entered by), else month (what refresh stores)."""
-    if metric.default_grain is not None:
-        return metric.default_grain
-    return metric.grain if isinstance(metric, m.ManualMetric) else m.Grain.month
+    if isinstance(metric, m.ManualMetric):  # a default its entries do not fit in would be refused
+        wanted = metric.default_grain
+        return wanted if wanted is not None and cal.within(metric.grain, wanted) else metric.grain
+    return metric.default_grain or m.Grain.month
 
 
 def kpis_of(project: Project, metric: str) -> list[str]:
@@ -158,6 +159,8 @@ def values_over_time(
                     metric=metric, grain=grain.value, source="store", rows=points, partial_periods=partial
                 )
     if not computed:
+        if where:
+            raise UserError(f"metric '{metric}' is entered by hand: it has no dimensions to filter by")
         return _manual_values(project, store, metric, grain, start, end)
     table = engine.query(Query(metrics=[metric], grain=grain, start=start, end=end, where=where or None))
     periods = table.column("period").to_pylist()
@@ -180,8 +183,10 @@ def _manual_values(
     roll it up (its ``over_time``: summed, last or averaged; :func:`onpace.kpi.series.roll_up`). A
     period the range cuts, or whose last periods are not entered yet, is listed as partial.
 
-    A grain whose periods its own do not fit in (days of a quarterly value, months of weekly ones)
-    is refused: the values would have to be made up.
+    Only the entries of the range count (those whose period starts within it, as by the metric's
+    own grain): a period the range cuts is valued from them. A grain whose periods its own do not
+    fit in (days of a quarterly value, months of weekly ones) is refused: the values would have to
+    be made up.
     """
     from onpace.kpi.series import roll_up
 
@@ -195,11 +200,11 @@ def _manual_values(
             + (f" or a grain its periods fit in ({', '.join(longer)})" if longer else "")
         )
     calendar = project.calendar
-    first = None if start is None else cal.period_start(start, grain, calendar)
-    last = None if end is None else cal.period_end(cal.period_start(end, grain, calendar), grain)
-    with store.session(readonly=True) as s:
-        stored = obs.read_series(s, name, own.value, "", first, last)
+    with store.session(readonly=True) as s:  # the entries of the range only, as by its own grain
+        stored = obs.read_series(s, name, own.value, "", start, end)
     rolled = roll_up(dict(stored), metric, grain, calendar)
+    for period, _ in stored:  # a period whose entries are all empty is shown empty, as by its own grain
+        rolled.setdefault(cal.period_start(period, grain, calendar), None)
     periods = sorted(rolled)
     cut = [
         p for p in periods if (start is not None and p < start) or (end is not None and cal.period_end(p, grain) > end)

@@ -9,13 +9,14 @@ web, a bad ``--option`` in the CLI); an empty value is no filter (the pages' "al
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
 from onpace.errors import QueryError, did_you_mean
+from onpace.kpi.types import Status
 from onpace.services import scorecard
 from onpace.services.views.scorecard import ScorecardRow
 
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
     from onpace.services.views.metrics import MetricSummary
 
 Row = TypeVar("Row", bound=ScorecardRow)
-# the statuses a KPI row can have (docs/kpi-evaluation.md): any other value is refused, naming ``status``
-Status = Literal["on_track", "at_risk", "off_track", "achieved", "missed", "no_data"]
 
 
 class Filter(BaseModel):
@@ -51,6 +50,7 @@ class ScorecardFilter(Filter):
         default=None, max_length=m.MAX_NAME_TEXT, description="the department of the KPI's metric"
     )
     owner: str | None = Field(default=None, max_length=m.MAX_NAME_TEXT, description="the KPI's owner")
+    # any other value than a status is refused, naming ``status``
     status: Status | None = Field(default=None, description="on_track, at_risk, off_track, achieved, missed or no_data")
 
     def objectives(self, project: Project) -> set[str] | None:

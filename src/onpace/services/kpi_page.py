@@ -108,17 +108,7 @@ def evaluated(workspace: Workspace, name: str, segment: str = "", as_of: dt.date
     store = workspace.store
     kpi = get_kpi(project, name)
     rows = scorecard.kpi_rows(project, store, as_of, kpi=name)
-    row = next((r for r in rows if (r.segment or "") == segment), None)
-    if row is None and segment and rows:  # a segment the KPI does not have: never another one's numbers
-        from onpace.errors import NotFoundError, did_you_mean_suffix
-
-        known = [r.segment for r in rows if r.segment]
-        raise NotFoundError(
-            f"KPI '{name}' has no segment '{segment}'"
-            + (f" (its segments: {', '.join(known[:20])})" if known else " (it is not broken down by segment)")
-            + did_you_mean_suffix(segment, known)
-        )
-    row = row or (rows[0] if rows else None)
+    row = scorecard.segment_row(project, name, rows, segment)
     segment = (row.segment or "") if row else segment
     return Evaluated(
         head=head(kpi),

@@ -26,10 +26,12 @@ def supported_day(value: dt.date) -> dt.date:
 
 def supported_moment(value: dt.datetime) -> dt.datetime:
     """``value`` in UTC (a time without an offset is UTC); a ValueError when its date is out of range."""
-    supported_day(value.date())
+    supported_day(value.date())  # first: a far date cannot overflow the conversion below
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    moment = value.astimezone(dt.UTC)
+    supported_day(moment.date())  # 1900-01-01T00:30+01:00 is 1899 in UTC
+    return moment
 
 
 Day = Annotated[dt.date, AfterValidator(supported_day)]

@@ -41,6 +41,30 @@ class ObjectiveNode:
     score: float | None = None
 
 
+def segment_row(project: Project, kpi: str, rows: Sequence[ScorecardRow], segment: str) -> ScorecardRow | None:
+    """The row of the KPI's ``segment`` among its ``rows`` (:func:`kpi_rows` of the KPI), or None when
+    that segment has none yet; without a segment, the whole KPI's row, else its first segment's.
+
+    A segment the KPI's definition does not have is a NotFoundError that names the segments it has:
+    a page or an answer never shows another segment's numbers under the name asked for.
+    """
+    if segment:
+        defined = [i.key for i in kpi_instances(project) if i.kpi.name == kpi]
+        if segment not in defined:
+            from onpace.errors import NotFoundError, did_you_mean_suffix
+
+            known = [key for key in defined if key]
+            raise NotFoundError(
+                f"KPI '{kpi}' has no segment '{segment}'"
+                + (f" (its segments: {', '.join(known[:20])})" if known else " (it is not broken down by segment)")
+                + did_you_mean_suffix(segment, known)
+            )
+    row = next((r for r in rows if (r.segment or "") == segment), None)
+    if row is None and not segment:
+        row = rows[0] if rows else None
+    return row
+
+
 def kpi_rows(
     project: Project, store: Store, as_of: dt.date | None = None, *, kpi: str | None = None
 ) -> list[ScorecardRow]:

@@ -60,7 +60,7 @@ def what_changed_of(
     """:func:`what_changed` without a workspace: for a report renderer that has a store and an engine."""
     definition = get_kpi(project, kpi)
     rows = scorecard.kpi_rows(project, store, as_of, kpi=kpi)
-    row = next((r for r in rows if (r.segment or "") == segment), rows[0] if rows else None)
+    row = scorecard.segment_row(project, kpi, rows, segment)
     return explain(project, engine, definition, row, previous_status=previous_status, segment=segment)
 
 
