@@ -66,3 +66,20 @@ def test_the_scorecard_refuses_a_status_that_does_not_exist(site: Site) -> None:
     known = viewer.get("/api/kpis", params={"status": "no_data"})
     assert known.status_code == 200
     assert all(row["status"] == "no_data" for row in known.json())
+
+
+@pytest.mark.parametrize("field", ["date", "end_date"])
+def test_an_annotation_outside_the_supported_dates_is_refused_and_not_kept(site: Site, field: str) -> None:
+    editor = site.login("editor")
+    body = {"date": "1998-07-01", "label": "far away", field: "9999-12-31"}
+    answer = editor.post("/api/kpis/quarterly_revenue/annotations", json=body)
+    assert answer.status_code == 400, answer.text
+    assert field in answer.json()["detail"] and "1900-01-01 to 2199-12-31" in answer.json()["detail"]
+    kept = editor.get("/api/kpis/quarterly_revenue/annotations").json()
+    assert not [a for a in kept if a["label"] == "far away"]
+
+
+def test_a_report_as_of_outside_the_supported_dates_is_refused(site: Site) -> None:
+    answer = site.login("strategist").post("/api/reports/ops/send", json={"as_of": "9999-12-31"})
+    assert answer.status_code == 422, answer.text
+    assert "as_of" in answer.text and "2199-12-31" in answer.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from onpace import calendar as cal
 from onpace.catalog.project import Project
 from onpace.errors import NotFoundError, UserError, did_you_mean_suffix
 from onpace.store import audit
@@ -54,6 +55,10 @@ def add_annotation(
         raise UserError("an annotation needs a label (what happened)")
     if len(label) > MAX_LABEL:
         raise UserError(f"an annotation's label has at most {MAX_LABEL} characters")
+    for field, day in (("date", on_date), ("end_date", end_date)):
+        problem = None if day is None else cal.out_of_range(day)
+        if problem is not None:  # the charts place annotations by their dates: only dates onpace uses
+            raise UserError(f"{field}: {problem}")
     if end_date is not None and end_date < on_date:
         raise UserError(f"the annotation ends ({end_date}) before it starts ({on_date})")
     with store.session() as s:

@@ -6,7 +6,6 @@ every API answer is typed JSON.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -17,6 +16,7 @@ from onpace.catalog.channels import EMAIL
 from onpace.catalog.reports import Report
 from onpace.services import app_definitions, report_delivery, report_render
 from onpace.services.auth import Action
+from onpace.services.params import Day
 from onpace.services.views.reports import ReportRunView, ReportView
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -41,7 +41,7 @@ class SendBody(BaseModel):
     to: str | None = Field(
         default=None, max_length=320, description="only this email address (through the project's email channel)"
     )
-    as_of: dt.date | None = Field(default=None, description="the date the report shows the KPIs as of")
+    as_of: Day | None = Field(default=None, description="the date the report shows the KPIs as of")
 
     @field_validator("to")
     @classmethod
