@@ -225,6 +225,24 @@ def test_a_removed_rule_no_longer_counts_on_the_cards(alert_site: Site) -> None:
         assert {row.state for row in store_alerts.states(s, "always_firing")} == {"firing"}
 
 
+def test_the_history_of_a_rule_the_project_lacks_is_404(alert_site: Site) -> None:
+    """Regression: /alerts?rule=abc showed every rule's history under the asked filter, as if it applied;
+    a removed rule's transitions stay listed, unlinked (its link would be that 404)."""
+    viewer = alert_site.login("viewer")
+    assert viewer.get("/alerts").text.count('href="/alerts?rule=always_firing"') >= 1
+    missing = viewer.get("/alerts", params={"rule": "always_firng"})
+    assert missing.status_code == 404
+    assert "always_firng" in missing.text and "always_firing" in missing.text  # what was asked, did you mean
+    assert 'data-testid="transition"' not in missing.text
+    without = RULES.replace(RULES[RULES.index("  - name: always_firing") : RULES.index("  - name: never_firing")], "")
+    add_rules(alert_site.root, without)
+    page = viewer.get("/alerts")
+    assert page.status_code == 200
+    assert 'data-testid="transition" data-rule="always_firing"' in page.text  # its history is kept
+    assert 'href="/alerts?rule=always_firing"' not in page.text
+    assert viewer.get("/alerts", params={"rule": "always_firing"}).status_code == 404
+
+
 def test_no_alert_rules_no_read(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     monkeypatch.setattr(overview.alerts, "firing_count_by_kpi", lambda project, store: calls.append(store) or {})

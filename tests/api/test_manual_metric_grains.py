@@ -88,3 +88,21 @@ def test_the_metric_page_shows_the_years_sum(pushed: Site) -> None:
     page = pushed.login("viewer").get("/metrics/ad_spend", params={"grain": "year"})
     assert page.status_code == 200
     assert "43.5" in page.text
+
+
+def test_the_metric_page_offers_only_the_grains_it_can_show(pushed: Site) -> None:
+    """Regression: the grain picker of a monthly manual metric offered day and week, which answer 400."""
+    import re
+
+    page = pushed.login("viewer").get("/metrics/ad_spend").text
+    picker = page[page.index('data-testid="grain"') :]
+    picker = picker[: picker.index("</select>")]
+    offered = re.findall(r"<option[^>]*>([a-z_]+)</option>", picker)
+    assert "month" in offered and "quarter" in offered and "year" in offered
+    assert "day" not in offered and "week" not in offered
+    viewer = pushed.login("viewer")
+    for grain in offered:  # every grain offered answers
+        assert viewer.get("/metrics/ad_spend", params={"grain": grain}).status_code == 200, grain
+    computed = viewer.get("/metrics/revenue").text  # a computed metric: every grain
+    computed = computed[computed.index('data-testid="grain"') :]
+    assert "day" in re.findall(r"<option[^>]*>([a-z_]+)</option>", computed[: computed.index("</select>")])

@@ -56,8 +56,13 @@ BY_SEGMENT = """
 """
 
 
-@pytest.mark.parametrize("dimension", ["segment", "customer__segment", "customer.segment"])
+@pytest.mark.parametrize(
+    "dimension",
+    ["segment", "customer__segment", "customer.segment", "customer.customer.segment", "customer__customer__segment"],
+)
 def test_a_dimension_of_the_second_dataset_by_the_shared_key(project: SoundProject, dimension: str) -> None:
+    """``customer.customer.segment`` named the detour through ``customers`` before; the key twice in a
+    row is one hop, so it names the direct path (was: cannot be reached)."""
     table = project.query(["revenue"], [dimension])
     # by hand: smb = orders 1 and 3 (customer 3 has no customers row, its profile counts)
     assert_table(table, [dimension, "revenue"], [("enterprise", 7.0), ("smb", 11.0)])

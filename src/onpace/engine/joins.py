@@ -91,6 +91,8 @@ class JoinGraph:
         if at is not None and self.is_dimension(at[0]):  # a grain after a dimension: read before keys
             return self._at_grain(start, name, *at)
         via, bare = split_ref(name, self._owner, self._keys)
+        # the same key twice in a row is one hop, as paths take it (``customer.customer.segment``)
+        via = tuple(k for i, k in enumerate(via) if i == 0 or via[i - 1] != k)
         owner = self._owner.get(bare)
         if owner is None:
             raise QueryError(f"unknown dimension '{bare}'", suggestion=did_you_mean(bare, self._owner))

@@ -51,6 +51,14 @@ def grain_of(metric: MetricDef) -> m.Grain:
     return metric.default_grain or m.Grain.month
 
 
+def grains_of(metric: MetricDef) -> list[m.Grain]:
+    """The grains a metric can be shown at: every grain, but a manual metric's own grain and those
+    its periods fit in only (:func:`_manual_values` refuses the others)."""
+    if isinstance(metric, m.ManualMetric):
+        return [g for g in m.Grain if cal.within(metric.grain, g)]
+    return list(m.Grain)
+
+
 def kpis_of(project: Project, metric: str) -> list[str]:
     return sorted(k.name for k in project.kpis.values() if k.metric == metric)
 
@@ -194,7 +202,7 @@ def _manual_values(
     assert isinstance(metric, m.ManualMetric)
     own = metric.grain
     if not cal.within(own, grain):
-        longer = [g.value for g in m.Grain if g != own and cal.within(own, g)]
+        longer = [g.value for g in grains_of(metric) if g != own]
         raise QueryError(
             f"metric '{name}' is entered by {own.value}: ask for it by {own.value}"
             + (f" or a grain its periods fit in ({', '.join(longer)})" if longer else "")

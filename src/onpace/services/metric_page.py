@@ -44,7 +44,7 @@ def metric_page(
     return MetricPage(
         summary=explore.metric_summary(project, metric),
         grain=chosen.value,
-        grains=[g.value for g in m.Grain],
+        grains=[g.value for g in explore.grains_of(metric)],
         start=start,
         end=end,
         by=by,

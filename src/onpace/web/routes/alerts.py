@@ -41,15 +41,15 @@ def _page(
     """The Alerts page (``rule``: the history of that rule only), with ``context`` (a notice, a test run)."""
     project = ws.project()
     rules = alerts.list_rules(project, ws.store)
-    shown = rule if rule in project.alerts else ""
     return page(
         request,
         "alerts.html",
         status_code=status_code,
         rules=rules,
-        history=alerts.history(project, ws.store, rule=shown or None, limit=HISTORY),
-        history_rule=shown,
+        history=alerts.history(project, ws.store, rule=rule or None, limit=HISTORY),  # 404: a rule it lacks
+        history_rule=rule,
         names=Names.of(project),
+        known_rules=set(project.alerts),  # a removed rule's transitions stay in the history, unlinked
         mute_for=MUTE_FOR,
         example=EXAMPLE,
         can_mute=user.can(MUTE),
