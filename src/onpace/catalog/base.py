@@ -20,6 +20,7 @@ SegmentValue = Annotated[str, Field(max_length=MAX_SEGMENT)]
 class Model(BaseModel):
     """Base of every definition: unknown keys are errors, and it knows where it came from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # a number of a definition is finite: a target or a threshold of NaN or infinity judges nothing
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
     _file: str | None = PrivateAttr(default=None)
     _path: tuple[str | int, ...] = PrivateAttr(default=())

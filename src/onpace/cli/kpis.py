@@ -167,7 +167,7 @@ def _objective_label(node: Any) -> str:
 
 def _add(branch: Tree, node: Any, project: Any, several: bool = False) -> None:
     from onpace.cli import output
-    from onpace.kpi.reason import chance, percent
+    from onpace.kpi.reason import likelihood, percent
 
     if node.rows and console.width < output.STATUS_TABLE_WIDTH:  # narrow: a short block per KPI (cli/output.py)
         for row in node.rows:
@@ -199,7 +199,7 @@ def _add(branch: Tree, node: Any, project: Any, several: bool = False) -> None:
                 ),
                 "–" if row.attainment is None else percent(row.attainment),
                 _fmt(row.forecast, metric),
-                "–" if row.probability is None else chance(row.probability).removesuffix(" chance"),
+                "–" if row.probability is None else likelihood(row.probability),
                 f"[{colour}]{text}[/{colour}]",
             )
         branch.add(table)

@@ -23,22 +23,29 @@ PACE_WORDS = {"linear": "linear", "seasonal": "seasonal", "milestones": "milesto
 MORE_DECIMALS = 6
 
 
-def percent(share: float) -> str:
-    """A share as a whole percent (0.83 -> "83%"), with the decimals it takes not to read 100% below 1."""
-    for decimals in range(MORE_DECIMALS + 1):
-        text = f"{share * 100:.{decimals}f}%"
+def percent(share: float, decimals: int = 0) -> str:
+    """A share as a percent with ``decimals`` (0.83 -> "83%"), and the more it takes not to read 100%
+    below 1 (0.9997 -> "99.97%"): every interface writes attainments with it."""
+    for more in range(decimals, max(decimals, MORE_DECIMALS) + 1):
+        text = f"{share * 100:.{more}f}%"
         if share >= 1 or float(text[:-1]) < 100:
             return text
-    return f"{share * 100:.{MORE_DECIMALS}f}%"
+    return f"{share * 100:.{max(decimals, MORE_DECIMALS)}f}%"
+
+
+def likelihood(probability: float) -> str:
+    """A probability as a percent: "37%", "<1%" (above 0, below 0.5%), ">99%" (from 99.5%, below 1):
+    never 0% or 100% unless it is."""
+    if 0 < probability < 0.005:
+        return "<1%"
+    if 0.995 <= probability < 1:
+        return ">99%"
+    return f"{probability * 100:.0f}%"
 
 
 def chance(probability: float) -> str:
     """A probability in words: "1% chance", "<1% chance" (above 0, below 0.5%), ">99% chance"."""
-    if 0 < probability < 0.005:
-        return "<1% chance"
-    if 0.995 <= probability < 1:
-        return ">99% chance"
-    return f"{probability * 100:.0f}% chance"
+    return f"{likelihood(probability)} chance"
 
 
 def number(value: float, fmt: m.Format | None) -> str:

@@ -18,6 +18,7 @@ the target history (:mod:`onpace.catalog.edit`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,8 @@ from onpace.catalog.yamlpos import parse_yaml
 from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError
 from onpace.fileio import read_text
 from onpace.store.db import Store
+
+log = logging.getLogger(__name__)
 
 APP_FILE = Path("models") / "app.yml"
 Kind = Literal["objective", "kpi", "alert", "report", "person"]
@@ -225,4 +228,21 @@ def _edit(
                 if new_targets is not None and old_targets != new_targets:
                     record_target_change(s, name, actor, "api", old_targets, new_targets)
 
-    return edit_project(project.root, change, env=project.env, record=record)
+    changed = edit_project(project.root, change, env=project.env, record=record)
+    if kind == "kpi" and action != "delete":
+        _evaluate(changed, store, name)
+    return changed
+
+
+def _evaluate(project: Project, store: Store, kpi: str) -> None:
+    """Judge the KPIs again after a KPI was made or changed in the app, as an import of values does:
+    the scorecard, the KPI page and the API read the stored evaluations, which still held the old
+    target's verdict (and none for a new KPI) until the next refresh. The change has landed: a KPI
+    that cannot be judged yet (its metric not refreshed) is logged, not refused."""
+    from onpace.services.evaluate import evaluate_and_store
+    from onpace.services.failures import Failure
+
+    errors: dict[Failure, str] = {}
+    evaluate_and_store(project, store, errors=errors)
+    for failed, why in errors.items():
+        log.warning("after the change of KPI %r, %s could not be evaluated: %s", kpi, failed, why)

@@ -25,21 +25,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from onpace.catalog.project import Project
-from onpace.errors import NotFoundError
+from onpace.errors import NotFoundError, did_you_mean_suffix
 from onpace.kpi.forecast import population
 from onpace.kpi.instances import accumulation, additive, kpi_instances, timeframe_grain
 from onpace.kpi.kind import Kind, kind_of
 from onpace.kpi.phasing import phasing_of, share
 from onpace.services.evaluate import evaluated_as_of, read_kpi_series
+from onpace.services.scorecard import segment_key
 from onpace.store import evaluations as ev
 from onpace.store.db import Store
 
 
 def chart(project: Project, store: Store, kpi: str, segment: str = "", as_of: dt.date | None = None) -> dict[str, Any]:
     """The chart's series for one KPI (and segment), from its latest evaluation; empty when never evaluated."""
-    instance = next((i for i in kpi_instances(project) if i.kpi.name == kpi and i.key == segment), None)
-    if instance is None:
-        raise NotFoundError(f"no KPI '{kpi}'" + (f" with segment '{segment}'" if segment else ""))
+    if kpi not in project.kpis:
+        raise NotFoundError(f"no KPI '{kpi}'" + did_you_mean_suffix(kpi, project.kpis))
+    segment = segment_key(project, kpi, segment)  # a segment it lacks: 404 naming those it has
+    instance = next(i for i in kpi_instances(project) if i.kpi.name == kpi and i.key == segment)
     if as_of is not None:  # as it was on that date (services.evaluate)
         latest, data = evaluated_as_of(project, store, instance, as_of)
     else:

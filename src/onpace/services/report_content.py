@@ -28,6 +28,7 @@ from onpace.catalog.display import compact_value
 from onpace.catalog.project import Project
 from onpace.catalog.reports import Report
 from onpace.catalog.validate_reports import covered_kpis
+from onpace.kpi import reason
 from onpace.kpi.types import STATUS_LABELS, STATUS_ORDER
 from onpace.notify.message import COLOURS, GREY
 from onpace.services import feedback, kpi_chart, kpi_history, review_schedule, scorecard
@@ -204,8 +205,8 @@ def _line(
         target=target_text(row.target, row.target_low, row.target_high, fmt),
         target_basis=row.target_basis or row.target_unavailable,
         expected=target_text(row.expected_to_date, row.expected_low, row.expected_high, fmt),
-        attainment=percent(row.attainment),
-        probability=percent(row.probability),
+        attainment=_share(row.attainment),
+        probability="–" if row.probability is None else reason.likelihood(row.probability),
         forecast=compact_value(row.forecast, fmt),
         url=f"/kpis/{quote(row.kpi)}" + (f"?segment={quote(segment)}" if segment else ""),
         chart=chart if chart.as_of is not None else None,
@@ -236,8 +237,9 @@ def target_text(value: float | None, low: float | None, high: float | None, fmt:
     return compact_value(value, fmt)
 
 
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+def _share(value: float | None) -> str:
+    """An attainment: never 100% below 1 (:func:`onpace.kpi.reason.percent`)."""
+    return "–" if value is None else reason.percent(value)
 
 
 def _objective(project: Project, name: str | None) -> str:

@@ -41,6 +41,28 @@ class ObjectiveNode:
     score: float | None = None
 
 
+def segment_key(project: Project, kpi: str, segment: str) -> str:
+    """The segment of KPI ``kpi`` a page, a chart, an export or a history asks for: ``segment`` when the
+    KPI's definition has it; without one, the whole KPI, else its first segment (as the KPI page shows).
+
+    A segment the definition does not have is a NotFoundError that names the segments it has (or says
+    the KPI has none), with a "did you mean": never another segment's numbers, nor an empty list.
+    """
+    defined = [i.key for i in kpi_instances(project) if i.kpi.name == kpi]
+    if not segment:
+        return "" if "" in defined or not defined else defined[0]
+    if segment not in defined:
+        from onpace.errors import NotFoundError, did_you_mean_suffix
+
+        known = [key for key in defined if key]
+        raise NotFoundError(
+            f"KPI '{kpi}' has no segment '{segment}'"
+            + (f" (its segments: {', '.join(known[:20])})" if known else " (it is not broken down by segment)")
+            + did_you_mean_suffix(segment, known)
+        )
+    return segment
+
+
 def segment_row(project: Project, kpi: str, rows: Sequence[ScorecardRow], segment: str) -> ScorecardRow | None:
     """The row of the KPI's ``segment`` among its ``rows`` (:func:`kpi_rows` of the KPI), or None when
     that segment has none yet; without a segment, the whole KPI's row, else its first segment's.
@@ -49,16 +71,7 @@ def segment_row(project: Project, kpi: str, rows: Sequence[ScorecardRow], segmen
     a page or an answer never shows another segment's numbers under the name asked for.
     """
     if segment:
-        defined = [i.key for i in kpi_instances(project) if i.kpi.name == kpi]
-        if segment not in defined:
-            from onpace.errors import NotFoundError, did_you_mean_suffix
-
-            known = [key for key in defined if key]
-            raise NotFoundError(
-                f"KPI '{kpi}' has no segment '{segment}'"
-                + (f" (its segments: {', '.join(known[:20])})" if known else " (it is not broken down by segment)")
-                + did_you_mean_suffix(segment, known)
-            )
+        segment_key(project, kpi, segment)  # a segment it does not have: 404
     row = next((r for r in rows if (r.segment or "") == segment), None)
     if row is None and not segment:
         row = rows[0] if rows else None

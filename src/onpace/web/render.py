@@ -18,6 +18,7 @@ from onpace import __version__
 from onpace import calendar as cal
 from onpace.catalog import models as m
 from onpace.catalog.display import compact_value, format_value
+from onpace.kpi import reason
 from onpace.kpi.types import STATUS_LABELS, STATUS_ORDER
 from onpace.services.lint import RULE_TITLES
 from onpace.services.views.base import json_of
@@ -32,9 +33,17 @@ def _fmt(value: Any, fmt: m.Format | None = None, compact: bool = True) -> str:
 
 
 def _pct(value: Any, decimals: int = 0) -> str:
+    """A share (an attainment, the elapsed part of a period): never 100% below 1 (:func:`reason.percent`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value * 100:.{decimals}f}%"
+    return reason.percent(float(value), decimals)
+
+
+def _likelihood(value: Any) -> str:
+    """A probability: <1% and >99% rather than 0% or 100% unless it is (:func:`reason.likelihood`)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return reason.likelihood(float(value))
 
 
 def _signed_pct(value: Any, decimals: int = 1) -> str:
@@ -76,6 +85,7 @@ def _kpi_query(segment: str | None = None, as_of: dt.date | None = None) -> str:
 
 TEMPLATES.env.filters["fmt"] = _fmt
 TEMPLATES.env.filters["pct"] = _pct
+TEMPLATES.env.filters["likelihood"] = _likelihood
 TEMPLATES.env.filters["spark"] = _spark
 TEMPLATES.env.filters["spark_points"] = _spark_points
 TEMPLATES.env.filters["signed_pct"] = _signed_pct

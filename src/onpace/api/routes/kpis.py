@@ -128,7 +128,7 @@ def evaluations(
 ) -> list[Evaluation]:
     """The KPI's evaluations over time, oldest first (the newest ``limit``)."""
     kpi_page.get_kpi(project, name)
-    return kpi_history.evaluations(store, name, segment, limit=limit)
+    return kpi_history.evaluations(store, name, scorecard.segment_key(project, name, segment), limit=limit)
 
 
 @router.get("/{name}/periods", responses=errors(AS_OF))
@@ -139,7 +139,7 @@ def periods(
     with the data up to it, newest first (the history each refresh keeps)."""
     day = parse_as_of(as_of)
     kpi_page.get_kpi(project, name)
-    return kpi_history.past_periods(store, name, segment, day)
+    return kpi_history.past_periods(store, name, scorecard.segment_key(project, name, segment), day)
 
 
 @router.get("/{name}/targets")

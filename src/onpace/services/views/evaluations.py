@@ -98,15 +98,16 @@ class Evaluation(Evaluated):
 
     run_id: int | None = Field(description="the refresh run that evaluated it (none: values imported or pushed)")
     period: str | None = Field(default=None, description="the period's name, e.g. 2026-Q3 (past periods)")
+    segment: str | None = Field(default=None, description="the segment value of a KPI with segment_by")
 
     @classmethod
     def of(cls, evaluation: Any) -> Evaluation:
-        return cls(**evaluated_fields(evaluation), run_id=evaluation.run_id)
+        return cls(**evaluated_fields(evaluation), run_id=evaluation.run_id, segment=evaluation.segment or None)
 
     @classmethod
     def of_period(cls, period: Any, label: str) -> Evaluation:
         """A stored past period (a row of ``kpi_periods``) named ``label``."""
-        return cls(**period_fields(period), run_id=period.run_id, period=label)
+        return cls(**period_fields(period), run_id=period.run_id, period=label, segment=period.segment or None)
 
 
 class LastPeriod(View):

@@ -1,0 +1,85 @@
+"""A KPI made or changed in the app is judged at once, and its definitions hold finite numbers only.
+
+Found on the served demo: after ``PUT /api/kpis/{name}/targets`` raised a monthly target from 100 to
+5,000,000, the scorecard, the KPI page, ``onpace status`` and the objective's roll-up still showed
+the target 100 and "on track" until the next refresh, while the same KPI asked ``?as_of=`` its
+evaluation date showed 5,000,000 and "off track": one KPI, one date, two verdicts. A KPI made in
+the app was missing from the scorecard until a refresh. And a target of ``"1e400"`` or ``"nan"``
+passed the validation and failed later with a 500 (the audit refused the number).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.api.conftest import Site
+
+KPI = {
+    "name": "revenue_this_quarter",
+    "metric": "revenue",  # by quarter in the store already (quarterly_revenue): judged without a refresh
+    "objective": "grow_sales",
+    "owner": "CFO",
+    "timeframe": "quarter",
+    "review_cadence": "monthly",
+    "target": {"at_least": 1},
+}
+
+
+def _row(client: Any, name: str, **params: str) -> dict[str, Any]:
+    rows = [r for r in client.get("/api/kpis", params=params).json() if r["kpi"] == name]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_a_kpi_made_and_retargeted_in_the_app_is_judged_at_once(site: Site) -> None:
+    client = site.login("strategist")
+    assert client.post("/api/kpis", json=KPI).status_code == 201
+    made = _row(client, KPI["name"])  # was missing until a refresh
+    assert made["target"] == 1.0 and made["actual"] is not None and made["actual"] >= 1
+    assert made["status"] in ("on_track", "achieved")
+
+    answer = client.put(f"/api/kpis/{KPI['name']}/targets", json={"targets": [{"at_least": 1e12}]})
+    assert answer.status_code == 200, answer.text
+    stored = _row(client, KPI["name"])
+    assert stored["target"] == 1e12  # was still 1 and on track
+    assert stored["status"] in ("off_track", "missed")
+    again = _row(client, KPI["name"], as_of=stored["as_of"])  # judged afresh on the same date: the same verdict
+    assert (again["target"], again["status"], again["actual"]) == (
+        stored["target"],
+        stored["status"],
+        stored["actual"],
+    )
+    page = client.get(f"/api/kpis/{KPI['name']}/page").json()
+    assert page["row"]["target"] == 1e12 and page["row"]["status"] == stored["status"]
+
+
+@pytest.mark.parametrize("number", ["1e400", "nan", "inf", "-Infinity"])
+def test_a_target_that_is_not_a_finite_number_is_refused(site: Site, number: str) -> None:
+    client = site.login("strategist")
+    app = site.root / "models" / "app.yml"
+    before = app.read_text(encoding="utf-8") if app.exists() else None
+    made = client.post("/api/kpis", json={**KPI, "target": {"at_least": number}})
+    assert made.status_code == 422, made.text
+    assert "at_least" in made.text and "finite" in made.text
+    assert client.post("/api/kpis", json=KPI).status_code == 201
+    changed = client.put(f"/api/kpis/{KPI['name']}/targets", json={"targets": [{"between": [0, number]}]})
+    assert changed.status_code == 422, changed.text
+    assert "between" in changed.text and "finite" in changed.text
+    assert _row(client, KPI["name"])["target"] == 1.0  # the KPI is as it was
+    assert before is None or "revenue_this_quarter" not in before
+
+
+def test_a_definition_file_with_a_nan_target_does_not_validate(site: Site) -> None:
+    from onpace.catalog.project import load_project
+    from onpace.errors import DefinitionError
+
+    goals = site.root / "models" / "nan.yml"
+    goals.write_text(
+        "kpis:\n  - name: nan_target\n    metric: orders\n    objective: grow_sales\n    owner: CFO\n"
+        "    timeframe: quarter\n    review_cadence: monthly\n    target: {at_most: .nan}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as raised:
+        load_project(site.root)
+    assert "nan.yml" in str(raised.value) and "at_most" in str(raised.value) and "finite" in str(raised.value)
