@@ -221,6 +221,55 @@ def test_a_bad_csv_reports_every_bad_row_and_writes_nothing(site: Site) -> None:
     assert done.status_code == 200 and done.json()["rows"] == 2
 
 
+def test_an_upload_names_its_decimal_mark_and_separator_as_form_fields(site: Site) -> None:
+    """Regression: an ambiguous value (1.234 in a file separated by semicolons) was refused telling the
+    API client to use --decimal or --delimiter, which the route did not take."""
+    client = site.login("editor")
+    text = "metric;period;value\nfield_visits;1998-07-01;1.234\n"
+    upload = {"file": ("visits.csv", text.encode(), "text/csv")}
+    ambiguous = client.post("/api/values/import", files=upload)
+    assert ambiguous.status_code == 422
+    said = str(ambiguous.json())
+    assert "decimal=comma or decimal=point" in said and "--decimal" not in said
+    as_thousands = client.post("/api/values/import", files=upload, data={"decimal": "comma"})
+    assert as_thousands.status_code == 200, as_thousands.text
+    day = {"grain": "day", "start": "1998-07-01", "end": "1998-07-01"}
+    assert client.get("/api/metrics/field_visits/observations", params=day).json()["rows"][0]["value"] == 1234.0
+    as_decimal = client.post("/api/values/import", files=upload, data={"decimal": "point", "delimiter": "semicolon"})
+    assert as_decimal.status_code == 200, as_decimal.text
+    assert client.get("/api/metrics/field_visits/observations", params=day).json()["rows"][0]["value"] == 1.234
+    tabs = client.post(
+        "/api/values/import",
+        files={"file": ("v.tsv", b"metric\tperiod\tvalue\nfield_visits\t1998-07-02\t7\n", "text/csv")},
+        data={"delimiter": "tab"},
+    )
+    assert tabs.status_code == 200 and tabs.json()["rows"] == 1
+    wrong = client.post("/api/values/import", files=upload, data={"decimal": "dot"})
+    assert wrong.status_code == 422 and "decimal" in wrong.text
+
+
+def test_unknown_keys_types_and_overlong_items_are_named(site: Site) -> None:
+    """Regressions: ?type=bogus listed no metric with a 200 (as if none matched); a comment's unknown
+    key ("segment") was dropped without a word; a review's action item had no length limit."""
+    viewer = site.login("viewer")
+    bogus = viewer.get("/api/metrics", params={"type": "bogus"})
+    assert bogus.status_code == 422 and "type" in bogus.text and "ratio" in bogus.text
+    assert viewer.get("/metrics", params={"type": "bogus"}).status_code == 422
+    ratios = viewer.get("/api/metrics", params={"type": "ratio"}).json()
+    assert ratios and {metric["type"] for metric in ratios} == {"ratio"}
+    assert viewer.get("/metrics", params={"type": ""}).status_code == 200  # "all" in the page's picker
+    editor = site.login("editor")
+    comment = editor.post("/api/kpis/quarterly_revenue/comments", json={"body": "looks low", "segment": "EUROPE"})
+    assert comment.status_code == 422 and "segment" in comment.text
+    assert editor.get("/api/kpis/quarterly_revenue/comments").json() == []  # nothing written
+    strategist = site.login("strategist")
+    review = {"assessment": "at_risk", "commentary": "slow quarter", "actions": ["call the buyers", "x" * 2_001]}
+    too_long = strategist.post("/api/kpis/quarterly_revenue/reviews", json=review)
+    assert too_long.status_code == 422 and "actions" in too_long.text
+    review["actions"] = ["call the buyers"]
+    assert strategist.post("/api/kpis/quarterly_revenue/reviews", json=review).status_code == 201
+
+
 def test_bad_query_parameters_get_a_clear_error(site: Site) -> None:
     client = site.login("viewer")
     answer = client.get("/api/metrics/revenue/observations", params={"by": "regoin"})

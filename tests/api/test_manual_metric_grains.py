@@ -106,3 +106,26 @@ def test_the_metric_page_offers_only_the_grains_it_can_show(pushed: Site) -> Non
     computed = viewer.get("/metrics/revenue").text  # a computed metric: every grain
     computed = computed[computed.index('data-testid="grain"') :]
     assert "day" in re.findall(r"<option[^>]*>([a-z_]+)</option>", computed[: computed.index("</select>")])
+
+
+@pytest.mark.parametrize(
+    ("value", "says"), [("true", "valid number"), ('"12"', "valid number"), ("NaN", "finite number")]
+)
+def test_a_pushed_value_that_is_not_a_number_is_refused(site: Site, value: str, says: str) -> None:
+    """Regression: a JSON true was stored as 1.0 and judged in the KPIs on the metric."""
+    admin = site.login("admin")
+    body = '{"observations": [{"period": "1998-07-01", "value": ' + value + "}]}"
+    answer = admin.post(
+        "/api/metrics/ad_spend/observations", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422, answer.text
+    assert "value" in answer.text and says in answer.text
+    stored = admin.get("/api/metrics/ad_spend/observations", params={"start": "1998-07-01", "end": "1998-07-31"})
+    assert stored.json()["rows"] in ([], [{"period": "1998-07-01", "value": None}])  # nothing written
+
+
+def test_a_misspelt_key_of_a_pushed_value_is_named(site: Site) -> None:
+    answer = site.login("admin").post(
+        "/api/metrics/ad_spend/observations", json={"observations": [{"period": "1998-07-01", "vaule": 3}]}
+    )
+    assert answer.status_code == 422 and "vaule" in answer.text

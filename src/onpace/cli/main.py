@@ -123,6 +123,19 @@ def _query(
     )
 
 
+def _to_data(request: Any, engine: Any) -> Any:
+    """``request`` ending on the metrics' last day with data when its end is after it (as the API and the
+    web app ask: :func:`onpace.services.explore.data_end`): periods that have not happened are not 0."""
+    from dataclasses import replace
+
+    from onpace.services.explore import data_end
+
+    end = data_end(engine, request.metrics, request.end)
+    if end == request.end or (request.start is not None and end is not None and request.start > end):
+        return request
+    return replace(request, end=end)
+
+
 MetricsArg = Annotated[list[str], typer.Argument(help="Metric names.")]
 ByOpt = Annotated[list[str] | None, typer.Option("--by", "-b", help="Dimension to break down by (repeatable).")]
 GrainOpt = Annotated[
@@ -159,8 +172,8 @@ def query(
 
     with user_errors():
         loaded = load_project(project)
-        request = _query(metrics, by, grain, start, end, where)
         with Engine(loaded) as engine:
+            request = _to_data(_query(metrics, by, grain, start, end, where), engine)
             if fmt == Format.table:
                 with console.status("Computing…"):
                     result = engine.query(request)
@@ -195,7 +208,7 @@ def sql(
     with user_errors():
         loaded = load_project(project)
         with Engine(loaded) as engine:
-            text = engine.sql(_query(metrics, by, grain, start, end, where), standalone=True)
+            text = engine.sql(_to_data(_query(metrics, by, grain, start, end, where), engine), standalone=True)
     sys.stdout.write(text.rstrip() + "\n")
 
 

@@ -9,6 +9,7 @@ expression language: nothing here writes SQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from onpace import calendar as cal
 from onpace.catalog import models as m
@@ -170,6 +171,9 @@ def values_over_time(
         if where:
             raise UserError(f"metric '{metric}' is entered by hand: it has no dimensions to filter by")
         return _manual_values(project, store, metric, grain, start, end)
+    end = data_end(engine, metric, end)
+    if start is not None and end is not None and start > end:  # the range begins after the data's last day
+        return SeriesValues(metric=metric, grain=grain.value, source="engine", rows=[], partial_periods=[])
     table = engine.query(Query(metrics=[metric], grain=grain, start=start, end=end, where=where or None))
     periods = table.column("period").to_pylist()
     values = table.column(metric).to_pylist()
@@ -237,10 +241,34 @@ def _cuts_a_period(project: Project, grain: m.Grain, start: dt.date | None, end:
     return end is not None and cal.period_end(cal.period_start(end, grain, calendar), grain) != end
 
 
+def data_end(engine: Engine, metric: str | Sequence[str], end: dt.date | None) -> dt.date | None:
+    """``end``, or the last day with data of the metrics when ``end`` is after it: the periods after the
+    data have not happened, and a live query would show them as 0 where the store shows none."""
+    if end is None:
+        return None
+    lasts = []
+    try:
+        for name in [metric] if isinstance(metric, str) else metric:
+            lasts.append(engine.data_days(name)[1])
+    except OnpaceError:  # the source cannot be read now: the query says so itself
+        return end
+    if not lasts or any(last is None for last in lasts):
+        return end  # a metric without data: its periods are 0, as the engine answers
+    last = max(d for d in lasts if d is not None)
+    return last if last < end else end
+
+
+def _sql_end(
+    project: Project, engine: Engine, metric: str, start: dt.date | None, end: dt.date | None
+) -> dt.date | None:
+    """The end the metric's values are queried with (:func:`data_end`), for the SQL shown beside them."""
+    clipped = data_end(engine, metric, end) if is_computed(project, metric) else end
+    return end if start is not None and clipped is not None and start > clipped else clipped
+
+
 def _in_progress(engine: Engine, metric: str, grain: m.Grain, last: dt.date, end: dt.date | None) -> list[dt.date]:
-    """[the last stored period] when the range has no end and the data stops inside that period."""
-    if end is not None:
-        return []  # an end on a period's edge (else the query is live): the period is inside the range
+    """[the last stored period] when the range ends with it or after it (else the query is live) and
+    the data stops inside that period."""
     try:
         _, data_end = engine.data_days(metric)
     except OnpaceError:  # the source cannot be read now: the stored values are still shown
@@ -325,6 +353,6 @@ def generated_sql(
         dimensions=[by] if by else [],
         grain=grain or grain_of(chosen),
         start=start,
-        end=end,
+        end=_sql_end(project, engine, metric, start, end),
     )
     return GeneratedSql(sql=engine.sql(request))

@@ -9,7 +9,7 @@ web, a bad ``--option`` in the CLI); an empty value is no filter (the pages' "al
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -114,7 +114,10 @@ class CatalogFilter(Filter):
     q: str | None = Field(default=None, max_length=200, description="words in names, labels, descriptions and tags")
     department: str | None = Field(default=None, max_length=m.MAX_NAME_TEXT)
     owner: str | None = Field(default=None, max_length=m.MAX_NAME_TEXT)
-    type: str | None = Field(default=None, max_length=32, description="simple, ratio, derived, cumulative, manual...")
+    # a type no metric can have is a 422 naming the types (was an empty list, as if none matched)
+    type: Literal["simple", "ratio", "derived", "cumulative", "conversion", "semi_additive", "manual"] | None = Field(
+        default=None, description="the metrics of one type"
+    )
     tag: str | None = Field(default=None, max_length=m.MAX_NAME_TEXT)
     kpi: bool | None = Field(default=None, description="only metrics that are KPIs (true), or only those that are not")
 

@@ -37,7 +37,7 @@ from onpace.catalog.project import Project
 from onpace.errors import Issue, NotFoundError, UserError, did_you_mean, did_you_mean_suffix
 from onpace.kpi.instances import canonical
 from onpace.services.failures import Failure
-from onpace.services.values_csv import DecimalReading, Mark, decimal_reading, plain_number, separator_of
+from onpace.services.values_csv import DecimalReading, Mark, Names, decimal_reading, plain_number, separator_of
 from onpace.services.views.values import StoredValue, ValueListing
 from onpace.store import audit
 from onpace.store import observations as obs
@@ -121,14 +121,16 @@ class CsvFormat:
     decimal: DecimalReading
 
 
-def csv_format(text: str, separator: str | None = None, decimal: Mark | None = None) -> CsvFormat:
+def csv_format(
+    text: str, separator: str | None = None, decimal: Mark | None = None, names: Names | None = None
+) -> CsvFormat:
     """The separator (``separator``, else found from the header) and decimal mark (``decimal``, else
     found from the values) of the CSV ``text``."""
     text = text.removeprefix("\ufeff")
     sep = separator or separator_of(text, COLUMNS)
     records, _ = _csv_records(text, "", sep)
     values = [(line, _text(cells.get("value"))) for line, cells in records]
-    return CsvFormat(sep, decimal_reading([(line, v) for line, v in values if v], sep, decimal))
+    return CsvFormat(sep, decimal_reading([(line, v) for line, v in values if v], sep, decimal, names))
 
 
 def parse_values(
@@ -138,6 +140,7 @@ def parse_values(
     *,
     separator: str | None = None,
     decimal: Mark | None = None,
+    names: Names | None = None,
 ) -> list[ValueRow]:
     """Check every value; return them all, or raise a :class:`ValuesError` listing every problem.
 
@@ -150,7 +153,7 @@ def parse_values(
     """
     reading: DecimalReading | None = None
     if isinstance(text_or_rows, str):
-        form = csv_format(text_or_rows, separator, decimal)
+        form = csv_format(text_or_rows, separator, decimal, names)
         records, issues = _csv_records(text_or_rows.removeprefix("\ufeff"), source_name, form.separator)
         reading = form.decimal
     else:

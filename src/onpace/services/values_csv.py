@@ -107,6 +107,22 @@ def plain_number(text: str, mark: Mark) -> str | None:
 
 
 @dataclass(frozen=True)
+class Names:
+    """How an interface names the decimal mark and the separator it takes: ``--decimal comma`` and
+    ``--delimiter`` on the command line, ``decimal=comma`` and ``delimiter`` as form fields."""
+
+    decimal_form: str  # with {} for the mark
+    delimiter: str
+
+    def decimal(self, mark: Mark) -> str:
+        return self.decimal_form.format(mark)
+
+
+CLI_NAMES = Names("--decimal {}", "--delimiter")
+FORM_NAMES = Names("decimal={}", "delimiter")
+
+
+@dataclass(frozen=True)
 class DecimalReading:
     """How the numbers of one file are read: with ``mark``, named (``given``) or found in the values.
 
@@ -117,6 +133,7 @@ class DecimalReading:
     given: bool
     separator: str
     first: dict[Mark, tuple[int, str]] = field(default_factory=dict)
+    names: Names = field(default_factory=lambda: CLI_NAMES)  # how the messages name the options
 
     def problem(self, text: str) -> tuple[str, str] | None:
         """(message, expected) when ``text`` cannot be read with this file's mark; None when it can."""
@@ -125,7 +142,8 @@ class DecimalReading:
             line, value = self.first[self.mark]
             return (
                 f"'{text}' has a decimal {kind}, but line {line} ('{value}') has a decimal {self.mark}",
-                "one decimal mark in the whole file (or name it: --decimal comma or --decimal point)",
+                f"one decimal mark in the whole file (or name it: {self.names.decimal('comma')} or "
+                f"{self.names.decimal('point')})",
             )
         if not self.given and kind == "ambiguous" and not self.first and not self._point_by_default(text):
             word: Mark = "comma" if "," in text else "point"
@@ -134,11 +152,11 @@ class DecimalReading:
                 f"'{text}' is ambiguous: {_shown_number(plain_number(text, word))} with a decimal {word}, or "
                 f"{_shown_number(plain_number(text, other))} with a {word} between thousands, and no other value "
                 f"of the file shows which (its cells are separated by {shown(self.separator)})",
-                "the decimal mark named: --decimal comma or --decimal point (and --delimiter if the cells are "
-                "separated by something else)",
+                f"the decimal mark named: {self.names.decimal('comma')} or {self.names.decimal('point')} (and "
+                f"{self.names.delimiter} if the cells are separated by something else)",
             )
         if plain_number(text, self.mark) is None:
-            return f"'{text}' is not a number", _expected(self.mark, self.separator)
+            return f"'{text}' is not a number", _expected(self.mark, self.separator, self.names)
         return None
 
     def _point_by_default(self, text: str) -> bool:
@@ -146,10 +164,14 @@ class DecimalReading:
         return self.separator == "," and "." in text
 
 
-def decimal_reading(values: list[tuple[int, str]], separator: str, given: Mark | None = None) -> DecimalReading:
-    """The decimal mark of a file whose value cells are ``values`` (line, text): ``given``, else found in them."""
+def decimal_reading(
+    values: list[tuple[int, str]], separator: str, given: Mark | None = None, names: Names | None = None
+) -> DecimalReading:
+    """The decimal mark of a file whose value cells are ``values`` (line, text): ``given``, else found in them;
+    ``names``: how the messages name the options (the command's, else another interface's)."""
+    names = names or CLI_NAMES
     if given is not None:
-        return DecimalReading(given, True, separator)
+        return DecimalReading(given, True, separator, names=names)
     first: dict[Mark, tuple[int, str]] = {}
     for line, text in values:
         kind = kind_of(text)
@@ -158,17 +180,17 @@ def decimal_reading(values: list[tuple[int, str]], separator: str, given: Mark |
         if kind in MARKS and kind not in first:
             first[kind] = (line, text.strip())
     if not first:
-        return DecimalReading("point", False, separator)
+        return DecimalReading("point", False, separator, names=names)
     mark = min(first, key=lambda k: first[k][0])  # the mark of the first value that shows one
-    return DecimalReading(mark, False, separator, first)
+    return DecimalReading(mark, False, separator, first, names)
 
 
-def _expected(mark: Mark, separator: str) -> str:
+def _expected(mark: Mark, separator: str, names: Names) -> str:
     if mark == "comma":
         return "a number with a decimal comma such as 1250 or 0,85 (a point, if any, between thousands: 1.250,5)"
     text = "a number such as 1250 or 0.85, with a dot for decimals (a comma, if any, between thousands: 1,250.5)"
     if separator == ",":
-        text += "; a file with decimal commas: --decimal comma"
+        text += f"; a file with decimal commas: {names.decimal('comma')}"
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from onpace.api.deps import StoreDep, UserDep, allowed, errors
 from onpace.services import admin, auth
@@ -23,6 +23,8 @@ def list_users(store: StoreDep, user: UserDep) -> list[UserView]:
 
 
 class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     name: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
     role: str = Field(description="admin, strategist, editor or viewer")
@@ -42,6 +44,8 @@ def add_user(body: NewUser, store: StoreDep, user: UserDep) -> UserView:
 
 
 class UserChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     role: str | None = Field(default=None, max_length=16, description="admin, strategist, editor or viewer")
     department: str | None = Field(default=None, max_length=128)
     disabled: bool | None = None
@@ -73,6 +77,8 @@ def list_tokens(store: StoreDep, user: UserDep) -> list[TokenView]:
 
 
 class NewToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     name: str = Field(min_length=1, max_length=128)
     user: str | None = Field(default=None, max_length=128, description="whose token (default: yours)")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed, errors
 from onpace.api.routes.notes import Notes
@@ -150,6 +150,8 @@ def target_history(name: str, project: ProjectDep, store: StoreDep) -> list[Targ
 
 
 class Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     targets: list[dict[str, Any]] = Field(min_length=1, max_length=500)
 
 
@@ -162,9 +164,11 @@ def set_targets(name: str, body: Targets, project: ProjectDep, store: StoreDep, 
 
 
 class NewReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     assessment: str = Field(description="on_track, at_risk, off_track, achieved or missed")
     commentary: str = Field(min_length=1, max_length=20_000)
-    actions: list[str] = Field(default_factory=list, max_length=50)
+    actions: list[Annotated[str, Field(min_length=1, max_length=2_000)]] = Field(default_factory=list, max_length=50)
     segment: str | None = Field(default=None, max_length=m.MAX_SEGMENT)
 
 
@@ -192,6 +196,8 @@ def add_review(name: str, body: NewReview, project: ProjectDep, store: StoreDep,
 
 
 class Demotion(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     reason: str = Field(min_length=1, max_length=2000)
 
 

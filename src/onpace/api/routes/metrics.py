@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed, errors
@@ -18,6 +19,7 @@ from onpace.services import values as values_service
 from onpace.services.auth import CurrentUser
 from onpace.services.filters import CatalogFilter
 from onpace.services.params import Day
+from onpace.services.values_csv import FORM_NAMES
 from onpace.services.views.metrics import (
     Breakdown,
     GeneratedSql,
@@ -91,8 +93,11 @@ def observations(
 
 
 class PushedValue(BaseModel):
-    period: dt.date = Field(description="the start of the period (or any day in it)")
-    value: float | None
+    model_config = ConfigDict(extra="forbid")  # a misspelt key ("vaule") is named, not dropped
+
+    period: dt.date = Field(description="the first day of the period of the metric's grain (2026-10-01 for 2026-Q4)")
+    # a number: true or "12" are refused (true was stored as 1.0), and so are NaN and infinities
+    value: float | None = Field(strict=True, allow_inf_nan=False)
     segment: str = Field(default="", max_length=m.MAX_SEGMENT)
 
 
@@ -138,6 +143,7 @@ def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDe
 
 
 router_values = APIRouter(prefix="/values", tags=["metrics"])
+_DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 
 
 @router_values.post(
@@ -146,9 +152,21 @@ router_values = APIRouter(prefix="/values", tags=["metrics"])
     dependencies=[allowed("enter_values", bulk=True)],
 )
 async def import_csv(
-    project: ProjectDep, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
+    project: ProjectDep,
+    store: StoreDep,
+    user: UserDep,
+    file: Annotated[UploadFile, File()],
+    decimal: Annotated[
+        Literal["point", "comma"] | None,
+        Form(description="the values' decimal mark (found in the values when not given)"),
+    ] = None,
+    delimiter: Annotated[
+        Literal["comma", "semicolon", "tab"] | None,
+        Form(description="what separates the cells (found from the header row when not given)"),
+    ] = None,
 ) -> ValuesWritten:
-    """A CSV of values (metric, period, value[, segment]): checked row by row like ``onpace values import``."""
+    """A CSV of values (metric, period, value[, segment]): checked row by row like ``onpace values import``
+    (its ``--decimal`` and ``--delimiter`` are the form fields ``decimal`` and ``delimiter``)."""
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UserError(f"the file is larger than {MAX_UPLOAD_BYTES >> 20} MB")
@@ -157,7 +175,17 @@ async def import_csv(
     except UnicodeDecodeError as exc:
         raise UserError(f"{file.filename or 'the file'} is not UTF-8 text (byte {exc.start})") from None
     source = file.filename or "upload.csv"
-    parsed = await run_in_threadpool(values_service.parse_values, project, text, source)
+    parsed = await run_in_threadpool(
+        partial(
+            values_service.parse_values,
+            separator=None if delimiter is None else _DELIMITERS[delimiter],
+            decimal=decimal,
+            names=FORM_NAMES,
+        ),
+        project,
+        text,
+        source,
+    )
     _may_enter(user, project, {row.metric for row in parsed})
     result = await run_in_threadpool(values_service.import_values, project, store, parsed, user.name, source)
     return writes.values_written(result)
@@ -165,6 +193,8 @@ async def import_csv(
 
 class Promotion(BaseModel):
     """The KPI a metric becomes: what it needs besides the metric (a target, a timeframe, an objective, an owner)."""
+
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
 
     objective: str = Field(min_length=1, max_length=128)
     owner: str = Field(min_length=1, max_length=128)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, allowed
 from onpace.services import feedback, notes
@@ -15,10 +15,14 @@ from onpace.services.views.notes import AnnotationView, CommentView, SubjectKind
 
 
 class NewComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     body: str = Field(min_length=1, max_length=notes.MAX_COMMENT)
 
 
 class NewAnnotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     date: dt.date
     end_date: dt.date | None = None
     label: str = Field(min_length=1, max_length=notes.MAX_LABEL)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed, errors
 from onpace.errors import QueryError, did_you_mean
@@ -46,6 +46,8 @@ def get_run(run_id: IdPath, store: StoreDep) -> RunView:
 
 
 class StartRefresh(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a key it does not know is named, not dropped
+
     full: bool = False
     metrics: list[str] | None = Field(default=None, max_length=1000)
 
