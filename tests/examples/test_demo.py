@@ -74,6 +74,52 @@ def close(a: float | None, b: float) -> bool:
     return a is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "demo.md"
+_WORDS = {
+    "on track": "on_track",
+    "at risk": "at_risk",
+    "off track": "off_track",
+    "achieved": "achieved",
+    "missed": "missed",
+}
+
+
+def _documented_statuses() -> dict[tuple[str, str], str]:
+    """The status column of docs/demo.md's table of KPIs, by (label, segment)."""
+    text = DOCS.read_text(encoding="utf-8")
+    table = text[text.index("| KPI | target | timeframe | status |") :].split("\n\n")[0].splitlines()[2:]
+    found: dict[tuple[str, str], str] = {}
+    for line in table:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        label, status = cells[0], cells[-1]
+        for part in status.split(", "):
+            segment, word = "", part
+            for words in _WORDS:
+                at = part.find(words)
+                if at >= 0:
+                    segment, word = part[:at].strip(), words
+                    break
+            assert word in _WORDS, (label, status)
+            found[(label, segment)] = _WORDS[word]
+    return found
+
+
+def test_the_documented_statuses_are_the_demos(demo_dir: Path, latest: dict[tuple[str, str], Any]) -> None:
+    """docs/demo.md says what a user sees after `onpace demo`: its table of KPIs had five statuses that
+    the demo no longer showed (CSAT, club churn and members, Europe, turnover)."""
+    from onpace.catalog.project import load_project
+
+    project = load_project(demo_dir)
+    shown = {
+        ((project.kpis[kpi].label or kpi), segment): e.status
+        for (kpi, segment), e in latest.items()
+        if kpi in project.kpis
+    }
+    documented = _documented_statuses()
+    assert documented == {key: shown.get(key) for key in documented}
+    assert set(documented) == set(shown)  # every KPI of the demo is in the table
+
+
 def test_the_scorecard_shows_every_status(latest: dict[tuple[str, str], Any]) -> None:
     statuses = {e.status for e in latest.values()}
     assert statuses >= STATUSES, sorted(statuses)

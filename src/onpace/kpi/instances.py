@@ -14,7 +14,6 @@ from onpace import calendar as cal
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
-from onpace.kpi.kind import kind_of
 from onpace.kpi.types import Accumulation, Direction
 
 
@@ -101,10 +100,15 @@ def _agg(project: Project, metric: m.SimpleMetric) -> m.Agg | None:
 
 
 def accumulation(project: Project, kpi: g.Kpi) -> Accumulation:
-    """flow when the KPI's number grows through a period, else level: the kind of number the forecast
-    judges too (:func:`onpace.kpi.kind.kind_of`: a sum, a count, a distinct count, a manual sum, and a
-    flow over a level such as leavers per head), so the pace and the forecast phase alike."""
-    return "flow" if kind_of(project, kpi) in ("flow", "count_distinct") else "level"
+    """flow when the metric grows through a period (sum, count, count distinct, manual sum), else level."""
+    if kpi.accumulation is not None:
+        return kpi.accumulation
+    metric = project.metrics[kpi.metric or ""]
+    if isinstance(metric, m.ManualMetric):
+        return "flow" if metric.over_time == "sum" else "level"
+    if isinstance(metric, m.SimpleMetric):
+        return "flow" if _agg(project, metric) in (m.Agg.sum, m.Agg.count, m.Agg.count_distinct) else "level"
+    return "level"
 
 
 def additive(project: Project, metric_name: str) -> bool:
