@@ -588,7 +588,8 @@ class _Assembly:
         if agg == m.Agg.count_distinct:
             return _per_row(table, scan.compile(table, leaf.expr)).nunique(where=where)
         value = self._value(scan, table, leaf.expr)
-        if agg in (m.Agg.sum, m.Agg.avg, m.Agg.median, m.Agg.percentile) and not value.type().is_numeric():
+        numeric = value.type().is_numeric() or (agg in (m.Agg.min, m.Agg.max) and value.type().is_boolean())
+        if not numeric:  # a date's max was cast to a number in the SQL: a cast error naming no column
             raise QueryError(
                 f"cannot {agg.value} '{leaf.expr}' in dataset '{leaf.dataset}': it is {value.type()}, not a number"
             )
@@ -602,7 +603,7 @@ class _Assembly:
             return value.cast("float64").mean(where=where)
         if agg in (m.Agg.min, m.Agg.max):
             out = value.min(where=where) if agg == m.Agg.min else value.max(where=where)
-            return out.cast("float64") if value.type().is_numeric() else out
+            return out.cast("float64") if value.type().is_numeric() else out  # a boolean's: cast at the output
         quantile = 0.5 if agg == m.Agg.median else leaf.percentile
         return value.cast("float64").quantile(quantile, where=where)
 

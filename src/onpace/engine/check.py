@@ -18,7 +18,8 @@ from onpace.engine.engine import Engine
 from onpace.engine.joins import JoinGraph
 from onpace.errors import Issue, OnpaceError, QueryError, did_you_mean
 
-NUMERIC_AGGS = (m.Agg.sum, m.Agg.avg, m.Agg.median, m.Agg.percentile)
+# a metric's value is a number: min and max of a date or a text are refused as a sum of one is
+NUMERIC_AGGS = (m.Agg.sum, m.Agg.avg, m.Agg.median, m.Agg.percentile, m.Agg.min, m.Agg.max)
 
 
 def check_sources(project: Project, engine: Engine | None = None) -> list[Issue]:
