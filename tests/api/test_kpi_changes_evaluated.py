@@ -83,3 +83,38 @@ def test_a_definition_file_with_a_nan_target_does_not_validate(site: Site) -> No
     with pytest.raises(DefinitionError) as raised:
         load_project(site.root)
     assert "nan.yml" in str(raised.value) and "at_most" in str(raised.value) and "finite" in str(raised.value)
+
+
+def test_a_kpi_whose_series_no_refresh_computed_gets_them_from_a_refresh_started_at_once(site: Site) -> None:
+    """A KPI made on a segment no refresh has computed (Europe's revenue by quarter) showed no data,
+    "no data for the period yet", until the next scheduled refresh: a refresh of its metric starts
+    when it is made, and its actual then is the quarter's revenue to date by hand-written SQL."""
+    import time
+
+    from tests.api.test_api import sql
+
+    client = site.login("strategist")
+    runs_before = {run["id"] for run in client.get("/api/runs").json()}
+    europe = {**KPI, "name": "revenue_of_europe_quarter", "segment": "region = 'EUROPE'"}
+    assert client.post("/api/kpis", json=europe).status_code == 201
+    started = [run for run in client.get("/api/runs").json() if run["id"] not in runs_before]
+    assert len(started) == 1, started
+    deadline = time.monotonic() + 120
+    run = started[0]
+    while run["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        run = client.get(f"/api/runs/{run['id']}").json()
+    assert run["status"] == "succeeded", run
+    row = _row(client, "revenue_of_europe_quarter")
+    (total,) = sql(
+        site.root,
+        "select sum(l_extendedprice * (1 - l_discount)) from lineitem join orders on o_orderkey = l_orderkey "
+        "join customer on c_custkey = o_custkey join nation on n_nationkey = c_nationkey "
+        "join region on r_regionkey = n_regionkey "
+        f"where r_name = 'EUROPE' and o_orderdate between date '{row['period_start']}' and date '{row['as_of']}'",
+    )[0]
+    assert row["actual"] == pytest.approx(float(total), rel=1e-9)
+    # a KPI whose series are stored starts no refresh
+    runs_now = {r["id"] for r in client.get("/api/runs").json()}
+    assert client.post("/api/kpis", json={**KPI, "name": "revenue_again"}).status_code == 201
+    assert {r["id"] for r in client.get("/api/runs").json()} == runs_now

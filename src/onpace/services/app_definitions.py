@@ -32,7 +32,7 @@ from onpace.catalog.goals import Kpi, Objective
 from onpace.catalog.project import Project
 from onpace.catalog.reports import Report
 from onpace.catalog.yamlpos import parse_yaml
-from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError
+from onpace.errors import ConflictError, DefinitionError, Issue, NotFoundError, OnpaceError
 from onpace.fileio import read_text
 from onpace.store.db import Store
 
@@ -239,10 +239,15 @@ def _evaluate(project: Project, store: Store, kpi: str) -> None:
     the scorecard, the KPI page and the API read the stored evaluations, which still held the old
     target's verdict (and none for a new KPI) until the next refresh. The change has landed: a KPI
     that cannot be judged yet (its metric not refreshed) is logged, not refused."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from onpace.services.evaluate import evaluate_and_store
     from onpace.services.failures import Failure
 
     errors: dict[Failure, str] = {}
-    evaluate_and_store(project, store, errors=errors)
+    try:
+        evaluate_and_store(project, store, errors=errors)
+    except (OnpaceError, SQLAlchemyError) as exc:  # the change has landed: a 500 would say it had not
+        log.warning("after the change of KPI %r, the KPIs could not be evaluated: %s", kpi, exc)
     for failed, why in errors.items():
         log.warning("after the change of KPI %r, %s could not be evaluated: %s", kpi, failed, why)

@@ -371,6 +371,25 @@ def kpi_series_keys(project: Project, instance: KpiInstance) -> dict[m.Grain, ev
     return {g: (metric.name, g.value, instance.filter) for g in stored_grains(metric, grain)}
 
 
+def unrefreshed_metric(project: Project, store: Store, kpi: str) -> str | None:
+    """The metric of KPI ``kpi`` when the store lacks a series its evaluation reads (a KPI made on a
+    metric, grain or segment no refresh has computed yet), else None; None for a metric entered by hand
+    (its series are its entries)."""
+    from onpace.kpi.instances import is_computed
+    from onpace.store import observations as obs
+
+    found = project.kpis.get(kpi)
+    if found is None or not found.metric or not is_computed(project, found.metric):
+        return None
+    with store.session(readonly=True) as s:
+        for instance in kpi_instances(project):
+            if instance.kpi.name != kpi:
+                continue
+            if any(obs.get_series(s, *key) is None for key in kpi_series_keys(project, instance).values()):
+                return found.metric
+    return None
+
+
 def read_kpi_rows(s: Session, project: Project, instance: KpiInstance) -> dict[m.Grain, Rows]:
     """The stored rows one KPI instance reads, by grain (:func:`kpi_series_keys`)."""
     wanted = kpi_series_keys(project, instance)

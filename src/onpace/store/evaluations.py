@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -251,6 +251,7 @@ def write_periods_many(
     The stored fields are read as plain rows: only the periods that changed are loaded as objects
     to be updated (most periods of a refresh are as they were).
     """
+    _lock_periods(s)
     stored: dict[tuple[str, str], dict[date, tuple[Any, ...]]] = {key: {} for key in periods}
     names = sorted({kpi for kpi, _ in periods})
     table = _PERIODS.c
@@ -288,6 +289,19 @@ def write_periods_many(
         s.delete(rows[row_id])
     s.flush()
     return len(changed)
+
+
+def _lock_periods(s: Session) -> None:
+    """Serialise the writers of the past periods until the transaction ends (readers go on).
+
+    Each writer reads what is stored, then inserts the periods it does not find: two evaluations at
+    once (a KPI made in the app on one server while another imports values or refreshes) both found
+    none and the second insert broke the unique key (a 500). SQLite's write transactions are
+    serialised already (``BEGIN IMMEDIATE``); on PostgreSQL a table lock that conflicts with itself.
+    """
+    dialect = s.get_bind().dialect
+    if dialect.name == "postgresql":
+        s.execute(text(f"LOCK TABLE {dialect.identifier_preparer.format_table(_PERIODS)} IN EXCLUSIVE MODE"))
 
 
 def _periods_by_id(s: Session, ids: Sequence[int]) -> dict[int, KpiPeriod]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from onpace.api.deps import ProjectDep, StoreDep, UserDep, WorkspaceDep, allowed, errors
 from onpace.api.routes.notes import Notes
 from onpace.catalog import models as m
-from onpace.services import app_definitions, feedback, kpi_history, kpi_page, lifecycle, scorecard, writes
+from onpace.errors import ConflictError
+from onpace.services import app_definitions, evaluate, feedback, kpi_history, kpi_page, lifecycle, scorecard, writes
 from onpace.services import reviews as review_service
 from onpace.services import what_changed as change_service
+from onpace.services.auth import CurrentUser
 from onpace.services.evaluate import parse_as_of
 from onpace.services.filters import ScorecardFilter
 from onpace.services.views.evaluations import Evaluation, TargetChange
@@ -21,7 +24,9 @@ from onpace.services.views.metrics import LifecycleChange
 from onpace.services.views.notes import ReviewView
 from onpace.services.views.scorecard import ScorecardRow
 from onpace.services.views.what_changed import WhatChanged
+from onpace.services.workspace import Workspace
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 SegmentQ = Annotated[
     str, Query(max_length=m.MAX_SEGMENT, description="a segment value of a KPI with segment_by; '' the whole")
@@ -61,11 +66,26 @@ class KpiBody(BaseModel):
     responses=errors({409: "the name is taken"}),
     dependencies=[allowed("manage_goals")],
 )
-def create_kpi(body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> KpiDefinition:
-    """Create a KPI (kept in models/app.yml); strategists and admins."""
+def create_kpi(body: KpiBody, ws: WorkspaceDep, user: UserDep) -> KpiDefinition:
+    """Create a KPI (kept in models/app.yml); strategists and admins. It is judged at once; when its
+    series are not in the store yet, a refresh of its metric starts in the background (GET /api/runs)."""
     user.require("manage_goals")
-    reloaded = app_definitions.save(project, store, "kpi", body.model_dump(), actor=user.name, create=True)
+    reloaded = app_definitions.save(ws.project(), ws.store, "kpi", body.model_dump(), actor=user.name, create=True)
+    _compute_its_series(ws, body.name, user)
     return kpi_page.definition(reloaded.kpis[body.name])
+
+
+def _compute_its_series(ws: Workspace, name: str, user: CurrentUser) -> None:
+    """A KPI made or changed here whose series no refresh has computed (its metric at a new grain or
+    segment) shows no data until one does: a refresh of its metric starts now, in the background, when
+    the user may start one (its run is in GET /api/runs; one already running here is left to end)."""
+    metric = evaluate.unrefreshed_metric(ws.project(), ws.store, name)
+    if metric is None or not user.can("refresh"):
+        return
+    try:
+        ws.start_refresh(full=False, metrics=[metric], requested_by=user.name)
+    except ConflictError:
+        log.info("KPI %r: a refresh is running here already; its series come with the next one", name)
 
 
 @router.get("/{name}", responses=errors(AS_OF))
@@ -77,10 +97,11 @@ def get_kpi(name: str, project: ProjectDep, store: StoreDep, as_of: AsOfQ = None
 
 
 @router.put("/{name}", responses=errors(IN_YAML), dependencies=[allowed("manage_goals")])
-def update_kpi(name: str, body: KpiBody, project: ProjectDep, store: StoreDep, user: UserDep) -> KpiDefinition:
+def update_kpi(name: str, body: KpiBody, ws: WorkspaceDep, user: UserDep) -> KpiDefinition:
     user.require("manage_goals")
     definition = {**body.model_dump(), "name": name}
-    reloaded = app_definitions.save(project, store, "kpi", definition, actor=user.name, create=False)
+    reloaded = app_definitions.save(ws.project(), ws.store, "kpi", definition, actor=user.name, create=False)
+    _compute_its_series(ws, name, user)
     return kpi_page.definition(reloaded.kpis[name])
 
 
@@ -156,10 +177,11 @@ class Targets(BaseModel):
 
 
 @router.put("/{name}/targets", responses=errors({409: "defined in YAML"}), dependencies=[allowed("manage_goals")])
-def set_targets(name: str, body: Targets, project: ProjectDep, store: StoreDep, user: UserDep) -> KpiDefinition:
+def set_targets(name: str, body: Targets, ws: WorkspaceDep, user: UserDep) -> KpiDefinition:
     """Replace the KPI's targets: one, or a schedule (``from`` dates, ``segment`` values)."""
     user.require("manage_goals")
-    reloaded = app_definitions.set_targets(project, store, name, body.targets, actor=user.name)
+    reloaded = app_definitions.set_targets(ws.project(), ws.store, name, body.targets, actor=user.name)
+    _compute_its_series(ws, name, user)  # a target for a new segment: its series
     return kpi_page.definition(reloaded.kpis[name])
 
 
