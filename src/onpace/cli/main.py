@@ -130,10 +130,8 @@ def _to_data(request: Any, engine: Any) -> Any:
 
     from onpace.services.explore import data_end
 
-    end = data_end(engine, request.metrics, request.end)
-    if end == request.end or (request.start is not None and end is not None and request.start > end):
-        return request
-    return replace(request, end=end)
+    end = data_end(engine, request.metrics, request.end, start=request.start)
+    return request if end == request.end else replace(request, end=end)
 
 
 MetricsArg = Annotated[list[str], typer.Argument(help="Metric names.")]

@@ -241,9 +241,12 @@ def _cuts_a_period(project: Project, grain: m.Grain, start: dt.date | None, end:
     return end is not None and cal.period_end(cal.period_start(end, grain, calendar), grain) != end
 
 
-def data_end(engine: Engine, metric: str | Sequence[str], end: dt.date | None) -> dt.date | None:
+def data_end(
+    engine: Engine, metric: str | Sequence[str], end: dt.date | None, *, start: dt.date | None = None
+) -> dt.date | None:
     """``end``, or the last day with data of the metrics when ``end`` is after it: the periods after the
-    data have not happened, and a live query would show them as 0 where the store shows none."""
+    data have not happened, and a live query would show them as 0 where the store shows none. With
+    ``start``: ``end`` as asked when the range starts after that day (a range cannot end before it)."""
     if end is None:
         return None
     lasts = []
@@ -255,25 +258,24 @@ def data_end(engine: Engine, metric: str | Sequence[str], end: dt.date | None) -
     if not lasts or any(last is None for last in lasts):
         return end  # a metric without data: its periods are 0, as the engine answers
     last = max(d for d in lasts if d is not None)
-    return last if last < end else end
+    return last if last < end and (start is None or start <= last) else end
 
 
 def _sql_end(
     project: Project, engine: Engine, metric: str, start: dt.date | None, end: dt.date | None
 ) -> dt.date | None:
     """The end the metric's values are queried with (:func:`data_end`), for the SQL shown beside them."""
-    clipped = data_end(engine, metric, end) if is_computed(project, metric) else end
-    return end if start is not None and clipped is not None and start > clipped else clipped
+    return data_end(engine, metric, end, start=start) if is_computed(project, metric) else end
 
 
 def _in_progress(engine: Engine, metric: str, grain: m.Grain, last: dt.date, end: dt.date | None) -> list[dt.date]:
     """[the last stored period] when the range ends with it or after it (else the query is live) and
     the data stops inside that period."""
     try:
-        _, data_end = engine.data_days(metric)
+        _, last_day = engine.data_days(metric)
     except OnpaceError:  # the source cannot be read now: the stored values are still shown
         return []
-    if data_end is not None and last <= data_end < cal.period_end(last, grain):
+    if last_day is not None and last <= last_day < cal.period_end(last, grain):
         return [last]
     return []
 
