@@ -75,13 +75,16 @@ def test_roles(alert_site: Site) -> None:
     mute = {"for": "2 hours", "why": "known"}
     refused = viewer.post("/api/alerts/always_firing/mute", json=mute)
     assert refused.status_code == 403 and "viewer" in refused.json()["detail"]
+    # the refusal names what was refused (it said "may not annotate")
+    assert "may not mute" in refused.json()["detail"] and "annotate" not in refused.json()["detail"]
     definition = {"name": "x", "kind": "threshold", "kpi": "quarterly_revenue", "above": 1}
     assert viewer.post("/api/alerts", json=definition).status_code == 403
     assert editor.post("/api/alerts", json=definition).status_code == 403  # rules are definitions: strategists
     assert editor.put("/api/alerts/always_firing", json=definition).status_code == 403
     assert editor.delete("/api/alerts/always_firing").status_code == 403
     assert viewer.delete("/api/alerts/mutes/1").status_code == 403
-    assert viewer.post("/api/alerts/always_firing/test", json={"send": True}).status_code == 403
+    send = viewer.post("/api/alerts/always_firing/test", json={"send": True})
+    assert send.status_code == 403 and "may not send test messages" in send.json()["detail"]
     assert viewer.post("/api/alerts/always_firing/test", json={}).status_code == 200
     assert editor.post("/api/alerts/always_firing/mute", json=mute).status_code == 201
     anonymous = alert_site.client.get("/api/alerts")

@@ -73,3 +73,20 @@ def test_onpace_query_answers_the_same(site: Site) -> None:
     rows = json.loads(answer.stdout)
     expected = [(p.isoformat(), n) for p, n in sql(site.root, BY_MONTH.format(join="", where=""))]
     assert [(r["period"], r["orders"]) for r in rows] == expected  # no zeros after August
+
+
+def test_onpace_query_of_a_range_after_the_data_has_no_row(site: Site) -> None:
+    """The API answers no row for September to December 1998 (above); ``onpace query`` printed four
+    months of 0 for the same range, and no row for the same range given by its start alone."""
+    base = [sys.executable, "-m", "onpace", "query", "orders", "--grain", "month", "--start", "1998-09-01"]
+    for extra in (["--end", "1998-12-31"], []):
+        answer = subprocess.run(
+            [*base, *extra, "--format", "json", "--project", str(site.root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout) == [], extra
+    assert sql(site.root, BY_MONTH.format(join="", where="").replace("1998-06-01", "1998-09-01")) == []

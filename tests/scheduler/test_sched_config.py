@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from onpace.catalog.project import load_project
-from onpace.catalog.schedule import parse_cron, parse_every
+from onpace.catalog.schedule import check_timezone, parse_cron, parse_every
 from onpace.errors import DefinitionError, UserError
 from onpace.services.scheduler import jobs_of
 from onpace.services.scheduler.triggers import Cron, Every
@@ -163,3 +163,16 @@ def test_jobs_of_a_project(tmp_path: Path) -> None:
     assert sorted(jobs) == ["heartbeat", "refresh:warehouse"]  # disabled: left out; no channels: no deliver
     assert jobs["refresh:warehouse"].trigger.describe() == "cron '0 6 * * 1-5' (Europe/Madrid)"
     assert jobs["refresh:warehouse"].origin == "sources.warehouse.refresh"
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America", "Etc", "x" * 300])
+def test_a_folder_of_the_zone_database_or_a_long_name_is_an_unknown_time_zone(tmp_path: Path, zone: str) -> None:
+    """``timezone: Europe`` (a folder of the zone database: IsADirectoryError) or a name too long for a
+    file name (OSError) escaped the check: a report made in the app answered 500, and once in a YAML
+    file every page, /api/health included, answered 500 and ``onpace validate`` crashed."""
+    with pytest.raises(ValueError, match="unknown time zone") as info:
+        check_timezone(zone)
+    assert len(str(info.value)) < 200  # a long name is not repeated whole
+    root = tiny_project(tmp_path / "p", "", source_refresh=f"{{cron: '0 6 * * *', timezone: {zone}}}")
+    with pytest.raises(DefinitionError, match=r"sources\.warehouse\.refresh\.timezone: unknown time zone"):
+        load_project(root)

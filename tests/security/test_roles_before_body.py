@@ -32,6 +32,8 @@ LEAST_ROLE = {
     "read": "viewer",
     "comment": "editor",
     "annotate": "editor",
+    "mute": "editor",
+    "send_test_messages": "editor",
     "enter_values": "editor",
     "read_generated_sql": "editor",
     "review": "strategist",

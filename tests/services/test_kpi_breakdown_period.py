@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from onpace.config import Settings
+from onpace.errors import UserError
 from onpace.services import kpi_page, scorecard
 from onpace.services.refresh import refresh
 from onpace.services.views.scorecard import ScorecardRow
@@ -100,3 +101,21 @@ def test_a_running_kpi_is_broken_down_up_to_the_as_of_date(workspace: Workspace)
     assert (result.start, result.end) == (dt.date(2025, 4, 1), dt.date(2025, 4, 15))
     assert {r.value_of: r.value for r in result.rows} == {"SOUTH": pytest.approx(300), "NORTH": pytest.approx(150)}
     assert sum(r.value or 0 for r in result.rows) == pytest.approx(row.actual)
+
+
+def test_a_drill_down_cannot_widen_the_kpis_segment(workspace: Workspace) -> None:
+    """``where=region = region) or (region = region`` closed the parentheses the drill-down was put in
+    and or-ed away the segment: the NORTH segment's breakdown listed SOUTH's 300 too. Now the filter
+    is refused as it was typed (its own column, no parenthesis the user never wrote)."""
+    north = kpi_page.breakdown(workspace, "by_region", "region", segment="NORTH")
+    assert {r.value_of: r.value for r in north.rows} == {"NORTH": pytest.approx(150)}  # 10 a day, Apr 1-15
+    with pytest.raises(UserError, match="unexpected") as info:
+        kpi_page.breakdown(
+            workspace, "by_region", "region", segment="NORTH", where="region = region) or (region = region"
+        )
+    assert "'region = region) or (region = region'" in str(info.value)
+    with pytest.raises(UserError) as info:
+        kpi_page.breakdown(workspace, "by_region", "region", segment="NORTH", where="region =")
+    assert "')'" not in str(info.value) and "'region ='" in str(info.value)
+    fine = kpi_page.breakdown(workspace, "by_region", "region", segment="NORTH", where="region = 'NORTH' or 1 = 1")
+    assert {r.value_of: r.value for r in fine.rows} == {"NORTH": pytest.approx(150)}  # or-ed inside its own parentheses

@@ -497,6 +497,20 @@ def parse_condition(text: str) -> Node:
     return node
 
 
+def all_of(*filters: str | None) -> str | None:
+    """Conditions that must all hold, as one filter (None when none is given).
+
+    Each is parsed on its own first (:func:`parse_condition`; its error names its own text and
+    column): only a whole condition is put in parentheses, so no text can close them and widen
+    the others (``x = x) or (x = x`` drilled a KPI's segment out of its own filter)."""
+    kept = [f for f in filters if f]
+    for text in kept:
+        parse_condition(text)
+    if len(kept) <= 1:
+        return kept[0] if kept else None
+    return " and ".join(f"({f})" for f in kept)
+
+
 _TERMINALS = {
     "COMP": "a comparison",
     "ADDOP": "'+' or '-'",

@@ -139,13 +139,21 @@ def parse_every(text: str) -> int:
     return seconds
 
 
+MAX_TIMEZONE_LENGTH = 64  # the longest IANA name has 32 characters
+
+
 def check_timezone(name: str) -> zoneinfo.ZoneInfo:
     """The IANA time zone ``name``; ValueError naming it when there is no such zone."""
     try:
+        if len(name) > MAX_TIMEZONE_LENGTH:
+            raise ValueError(name)
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the zone database ('Europe' is one: IsADirectoryError), a name too long
+        # for a file name; both broke every page whose definitions held them (a 500 on /api/health)
+        shown = name if len(name) <= MAX_TIMEZONE_LENGTH else f"{name[:MAX_TIMEZONE_LENGTH]}…"
         raise ValueError(
-            f"unknown time zone '{name}'; expected an IANA name such as 'Europe/Madrid' or 'UTC'"
+            f"unknown time zone '{shown}'; expected an IANA name such as 'Europe/Madrid' or 'UTC'"
         ) from None
 
 

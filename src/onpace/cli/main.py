@@ -125,13 +125,20 @@ def _query(
 
 def _to_data(request: Any, engine: Any) -> Any:
     """``request`` ending on the metrics' last day with data when its end is after it (as the API and the
-    web app ask: :func:`onpace.services.explore.data_end`): periods that have not happened are not 0."""
+    web app ask: :func:`onpace.services.explore.data_end`): periods that have not happened are not 0, and a
+    range starting after that day has no row."""
     from dataclasses import replace
 
     from onpace.services.explore import data_end
 
-    end = data_end(engine, request.metrics, request.end, start=request.start)
-    return request if end == request.end else replace(request, end=end)
+    end = data_end(engine, request.metrics, request.end)
+    if end == request.end:
+        return request
+    if request.start is not None and end is not None and request.start > end:
+        # the range starts after the data's last day: no period of it has happened, so no row (as the
+        # API answers, and as a range given by its start alone); the engine has no range to list then
+        return replace(request, end=None)
+    return replace(request, end=end)
 
 
 MetricsArg = Annotated[list[str], typer.Argument(help="Metric names.")]

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from onpace.catalog.expr import ExpressionError, parse_condition
+from onpace.catalog.expr import ExpressionError, all_of, parse_condition
 from onpace.importers.names import GRAINS, METRIC_TIME, dimension_name
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -53,12 +53,7 @@ def translate_filter(template: str, context: FilterContext) -> str:
 
 def combine(filters: list[str]) -> str | None:
     """Several conditions that must all hold, as one (None when there is none)."""
-    kept = [f for f in filters if f]
-    if not kept:
-        return None
-    if len(kept) == 1:
-        return kept[0]
-    return " and ".join(f"({f})" for f in kept)
+    return all_of(*filters)
 
 
 def _reference(code: str, context: FilterContext) -> str:

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from onpace.catalog import expr
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
@@ -216,13 +217,11 @@ def breakdown(
     )
     start = evaluated.period_start if evaluated else None
     end = min(evaluated.period_end, evaluated.as_of) if evaluated else None
-    filters = [f for f in (kpi.segment, _segment_filter(kpi, segment), where) if f]
+    condition = expr.all_of(kpi.segment, _segment_filter(kpi, segment), where)
     rows = []
     if start is None or end is None or start <= end:  # judged before its first day with data: nothing to show
         with workspace.engine() as engine:
-            rows = explore.breakdown(
-                project, engine, metric, by, start=start, end=end, where=" and ".join(f"({f})" for f in filters) or None
-            )
+            rows = explore.breakdown(project, engine, metric, by, start=start, end=end, where=condition)
     return KpiBreakdown(
         kpi=name,
         metric=metric,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from onpace.catalog import expr
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import MetricDef, Project
@@ -72,11 +73,6 @@ def total(engine: Engine, metric: str, window: c.Window, where: str | None) -> T
     return Total(value, pa.types.is_integer(column.type))
 
 
-def _and(*filters: str | None) -> str | None:
-    chosen = [f for f in filters if f]
-    return " and ".join(f"({f})" for f in chosen) or None
-
-
 def _by(
     project: Project, engine: Engine, metric: str, dimension: str, window: c.Window, where: str | None
 ) -> dict[str | None, float | None]:
@@ -97,7 +93,7 @@ def _split(
     when it cannot tell anything (:func:`onpace.kpi.contribution.informative`)."""
     current, previous = windows
     if isinstance(metric, m.RatioMetric) and method == "ratio":
-        inside = _and(where, metric.filter)
+        inside = expr.all_of(where, metric.filter)
         numerator_now = _by(project, engine, metric.numerator, dimension, current, inside)
         if len(numerator_now) > MAX_SEGMENTS:
             return None

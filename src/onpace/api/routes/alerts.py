@@ -18,7 +18,7 @@ from onpace.services.views.alerts import AlertRuleView, AlertSeriesView, AlertTr
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
-MUTE: Action = "annotate"  # muting is an editor's note on a rule ("quiet until Monday: we know"), as annotating
+MUTE: Action = "mute"  # an editor's, as annotating; named in a refusal (a viewer was told 'may not annotate')
 DEFINE: Action = "manage_goals"  # rules are definitions, as objectives and KPIs are
 NameQ = Annotated[str | None, Query(min_length=1, max_length=128, description="an alert rule's name")]
 KpiQ = Annotated[str | None, Query(min_length=1, max_length=128, description="a KPI's name")]
@@ -118,7 +118,7 @@ def try_rule(name: str, body: TryBody, project: ProjectDep, store: StoreDep, use
     """What the rule would say now, series by series, without recording anything; ``send`` also queues
     a test message to its recipients (editors)."""
     if body.send:
-        user.require(MUTE)
+        user.require("send_test_messages")
     return alerts.test_rule(project, store, name, send=body.send)
 
 

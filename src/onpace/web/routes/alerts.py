@@ -20,7 +20,7 @@ from onpace.web.render import page, redirect
 
 router = APIRouter(prefix="/alerts")
 
-MUTE: Action = "annotate"  # as the API's (api/routes/alerts.py): an editor's note on a rule
+MUTE: Action = "mute"  # an editor's, as annotating; named in a refusal (a viewer was told 'may not annotate')
 DEFINE: Action = "manage_goals"  # rules are definitions, as objectives and KPIs are
 HISTORY = 200
 MUTE_FOR = ("1 hour", "4 hours", "1 day", "3 days", "1 week")
@@ -114,7 +114,7 @@ def test_now(
 ) -> Response:
     """What the rule would say now (nothing recorded); ``send``: also a test message (editors)."""
     if send:
-        user.require(MUTE)
+        user.require("send_test_messages")
     found = alerts.test_rule(ws.project(), ws.store, name, send=send)
     return _page(request, ws, user, tested=name, tested_series=found, sent=send)
 

@@ -74,9 +74,10 @@ def what_changed(
 
 
 @router.get("/{name}/export.csv")
-def export_csv(name: str, ws: WorkspaceDep, user: UserDep, segment: SegmentQ = "") -> Response:
-    """What the chart shows, day by day: actual, target path, and the forecast at the end."""
-    data = kpis.chart(ws.project(), ws.store, name, segment)
+def export_csv(name: str, ws: WorkspaceDep, user: UserDep, as_of: AsOfDep, segment: SegmentQ = "") -> Response:
+    """What the chart shows, day by day: actual, target path, and the forecast at the end; with ``as_of``,
+    the chart of the page as of that day (it exported the latest period whatever the page showed)."""
+    data = kpis.chart(ws.project(), ws.store, name, segment, as_of)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["day", "actual", "target_to_date", "target_low_to_date", "target_high_to_date"])
@@ -93,6 +94,7 @@ def export_csv(name: str, ws: WorkspaceDep, user: UserDep, segment: SegmentQ = "
         writer.writerow(["forecast_at", "forecast", "forecast_low", "forecast_high"])
         writer.writerow([cone.to, cone.value, cone.low, cone.high])
     stem = f"{name}-{segment[:100]}" if segment else name
+    stem = f"{stem}-as-of-{as_of.isoformat()}" if as_of else stem
     return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": attachment(f"{stem}.csv")})
 
 
