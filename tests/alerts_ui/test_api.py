@@ -108,6 +108,8 @@ def test_mute_payloads_are_checked(alert_site: Site) -> None:
         answer = editor.post(url, json=body)
         assert answer.status_code == 400, (body, answer.text)
         assert field in answer.json()["detail"], (body, answer.json())
+        # "not both" only when both were given (a mute with neither was told "not both")
+        assert ("not both" in answer.json()["detail"]) == ("until" in body and "for" in body), (body, answer.json())
     for body, field in (
         ({"for": "1 day"}, "body.why"),
         ({"for": "1 day", "why": ""}, "body.why"),

@@ -70,6 +70,43 @@ def test_a_target_that_is_not_a_finite_number_is_refused(site: Site, number: str
     assert before is None or "revenue_this_quarter" not in before
 
 
+def test_a_target_of_true_or_false_is_refused_everywhere(site: Site) -> None:
+    """``{"at_least": true}`` was taken as 1.0 by PUT /targets (200) and by a promotion, which wrote
+    ``at_least: true`` into models/promoted.yml; ``{"at_most": false}`` became 0 and was refused for
+    the target's direction instead. YAML's ``yes`` is the same true."""
+    from onpace.catalog.project import load_project
+    from onpace.errors import DefinitionError
+
+    client = site.login("strategist")
+    for target in ({"at_least": True}, {"at_most": False}, {"between": [True, 5]}):
+        made = client.post("/api/kpis", json={**KPI, "name": "truth_target", "target": target})
+        assert made.status_code == 422, made.text
+        assert "expected a number, not true or false" in made.text, made.text
+    assert client.post("/api/kpis", json=KPI).status_code == 201
+    changed = client.put(f"/api/kpis/{KPI['name']}/targets", json={"targets": [{"at_least": True}]})
+    assert changed.status_code == 422 and "not true or false" in changed.text, changed.text
+    assert _row(client, KPI["name"])["target"] == 1.0  # as it was
+    promoted = site.root / "models" / "promoted.yml"
+    before = promoted.read_text(encoding="utf-8") if promoted.exists() else None
+    promotion = {"objective": "grow_sales", "owner": "x", "timeframe": "month", "target": {"at_least": True}}
+    answer = client.post("/api/metrics/revenue/promote", json=promotion)
+    assert 400 <= answer.status_code < 500 and "not true or false" in answer.text, answer.text
+    assert (promoted.read_text(encoding="utf-8") if promoted.exists() else None) == before  # nothing written
+
+    goals = site.root / "models" / "yes.yml"
+    goals.write_text(
+        "kpis:\n  - name: yes_target\n    metric: orders\n    objective: grow_sales\n    owner: CFO\n"
+        "    timeframe: quarter\n    review_cadence: monthly\n    target: {at_least: yes}\n",
+        encoding="utf-8",
+    )
+    try:
+        with pytest.raises(DefinitionError) as raised:
+            load_project(site.root)
+        assert "yes.yml" in str(raised.value) and "at_least: expected a number" in str(raised.value)
+    finally:
+        goals.unlink()
+
+
 def test_a_definition_file_with_a_nan_target_does_not_validate(site: Site) -> None:
     from onpace.catalog.project import load_project
     from onpace.errors import DefinitionError

@@ -109,7 +109,8 @@ def test_the_metric_page_offers_only_the_grains_it_can_show(pushed: Site) -> Non
 
 
 @pytest.mark.parametrize(
-    ("value", "says"), [("true", "valid number"), ('"12"', "valid number"), ("NaN", "finite number")]
+    ("value", "says"),
+    [("true", "valid number"), ('"12"', "valid number"), ("NaN", "finite number"), ("null", "valid number")],
 )
 def test_a_pushed_value_that_is_not_a_number_is_refused(site: Site, value: str, says: str) -> None:
     """Regression: a JSON true was stored as 1.0 and judged in the KPIs on the metric."""

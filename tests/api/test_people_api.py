@@ -35,6 +35,9 @@ def test_an_admin_adds_changes_and_removes_a_person(site: Site) -> None:
 
     bad = admin.post("/api/people", json={"name": "Olga", "email": "olga"})
     assert bad.status_code == 422 and "is not an email address" in bad.text
+    blank = admin.post("/api/people", json={"name": "   "})  # was 201, kept in models/app.yml
+    assert blank.status_code == 422 and "a person's name is empty" in blank.text, blank.text
+    assert [p["name"] for p in admin.get("/api/people").json()] == ["Head of Sales"]
 
     gone = admin.delete("/api/people/Head of Sales")
     assert gone.status_code == 204

@@ -63,6 +63,19 @@ def test_constant_history_forecasts_exactly() -> None:
     assert forecast_flow([10.0] * 60, 100.0, 10, Target.at_least(200.5)).probability == 0.0
 
 
+@pytest.mark.parametrize("daily", [0.1, 0.2, 0.3, 1 / 3, 0.7])
+def test_a_constant_history_not_exact_in_binary_forecasts_exactly(daily: float) -> None:
+    """A constant 0.2 a day had a spread of about 1e-17 (floating-point noise): read as a normal of that
+    width, a forecast exactly on its target was given a 50% chance (a scorecard line "forecast 20.00%,
+    50% chance" for a rate that never moved)."""
+    f = forecast_flow([daily] * 60, daily * 46, 46, Target.at_least(daily * 92))
+    assert (f.low, f.high, f.probability) == (f.value, f.value, 1.0)
+    assert f.value == pytest.approx(daily * 92, rel=1e-12)
+    assert forecast_flow([daily] * 60, daily * 46, 46, Target.at_least(daily * 92 * 1.001)).probability == 0.0
+    level = forecast_level([daily] * 60, daily, 46, 46, Target.at_most(daily))
+    assert (level.value, level.probability) == (pytest.approx(daily), 1.0)
+
+
 def test_run_rate_with_a_short_history() -> None:
     # 10 days of 9, 11, 9, 11, …: mean 10, sample sd sqrt(10 / 9) = 1.05409
     # 4 days to go: sum 40 with sd 1.05409 * sqrt(4) = 2.10819

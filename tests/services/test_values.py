@@ -181,6 +181,14 @@ def test_each_kind_of_bad_row(project: Project, row: str, message: str) -> None:
     assert message in problems[0]
 
 
+def test_a_segment_longer_than_any_other_form_takes_is_refused(project: Project) -> None:
+    """An upload stored a 700-character segment that the JSON push and every other form refuse."""
+    [row] = parse_values(project, "metric,period,value,segment\nnps,2025-03-01,40," + "z" * 500 + "\n", "values.csv")
+    assert len(row.segment) == 500
+    problems = _problems(project, "metric,period,value,segment\nnps,2025-03-01,40," + "z" * 501 + "\n")
+    assert problems == ["values.csv:2: segment: the segment is 501 characters long; at most 500 are accepted"]
+
+
 def test_a_row_with_several_problems_reports_each(project: Project) -> None:
     assert _problems(project, "metric,period,value\nnope,someday,\n") == [
         "values.csv:2: value: 'value' is empty",

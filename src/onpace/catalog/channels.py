@@ -277,6 +277,13 @@ class NamedPerson(Person):
 
     name: NameText = Field(description="The person's name: what owners, user: and person: refer to.")
 
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():  # "   " was kept as a person no owner can name
+            raise ValueError("a person's name is empty")
+        return value
+
 
 class Notifications(Model):
     """How the outbox delivers: tries, backoff, the lease, who hears about messages that could not go."""

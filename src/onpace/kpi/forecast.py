@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from onpace.kpi.kind import NO_BOUNDS, Bounds, Kind
 from onpace.kpi.outlook import NONE_DUE, SIMULATIONS, SumOutlook, due, last_value, remaining_sum
-from onpace.kpi.status import meets
+from onpace.kpi.status import TOLERANCE, meets
 from onpace.kpi.types import Target
 
 ONE_VALUE = "a single value so far: when the next one comes is not known, the actual holds"
@@ -52,12 +52,22 @@ class Forecast:
     note: str | None = None
 
 
+def _at_least_all(values: npt.NDArray[np.float64], bound: float) -> npt.NDArray[np.bool_]:
+    """``values >= bound``, forgiving floating-point noise as :func:`onpace.kpi.status.meets` does."""
+    return (values >= bound) | np.isclose(values, bound, rtol=TOLERANCE, atol=0.0)
+
+
+def _at_most_all(values: npt.NDArray[np.float64], bound: float) -> npt.NDArray[np.bool_]:
+    return (values <= bound) | np.isclose(values, bound, rtol=TOLERANCE, atol=0.0)
+
+
 def _meets_all(finals: npt.NDArray[np.float64], target: Target) -> npt.NDArray[np.bool_]:
+    """:func:`onpace.kpi.status.meets` of each final: a simulated 0.19999999999999998 meets at least 0.2."""
     if target.kind == "between":
         assert target.low is not None and target.high is not None
-        return (finals >= target.low) & (finals <= target.high)
+        return _at_least_all(finals, target.low) & _at_most_all(finals, target.high)
     assert target.value is not None
-    return finals >= target.value if target.kind == "at_least" else finals <= target.value
+    return _at_least_all(finals, target.value) if target.kind == "at_least" else _at_most_all(finals, target.value)
 
 
 def _below(x: float, dist: NormalDist, low: float | None, high: float | None, *, strict: bool) -> float:

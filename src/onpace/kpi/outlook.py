@@ -40,6 +40,7 @@ import numpy.typing as npt
 from onpace.kpi.ets import EtsFailed
 from onpace.kpi.fits import simulate
 from onpace.kpi.kind import NO_BOUNDS, Bounds
+from onpace.kpi.status import TOLERANCE
 
 F64 = npt.NDArray[np.float64]
 Method = Literal["empirical", "ets", "run_rate"]
@@ -95,17 +96,27 @@ def _checked(history: Sequence[float], days: int, gap_days: int) -> F64:
     return values
 
 
+def _spread(values: F64, scale: F64) -> float:
+    """The standard deviation of ``values``; 0 when it is floating-point noise next to the size of ``scale``'s
+    values (a constant 0.2 a day has a spread of about 1e-17: read as a normal of that width, a forecast
+    exactly on its target was given a 50% chance where the docs call a constant run rate exact)."""
+    if len(values) < 2:
+        return 0.0
+    sd = float(values.std(ddof=1))
+    size = float(np.abs(scale).max()) if len(scale) else 0.0
+    return 0.0 if sd <= TOLERANCE * size else sd
+
+
 def _run_rate(values: F64, count: int, note: str | None, last: bool, bounds: Bounds) -> SumOutlook:
     """The run rate over the last 28 values; a level holds its last value and moves like a random
     walk, by the spread of its last changes times ``sqrt(count)``."""
     window = values[-RUN_RATE_DAYS:]
     low, high = bounds if last else _scaled(bounds, count)
     if last:
-        changes = np.diff(window)
-        sd = float(changes.std(ddof=1)) if len(changes) >= 2 else 0.0
+        sd = _spread(np.diff(window), window)
         point = float(values[-1])
     else:
-        sd = float(window.std(ddof=1)) if len(window) >= 2 else 0.0
+        sd = _spread(window, window)
         point = float(window.mean()) * count
     point = float(_clip(np.array([point]), low, high)[0])
     return SumOutlook(

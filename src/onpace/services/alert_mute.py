@@ -21,7 +21,9 @@ def mute_end(*, until: dt.datetime | None, lasting: str | None, now: dt.datetime
     UserError (400) naming the field otherwise."""
     now = now or dt.datetime.now(dt.UTC)
     lasting = (lasting or "").strip() or None
-    if (until is None) == (lasting is None):
+    if until is None and lasting is None:  # it said "not both" to a mute that gave neither
+        raise UserError(f"for: give how long the mute lasts ({DURATION_FORMS}), or 'until' (a time)")
+    if until is not None and lasting is not None:
         raise UserError(f"give either 'until' (a time) or 'for' ({DURATION_FORMS}), not both")
     if lasting is not None:
         try:

@@ -335,6 +335,8 @@ def _check_row(
         _value(cells.get("value"), problems) if reading is None else _csv_value(cells.get("value"), reading, problems)
     )
     segment = canonical(_text(cells.get("segment")))
+    if len(segment) > m.MAX_SEGMENT:  # as a segment pushed in JSON, or typed anywhere else
+        problems.add("segment", f"the segment is {len(segment)} characters long; at most {m.MAX_SEGMENT} are accepted")
     if problems.issues or metric is None or period is None or value is None:
         return None, problems.issues
     return ValueRow(line=line, metric=metric.name, period=period, value=value, segment=segment), []

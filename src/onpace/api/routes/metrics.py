@@ -96,8 +96,9 @@ class PushedValue(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt key ("vaule") is named, not dropped
 
     period: dt.date = Field(description="the first day of the period of the metric's grain (2026-10-01 for 2026-Q4)")
-    # a number: true or "12" are refused (true was stored as 1.0), and so are NaN and infinities
-    value: float | None = Field(strict=True, allow_inf_nan=False)
+    # a number: true or "12" are refused (true was stored as 1.0), and so are NaN and infinities; null
+    # too, as the schema says (the schema offered it, the row check then refused it as empty)
+    value: float = Field(strict=True, allow_inf_nan=False)
     segment: str = Field(default="", max_length=m.MAX_SEGMENT)
 
 
@@ -132,7 +133,7 @@ def push_observations(name: str, body: Push, project: ProjectDep, store: StoreDe
         {
             "metric": name,
             "period": v.period.isoformat(),
-            "value": "" if v.value is None else v.value,
+            "value": v.value,
             "segment": v.segment,
         }
         for v in body.observations
