@@ -267,6 +267,11 @@ def test_unknown_keys_types_and_overlong_items_are_named(site: Site) -> None:
     too_long = strategist.post("/api/kpis/quarterly_revenue/reviews", json=review)
     assert too_long.status_code == 422 and "actions" in too_long.text
     review["actions"] = ["call the buyers"]
+    # an API caller is told the API's field (it was told of the CLI's --comment and --segment alone)
+    blank = strategist.post("/api/kpis/quarterly_revenue/reviews", json={**review, "commentary": " "})
+    assert blank.status_code == 400 and "commentary in the API" in blank.json()["detail"], blank.text
+    segmented = strategist.post("/api/kpis/quarterly_revenue/reviews", json={**review, "segment": "EUROPE"})
+    assert segmented.status_code == 400 and "without a segment" in segmented.json()["detail"], segmented.text
     assert strategist.post("/api/kpis/quarterly_revenue/reviews", json=review).status_code == 201
 
 

@@ -155,3 +155,19 @@ def test_a_kpi_whose_series_no_refresh_computed_gets_them_from_a_refresh_started
     runs_now = {r["id"] for r in client.get("/api/runs").json()}
     assert client.post("/api/kpis", json={**KPI, "name": "revenue_again"}).status_code == 201
     assert {r["id"] for r in client.get("/api/runs").json()} == runs_now
+
+
+def test_a_put_whose_body_names_another_definition_is_refused(site: Site) -> None:
+    """PUT /api/kpis/revenue_this_quarter with "name": "other_name" answered 200 and kept the URL's name
+    (the objectives' PUT too), where the page's editor refuses a rename: now refused, nothing changed."""
+    client = site.login("strategist")
+    assert client.post("/api/kpis", json=KPI).status_code == 201
+    renamed = client.put(f"/api/kpis/{KPI['name']}", json={**KPI, "name": "other_name", "owner": "Someone"})
+    assert renamed.status_code == 422, renamed.text
+    assert "the name is 'revenue_this_quarter'" in renamed.text and "other_name" in renamed.text
+    definition = client.get(f"/api/kpis/{KPI['name']}").json()["definition"]
+    assert definition["owner"] == "CFO"  # as it was
+    assert client.get("/api/kpis/other_name").status_code == 404
+    same = client.put(f"/api/kpis/{KPI['name']}", json={**KPI, "owner": "Someone"})
+    assert same.status_code == 200, same.text
+    assert client.get(f"/api/kpis/{KPI['name']}").json()["definition"]["owner"] == "Someone"

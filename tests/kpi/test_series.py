@@ -53,6 +53,24 @@ def test_monthly_values_roll_up_to_the_quarter(over_time: str, q1: float) -> Non
     assert roll_up(values, _manual(over_time), m.Grain.quarter, GREGORIAN) == {D(2025, 1, 1): q1, D(2025, 4, 1): 5.0}
 
 
+@pytest.mark.parametrize(("over_time", "q3", "q4"), [("last", 60.0, 80.0), ("avg", 60.0, 80.0)])
+def test_a_quarterly_value_holds_in_each_month_of_a_monthly_kpi(over_time: str, q3: float, q4: float) -> None:
+    """A monthly KPI on a quarterly score (60 for Q3, 80 for Q4) had values in July and October only:
+    August, September, November and December were 'no data', though the score holds on each day."""
+    values = {D(2026, 7, 1): 60.0, D(2026, 10, 1): 80.0}
+    months = roll_up(values, _manual(over_time, m.Grain.quarter), m.Grain.month, GREGORIAN)
+    assert months == {D(2026, month, 1): (q3 if month < 10 else q4) for month in range(7, 13)}
+
+
+def test_a_quarterly_sum_is_shared_by_its_months_days() -> None:
+    # 9,200 for Q4 2026 (92 days): October and December 31 days each (3,100), November 30 (3,000)
+    months = roll_up({D(2026, 10, 1): 9200.0}, _manual("sum", m.Grain.quarter), m.Grain.month, GREGORIAN)
+    assert months == {D(2026, 10, 1): 3100.0, D(2026, 11, 1): 3000.0, D(2026, 12, 1): 3100.0}
+    # a week straddling two months (Mon 2026-06-29 to Sun 07-05): 70 is 2 days of June, 5 of July
+    weeks = roll_up({D(2026, 6, 29): 70.0}, _manual("sum", m.Grain.week), m.Grain.month, GREGORIAN)
+    assert weeks == {D(2026, 6, 1): pytest.approx(20.0), D(2026, 7, 1): pytest.approx(50.0)}
+
+
 def test_the_series_a_kpi_reads() -> None:
     revenue = m.SimpleMetric.model_validate({"name": "revenue", "measure": "revenue"})
     assert stored_grains(revenue, m.Grain.quarter) == (m.Grain.day, m.Grain.quarter)

@@ -34,6 +34,9 @@ def test_a_refused_change_changes_nothing(site: Site) -> None:
     admin = site.login("admin")
     answer = admin.patch("/api/users/viewer", json={"role": "strategist", "password": "short"})
     assert answer.status_code == 400 and "at least" in answer.json()["detail"]
+    for blank in (" " * 12, "a" * 12, "ab" * 6):  # twelve spaces were a password
+        answer = admin.patch("/api/users/viewer", json={"password": blank})
+        assert answer.status_code == 400 and "3 different characters" in answer.json()["detail"], blank
     viewer = next(u for u in admin.get("/api/users").json() if u["name"] == "viewer")
     assert viewer["role"] == "viewer"
     answer = admin.patch("/api/users/viewer", json={"disabled": True, "role": "overlord"})

@@ -222,3 +222,56 @@ def test_the_whole_copy_is_not_needed(tmp_path: Path) -> None:
         assert [_numbers(r) for r in evaluate_all(project, store, as_of=LAST)] == [_numbers(r) for r in now]
     finally:
         store.close()
+
+
+def test_with_as_of_today_rows_dated_after_today_do_not_count(tmp_path: Path) -> None:
+    """``as_of: today`` and rows dated after today (orders booked ahead): the late rate and the distinct
+    buyers read their whole stored month and quarter, the rows after today included, and
+    ``data_until`` was after the as-of date, so ``onpace status`` and ``status --as-of <today>``
+    disagreed. Judged with today = 2025-05-14 on the whole data (to 2025-06-30), every number equals
+    the store refreshed on the data cut there; the late rate of May to the 14th is 4 / 24 by hand."""
+    whole = _project(tmp_path / "whole", "today", LAST)
+    cut = _project(tmp_path / "cut", "today", CUT)
+    stores = Store.open(f"sqlite:///{tmp_path / 'whole.db'}"), Store.open(f"sqlite:///{tmp_path / 'cut.db'}")
+    try:
+        assert refresh(load_project(whole), stores[0], requested_by="test").status == "succeeded"
+        assert refresh(load_project(cut), stores[1], requested_by="test").status == "succeeded"
+        ahead = evaluate_all(load_project(whole), stores[0], today=CUT, history=True)
+        there = evaluate_all(load_project(cut), stores[1], today=CUT, history=True)
+        assert len(ahead) == len(there) == 6
+        for a, b in zip(ahead, there, strict=True):
+            assert _same(_numbers(a), _numbers(b)), (_numbers(a), _numbers(b))
+            assert a.data_until is not None and a.data_until <= CUT
+        late = next(r for r in ahead if r.instance.kpi.name == "lateness").evaluation
+        assert (late.as_of, late.actual) == (CUT, pytest.approx(4 / 24))  # was 4 / 41 (all of May)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_the_last_period_as_of_a_date_does_not_depend_on_the_last_refreshs_date(tmp_path: Path) -> None:
+    """After ``onpace refresh --as-of 2025-01-15`` (the store keeps the periods over by then),
+    ``status --as-of 2025-05-14`` showed 2024-Q4 as the quarterly KPIs' last period, with its streak,
+    where 2025-Q1 was over by then: the periods over by the date are judged as of it, as the store of
+    a refresh on the data cut there keeps them."""
+    whole = _project(tmp_path / "whole", "latest_data", LAST)
+    cut = _project(tmp_path / "cut", "latest_data", CUT)
+    stores = Store.open(f"sqlite:///{tmp_path / 'whole.db'}"), Store.open(f"sqlite:///{tmp_path / 'cut.db'}")
+    try:
+        early = dt.date(2025, 1, 15)
+        assert refresh(load_project(whole), stores[0], requested_by="test", as_of=early).status == "succeeded"
+        assert refresh(load_project(cut), stores[1], requested_by="test", as_of=CUT).status == "succeeded"
+        then = scorecard.kpi_rows(load_project(whole), stores[0], as_of=CUT)
+        there = scorecard.kpi_rows(load_project(cut), stores[1])
+        assert len(then) == len(there) == 6
+        for a_row, b_row in zip(then, there, strict=True):
+            a_last = a_row.last_period.model_dump() if a_row.last_period else None
+            b_last = b_row.last_period.model_dump() if b_row.last_period else None
+            assert (a_row.kpi, a_row.segment, a_last, a_row.streak) == (b_row.kpi, b_row.segment, b_last, b_row.streak)
+        q = next(r for r in then if r.kpi == "q_revenue")
+        assert q.last_period is not None and q.last_period.period == "2025-Q1"  # it said 2024-Q4
+        # 90 days x 30 and NORTH's 2 more on each of Q1's 13 Saturdays, by hand
+        assert (q.last_period.status, q.last_period.actual) == ("achieved", 2700.0 + 13 * 2)
+    finally:
+        for store in stores:
+            store.close()

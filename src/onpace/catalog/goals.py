@@ -148,6 +148,14 @@ class Target(Model):
             return float(match.group(1)) / 100
         return value
 
+    @field_validator("effective_from")
+    @classmethod
+    def _from(cls, value: dt.date | None) -> dt.date | None:
+        problem = None if value is None else out_of_range(value)
+        if problem is not None:  # from: 1066-10-14 was taken
+            raise ValueError(f"invalid 'from': {problem}")
+        return value
+
     @field_validator("vs", mode="before")
     @classmethod
     def _vs(cls, value: Any) -> Any:

@@ -16,6 +16,7 @@ from onpace.catalog.project import Project
 from onpace.engine.connect import settle, table_names
 from onpace.engine.engine import Engine
 from onpace.engine.joins import JoinGraph
+from onpace.engine.scan import reserved_column
 from onpace.errors import Issue, OnpaceError, QueryError, did_you_mean
 
 # a metric's value is a number: min and max of a date or a text are refused as a sum of one is
@@ -215,6 +216,10 @@ class _Checker:
         ok = True
         for name in names(tree):
             if name.text in schema:
+                problem = reserved_column(name.text, ds.name)
+                if problem is not None:
+                    ok = False
+                    self.issues.append(self.project.issue(obj, problem, field))
                 continue
             if self.graph.is_dimension(name.text):
                 try:

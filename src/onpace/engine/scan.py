@@ -25,6 +25,18 @@ from onpace.errors import QueryError, did_you_mean
 TableOf = Callable[[str], Any]
 
 
+def reserved_column(name: str, dataset: str) -> str | None:
+    """Why an expression may not read the source column ``name``, or None: the engine names its own
+    columns ``__...`` (a row's day ``__t``, its period ``__p``), and a source column of one of those
+    names was silently replaced by the engine's (a distinct count of ``__t`` counted days)."""
+    if not name.startswith("__"):
+        return None
+    return (
+        f"column '{name}' of dataset '{dataset}' has a name onpace keeps for its own columns (those starting "
+        "with '__'); rename it in the source, e.g. in a view or the dataset's query"
+    )
+
+
 def dim_col(name: str) -> str:
     return "__d_" + name.replace(".", "__")
 
@@ -64,6 +76,9 @@ class Scan:
             self.need_dimension(text)
             return "dim"
         if text in self.columns:
+            problem = reserved_column(text, self.dataset.name)
+            if problem is not None:
+                raise QueryError(problem)
             self.used.add(text)
             return "column"
         if is_dim:

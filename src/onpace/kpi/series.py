@@ -215,11 +215,28 @@ def spread(values: Mapping[dt.date, float | None], metric: m.ManualMetric) -> di
 def roll_up(
     values: Mapping[dt.date, float | None], metric: m.ManualMetric, grain: m.Grain, calendar: m.Calendar
 ) -> dict[dt.date, float | None]:
-    """Manual values by the timeframe's period: summed, last, or averaged (their ``over_time``)."""
+    """Manual values by the timeframe's period: summed, last, or averaged (their ``over_time``).
+
+    A value whose period spans several of the timeframe's (a quarterly score, a monthly KPI) holds in
+    each of them, as it holds on each of its days (:func:`spread`): a last or average value is each
+    one's, a sum is shared by their days (it went only to the period holding its first day: a
+    monthly KPI on a quarterly average had data in the quarter's first month alone)."""
     buckets: dict[dt.date, list[tuple[dt.date, float]]] = {}
     for day, value in sorted(values.items()):
-        if value is not None:
-            buckets.setdefault(cal.period_start(day, grain, calendar), []).append((day, value))
+        if value is None:
+            continue
+        first = cal.period_start(day, grain, calendar)
+        end = cal.period_end(day, metric.grain) if metric.grain != m.Grain.day else day
+        if cal.period_start(end, grain, calendar) == first:
+            buckets.setdefault(first, []).append((day, value))
+            continue
+        days = (end - day).days + 1
+        period = first
+        while period <= end:
+            last = min(cal.period_end(period, grain), end)
+            share = ((last - max(period, day)).days + 1) / days
+            buckets.setdefault(period, []).append((day, value * share if metric.over_time == "sum" else value))
+            period = last + dt.timedelta(days=1)
     out: dict[dt.date, float | None] = {}
     for start, items in buckets.items():
         numbers = [v for _, v in items]

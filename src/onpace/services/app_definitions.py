@@ -143,12 +143,25 @@ def save_text(project: Project, store: Store, kind: Kind, text: str, *, actor: s
     if not isinstance(definition, dict):
         raise DefinitionError([Issue("expected a mapping of keys to values (name: ..., kind: ...)", file=what)])
     if name is not None:
-        given = definition.setdefault("name", name)
-        if given != name:
-            raise DefinitionError(
-                [Issue(f"the name is '{name}'; create a new {_WORD[kind]} to use '{given}'", file=what, path="name")]
-            )
+        _same_name(kind, name, definition, what)
     return save(project, store, kind, definition, actor=actor, create=name is None)
+
+
+def replace(
+    project: Project, store: Store, kind: Kind, name: str, definition: dict[str, Any], *, actor: str
+) -> Project:
+    """Replace ``name`` with ``definition``: a body naming another is refused (a PUT of a KPI whose body said
+    another name answered 200 and kept the old one, where the page's editor refused it)."""
+    _same_name(kind, name, definition, "the body")
+    return save(project, store, kind, {**definition, "name": name}, actor=actor, create=False)
+
+
+def _same_name(kind: Kind, name: str, definition: dict[str, Any], what: str) -> None:
+    given = definition.setdefault("name", name)
+    if given is not None and given != name:
+        raise DefinitionError(
+            [Issue(f"the name is '{name}'; create a new {_WORD[kind]} to use '{given}'", file=what, path="name")]
+        )
 
 
 def written(project: Project, kind: Kind, name: str) -> str:

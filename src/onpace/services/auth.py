@@ -177,6 +177,8 @@ def check_role(role: str) -> Role:
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(set(password)) < 3:  # twelve spaces, or "aaaaaaaaaa", was accepted
+        raise UserError("the password must have at least 3 different characters")
 
 
 def _check_name(name: str) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +122,10 @@ def evaluate_all(
     stored: dict[int, dict[m.Grain, Rows]] = {
         index: {g: read[key] for g, key in keys.items()} for index, keys in wanted.items()
     }
+    if as_of is None and project.config.evaluation.as_of != "latest_data" and _runs_past(stored.values(), day):
+        # rows dated after today (orders booked ahead, a plan loaded as data) have not happened yet: judged
+        # as of today, as `--as-of today` judges (a rate or a distinct count read its whole period)
+        as_of = day
     to_date: dict[int, float | None] = {}
     if as_of is not None:
         to_date = _values_to_date(project, instances, stored, as_of, engine, errors)
@@ -137,6 +141,11 @@ def evaluate_all(
         except Exception as exc:  # noqa: BLE001 - one KPI left out (raised again without errors)
             _failed(errors, instance, exc)
     return results
+
+
+def _runs_past(stored: Iterable[Mapping[m.Grain, Rows]], day: dt.date) -> bool:
+    """Whether a stored day series holds a value after ``day``."""
+    return any(d > day and v is not None for rows in stored for d, v in rows.get(m.Grain.day, ()))
 
 
 def evaluated_as_of(

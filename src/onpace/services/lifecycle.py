@@ -74,7 +74,9 @@ def promote(
         if metric not in current.metrics:
             raise QueryError(f"unknown metric '{metric}'", suggestion=did_you_mean(metric, current.metrics))
         if body["name"] in current.kpis:
-            raise UserError(f"there is already a KPI named '{body['name']}'; give another with --name")
+            raise UserError(
+                f"there is already a KPI named '{body['name']}'; give it another name (name in the API, --name in the CLI)"
+            )
         validated(Kpi, body, "KPI")  # the shape, every problem named, before touching any file
         before = read_text(path)
         if before is not None:

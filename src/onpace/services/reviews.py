@@ -55,7 +55,9 @@ def record_review(
 
     segment_key = _check(project, kpi, assessment, segment)
     if not commentary.strip():
-        raise UserError("a review needs a comment (--comment): what was concluded, and why")
+        raise UserError(
+            "a review needs a comment (commentary in the API, --comment in the CLI): what was concluded, and why"
+        )
     todo = [a.strip() for a in actions if a.strip()]
     with store.session() as s:
         period_start = _period_reviewed(reads.latest_evaluations(s, kpi), segment_key)
@@ -102,7 +104,7 @@ def _check(project: Project, kpi_name: str, assessment: str, segment: str | None
     if not segment:
         return ""
     if kpi.segment_by is None:
-        raise UserError(f"KPI '{kpi_name}' has no segment_by: review it as a whole (without --segment)")
+        raise UserError(f"KPI '{kpi_name}' has no segment_by: review it as a whole (without a segment)")
     known = [i.segment_value for i in kpi_instances(project) if i.kpi.name == kpi_name and i.segment_value]
     if segment not in known:
         raise QueryError(

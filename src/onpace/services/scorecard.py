@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from onpace.calendar import Grain, period_label
@@ -89,18 +90,25 @@ def kpi_rows(
     that is over (by the row's as-of date) and the streak of periods in a row with its status.
     ``kpi``: only the rows of that KPI.
     """
+    past: dict[tuple[str, str], list[Any]] = {}
     if as_of is None:
         with store.reader() as r:
             latest = reads.latest_evaluations(r, kpi)
+            for period in reads.read_periods(r, kpi):
+                past.setdefault((period.kpi, period.segment), []).append(period)
     else:
         from onpace.services import evaluate  # the engine and KPI stack: only to evaluate as of a past date
 
         only = None if kpi is None else [kpi]
-        latest = [evaluate.record(r) for r in evaluate.evaluate_all(project, store, as_of=as_of, errors={}, kpis=only)]
-    with store.reader() as r:
-        past: dict[tuple[str, str], list[Any]] = {}
-        for period in reads.read_periods(r, kpi, until=as_of):
-            past.setdefault((period.kpi, period.segment), []).append(period)
+        results = evaluate.evaluate_all(project, store, as_of=as_of, errors={}, kpis=only, history=True)
+        latest = [evaluate.record(r) for r in results]
+        # the periods over by then, judged as of then as a refresh then would have: the stored ones are
+        # the last refresh's (after `refresh --as-of` an earlier date, the quarters since were missing)
+        for result in results:
+            grain = timeframe_grain(project, result.instance.kpi)
+            past[(result.instance.kpi.name, result.instance.key)] = [
+                SimpleNamespace(**evaluate.period_row(e, t, grain, project)) for e, t in reversed(result.past)
+            ]
     current = {(i.kpi.name, i.key) for i in kpi_instances(project)}
     segments: dict[str, int] = {}
     for name, _ in current:

@@ -134,8 +134,7 @@ def create(body: AlertBody, project: ProjectDep, store: StoreDep, user: UserDep)
 def update(name: str, body: AlertBody, project: ProjectDep, store: StoreDep, user: UserDep) -> AlertRuleView:
     """Replace an alert rule made in the app; one defined in another file is refused (409)."""
     user.require(DEFINE)
-    definition = {**body.model_dump(), "name": name}
-    reloaded = app_definitions.save(project, store, "alert", definition, actor=user.name, create=False)
+    reloaded = app_definitions.replace(project, store, "alert", name, body.model_dump(), actor=user.name)
     return alerts.get_rule(reloaded, store, name)
 
 

@@ -99,8 +99,7 @@ def get_kpi(name: str, project: ProjectDep, store: StoreDep, as_of: AsOfQ = None
 @router.put("/{name}", responses=errors(IN_YAML), dependencies=[allowed("manage_goals")])
 def update_kpi(name: str, body: KpiBody, ws: WorkspaceDep, user: UserDep) -> KpiDefinition:
     user.require("manage_goals")
-    definition = {**body.model_dump(), "name": name}
-    reloaded = app_definitions.save(ws.project(), ws.store, "kpi", definition, actor=user.name, create=False)
+    reloaded = app_definitions.replace(ws.project(), ws.store, "kpi", name, body.model_dump(), actor=user.name)
     _compute_its_series(ws, name, user)
     return kpi_page.definition(reloaded.kpis[name])
 

@@ -52,8 +52,7 @@ def create(body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: User
 )
 def update(name: str, body: ObjectiveBody, project: ProjectDep, store: StoreDep, user: UserDep) -> ObjectiveDefinition:
     user.require("manage_goals")
-    definition = {**body.model_dump(), "name": name}
-    reloaded = app_definitions.save(project, store, "objective", definition, actor=user.name, create=False)
+    reloaded = app_definitions.replace(project, store, "objective", name, body.model_dump(), actor=user.name)
     return objectives.definition(reloaded.objectives[name])
 
 

@@ -100,8 +100,7 @@ def create(body: Report, project: ProjectDep, store: StoreDep, user: UserDep) ->
 def update(name: str, body: Report, project: ProjectDep, store: StoreDep, user: UserDep) -> ReportView:
     """Replace a report made in the app; one defined in another file is refused (409)."""
     user.require(DEFINE)
-    definition = {**_definition(body), "name": name}
-    reloaded = app_definitions.save(project, store, "report", definition, actor=user.name, create=False)
+    reloaded = app_definitions.replace(project, store, "report", name, _definition(body), actor=user.name)
     return report_delivery.report_view(reloaded, store, name)
 
 

@@ -4,11 +4,13 @@ and the rules made in the app (kept as code in models/app.yml)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
+from onpace.catalog.project import Project
 from onpace.errors import UserError
 from onpace.services import alerts, app_definitions
 from onpace.services.alert_mute import mute_end
@@ -24,14 +26,39 @@ MUTE: Action = "mute"  # an editor's, as annotating; named in a refusal (a viewe
 DEFINE: Action = "manage_goals"  # rules are definitions, as objectives and KPIs are
 HISTORY = 200
 MUTE_FOR = ("1 hour", "4 hours", "1 day", "3 days", "1 week")
-EXAMPLE = """name: revenue_slips
-label: Revenue slips
+EXAMPLE = """name: {rule}
+label: {label}
 kind: status
-kpi: quarterly_revenue
+kpi: {kpi}
 to: at_risk
-recipients: [owner]
+recipients: [{recipient}]
 for: 2
 """
+
+
+def example(project: Project) -> str:
+    """The new rule's example, on this project's first KPI and to a recipient it can reach (the fixed one
+    named a KPI and the owner, by email: in the demo, whose one channel is a folder, it did not save)."""
+    kpi = next(iter(project.kpis.values()), None)
+    name = kpi.name if kpi is not None else "quarterly_revenue"
+    label = (kpi.label or kpi.name) if kpi is not None else "Quarterly revenue"
+    rule = f"{name[:57]}_slips"  # a rule's name is at most 63 characters
+    return EXAMPLE.format(
+        rule=rule,
+        kpi=name,
+        label=json.dumps(f"{label} slips", ensure_ascii=False),
+        recipient=example_recipient(project),
+    )
+
+
+def example_recipient(project: Project) -> str:
+    """``owner`` when an email channel can reach owners, else the first channel (``owner``: none)."""
+    channels = project.config.channels
+    if not channels or any(c.type == "email" for c in channels.values()):
+        return "owner"
+    return f"channel:{next(iter(channels))}"
+
+
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
@@ -51,7 +78,7 @@ def _page(
         names=Names.of(project),
         known_rules=set(project.alerts),  # a removed rule's transitions stay in the history, unlinked
         mute_for=MUTE_FOR,
-        example=EXAMPLE,
+        example=example(project),
         can_mute=user.can(MUTE),
         can_define=user.can(DEFINE),
         written={r.name: app_definitions.written(project, "alert", r.name) for r in rules if r.managed_by_app},

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from onpace.catalog import models as m
 from onpace.catalog.channels import EmailChannel
+from onpace.catalog.project import Project
 from onpace.errors import UserError
 from onpace.services import app_definitions, kpi_page, report_delivery, report_render
 from onpace.services import board as board_service
@@ -29,6 +30,7 @@ from onpace.services.views.kpis import KpiChart
 from onpace.services.workspace import Workspace
 from onpace.web.deps import AsOfDep, UserDep, WorkspaceDep, allowed
 from onpace.web.render import attachment, page, redirect
+from onpace.web.routes.alerts import example_recipient
 
 router = APIRouter(prefix="/reports")
 
@@ -40,11 +42,17 @@ DOWNLOADS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 DEFINE: Action = "manage_goals"  # reports are definitions, as objectives, KPIs and alert rules are
 EXAMPLE = """name: weekly_digest
 label: Weekly digest
-audience: {objective: grow_sales}
-schedule: {cron: "0 7 * * mon", timezone: Europe/London}
-recipients: [owner]
+audience: {{objective: {objective}}}
+schedule: {{cron: "0 7 * * mon", timezone: Europe/London}}
+recipients: [{recipient}]
 formats: [pdf, csv]
 """
+
+
+def example(project: Project) -> str:
+    """The new report's example, on this project's first objective and to a recipient it can reach."""
+    objective = next(iter(project.objectives), "grow_sales")
+    return EXAMPLE.format(objective=objective, recipient=example_recipient(project))
 
 
 def _page(request: Request, ws: Workspace, user: Any, *, status_code: int = 200, **context: Any) -> Response:
@@ -58,7 +66,7 @@ def _page(request: Request, ws: Workspace, user: Any, *, status_code: int = 200,
         can_send=user.can(SEND),
         can_define=user.can(DEFINE),
         written={name: app_definitions.written(project, "report", name) for name in made_here},
-        example=EXAMPLE,
+        example=example(project),
         has_email=any(isinstance(c, EmailChannel) for c in project.config.channels.values()),
         **context,
     )
