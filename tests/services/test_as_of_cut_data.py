@@ -275,3 +275,33 @@ def test_the_last_period_as_of_a_date_does_not_depend_on_the_last_refreshs_date(
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_segment_whose_data_stopped_before_its_running_period_has_no_data_yet(tmp_path: Path) -> None:
+    """With today = 2025-06-05, SOUTH's data stops on 2025-05-10: its June was said "the period starts on
+    2025-06-01" (and noted "the period has not started") although June had started; its data has not
+    reached it. NORTH, with data every day, is judged as of June 5."""
+    root = _project(tmp_path / "shop", "today", LAST)
+    (root / "models" / "monthly.yml").write_text(
+        "kpis:\n  - name: m_by_region\n    metric: revenue\n    segment_by: region\n    objective: grow\n"
+        "    owner: Sales\n    timeframe: month\n    review_cadence: monthly\n    targets:\n"
+        "      - {segment: NORTH, at_least: 300}\n      - {segment: SOUTH, at_least: 600}\n",
+        encoding="utf-8",
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        assert refresh(load_project(root), store, requested_by="test").status == "succeeded"
+        today = dt.date(2025, 6, 5)
+        rows = {
+            r.instance.key: r.evaluation
+            for r in evaluate_all(load_project(root), store, today=today)
+            if r.instance.kpi.name == "m_by_region"
+        }
+        south, north = rows["SOUTH"], rows["NORTH"]
+        assert (south.period_start, south.as_of, south.actual) == (dt.date(2025, 6, 1), SOUTH_LAST, None)
+        assert south.reason == "no data for the period yet: the data ends on 2025-05-10"
+        assert not any("has not started" in n for n in south.notes)
+        assert "no data in the period yet: the data ends on 2025-05-10" in south.notes
+        assert (north.as_of, north.actual) == (today, 5 * 10.0)  # June 1-5, no Saturday in them: 10 a day
+    finally:
+        store.close()

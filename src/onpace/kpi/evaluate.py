@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 SEASONAL_FALLBACK = "seasonal phasing fell back to linear: no earlier periods with data"
 NO_TARGET = "no target (no baseline)"
+NOT_STARTED = "the period has not started"
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def evaluate(inp: KpiInput) -> Evaluation:
     over = is_over(end, as_of)
     notes: list[str] = []
     if as_of < start:
-        notes.append(f"the period has not started: it starts on {start}")
+        notes.append(f"{NOT_STARTED}: it starts on {start}")
 
     share, phasing_used = _share(inp, notes)
     target, actual = inp.target, inp.actual

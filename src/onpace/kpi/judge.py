@@ -19,7 +19,7 @@ from onpace import calendar as cal
 from onpace.catalog import goals as g
 from onpace.catalog import models as m
 from onpace.catalog.project import Project
-from onpace.kpi.evaluate import Evaluation, KpiInput, evaluate
+from onpace.kpi.evaluate import NOT_STARTED, Evaluation, KpiInput, evaluate
 from onpace.kpi.forecast import STEP_SAMPLE, step_of
 from onpace.kpi.instances import KpiInstance, accumulation, additive, direction
 from onpace.kpi.kind import Bounds, Kind, bounds_of, kind_of
@@ -209,5 +209,9 @@ def judge_period(
             step_days=1 if flow else step_of(series.index.last_days(as_of, STEP_SAMPLE)),
         )
     )
+    started = period.wall >= start  # a segment whose data stopped before its period: that period runs
+    if started and as_of < start:  # it said "the period has not started" of a month under way
+        kept = tuple(n for n in result.notes if not n.startswith(NOT_STARTED))
+        result = replace(result, notes=(*kept, f"no data in the period yet: the data ends on {as_of}"))
     result = replace(result, notes=(*result.notes, *notes)) if notes else result
-    return replace(result, reason=reason(result, rules.fmt, resolved.unavailable)), resolved
+    return replace(result, reason=reason(result, rules.fmt, resolved.unavailable, started=started)), resolved

@@ -123,13 +123,19 @@ def _outlook(e: Evaluation, fmt: m.Format | None) -> str:
     return text
 
 
-def reason(e: Evaluation, fmt: m.Format | None = None, unavailable: str | None = None) -> str:
+def reason(
+    e: Evaluation, fmt: m.Format | None = None, unavailable: str | None = None, *, started: bool | None = None
+) -> str:
     """Why ``e`` has its status, in one sentence (see the module's docstring).
 
-    ``unavailable``: why a change target has no number (``KpiTarget.unavailable``).
+    ``unavailable``: why a change target has no number (``KpiTarget.unavailable``). ``started``: whether
+    the period has begun by the day the KPI is judged on (default: by its as-of date); a period under way
+    whose data stops before it has no data yet, it has not "not started".
     """
     if e.actual is None:
         if e.as_of < e.period_start:
+            if started:
+                return f"no data for the period yet: the data ends on {e.as_of.isoformat()}"
             return f"the period starts on {e.period_start.isoformat()}"
         return "no data for the period yet"
     if e.target_kind is None:
