@@ -9,9 +9,9 @@ still work: checked against values by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from onpace.catalog.project import load_project
@@ -40,18 +40,14 @@ metrics:
 
 
 @pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
-    (tmp_path / "models").mkdir()
-    (tmp_path / "data").mkdir()
-    (tmp_path / "onpace.yml").write_text("name: r1\n", encoding="utf-8")
-    (tmp_path / "models" / "m.yml").write_text(MODELS, encoding="utf-8")
-    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"))
-    try:
-        con.execute("CREATE TABLE t (d DATE, s VARCHAR, n INTEGER, flag BOOLEAN)")
-        con.execute("INSERT INTO t VALUES ('2024-01-05', 'b', 3, false), ('2024-02-10', 'a', 7, true)")
-    finally:
-        con.close()
-    return tmp_path
+def project_dir(duckdb_project: Callable[[str, str], Path]) -> Path:
+    return duckdb_project(
+        MODELS,
+        (
+            "CREATE TABLE t (d DATE, s VARCHAR, n INTEGER, flag BOOLEAN);"
+            "INSERT INTO t VALUES ('2024-01-05', 'b', 3, false), ('2024-02-10', 'a', 7, true)"
+        ),
+    )
 
 
 def test_validate_names_the_dates_and_texts(project_dir: Path) -> None:

@@ -10,9 +10,9 @@ own expression, computed before the engine's columns exist) still works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from onpace.catalog.project import load_project
@@ -40,20 +40,14 @@ metrics:
 
 
 @pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
-    (tmp_path / "models").mkdir()
-    (tmp_path / "data").mkdir()
-    (tmp_path / "onpace.yml").write_text("name: r1\n", encoding="utf-8")
-    (tmp_path / "models" / "m.yml").write_text(MODELS, encoding="utf-8")
-    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"))
-    try:
-        con.execute("CREATE TABLE w (d DATE, __t INTEGER, __p INTEGER)")
-        con.execute(
+def project_dir(duckdb_project: Callable[[str, str], Path]) -> Path:
+    return duckdb_project(
+        MODELS,
+        (
+            "CREATE TABLE w (d DATE, __t INTEGER, __p INTEGER);"
             "INSERT INTO w VALUES ('2020-01-01', 5, 10), ('2020-01-01', 6, 20), ('2020-01-01', 7, 30), ('2020-01-02', 5, 40)"
-        )
-    finally:
-        con.close()
-    return tmp_path
+        ),
+    )
 
 
 def test_validate_names_the_columns(project_dir: Path) -> None:

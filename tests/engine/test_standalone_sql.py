@@ -10,6 +10,7 @@ Checked: the printed SQL, run by DuckDB, gives the engine's rows; values by hand
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -37,17 +38,10 @@ metrics:
 
 
 @pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
-    (tmp_path / "models").mkdir()
-    (tmp_path / "data").mkdir()
-    (tmp_path / "onpace.yml").write_text("name: days\n", encoding="utf-8")
-    (tmp_path / "models" / "m.yml").write_text(MODELS, encoding="utf-8")
-    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"))
-    try:
-        con.execute(f"CREATE TABLE t AS SELECT DATE '{FIRST}' + i::INTEGER AS d, i % 10 AS v FROM range({DAYS}) r(i)")
-    finally:
-        con.close()
-    return tmp_path
+def project_dir(duckdb_project: Callable[[str, str], Path]) -> Path:
+    return duckdb_project(
+        MODELS, f"CREATE TABLE t AS SELECT DATE '{FIRST}' + i::INTEGER AS d, i % 10 AS v FROM range({DAYS}) r(i)"
+    )
 
 
 def test_the_printed_sql_at_day_grain_over_years_gives_the_engines_rows(project_dir: Path) -> None:
@@ -56,7 +50,7 @@ def test_the_printed_sql_at_day_grain_over_years_gives_the_engines_rows(project_
         text = engine.sql(query, standalone=True)
         rows = engine.query(query).to_pylist()
     assert "VALUES" in text and text.count("UNION ALL") == 0
-    con = duckdb.connect(str(project_dir / "data" / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(project_dir / "data.duckdb"), read_only=True)
     try:
         printed = sorted(con.execute(text).fetchall())
     finally:
