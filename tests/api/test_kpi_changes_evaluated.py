@@ -34,7 +34,11 @@ def _row(client: Any, name: str, **params: str) -> dict[str, Any]:
 
 def test_a_kpi_made_and_retargeted_in_the_app_is_judged_at_once(site: Site) -> None:
     client = site.login("strategist")
+    others = {r["kpi"]: r["evaluated_at"] for r in client.get("/api/kpis").json()}
     assert client.post("/api/kpis", json=KPI).status_code == 201
+    # that KPI alone is judged: the others keep their evaluations (each change judged them all again)
+    after = {r["kpi"]: r["evaluated_at"] for r in client.get("/api/kpis").json() if r["kpi"] != KPI["name"]}
+    assert after == others
     made = _row(client, KPI["name"])  # was missing until a refresh
     assert made["target"] == 1.0 and made["actual"] is not None and made["actual"] >= 1
     assert made["status"] in ("on_track", "achieved")

@@ -248,8 +248,8 @@ def _edit(
 
 
 def _evaluate(project: Project, store: Store, kpi: str) -> None:
-    """Judge the KPIs again after a KPI was made or changed in the app, as an import of values does:
-    the scorecard, the KPI page and the API read the stored evaluations, which still held the old
+    """Judge the KPI again after it was made or changed in the app, as an import of values does (that
+    KPI alone: every KPI was judged again, each change writing a row per KPI instance): the scorecard, the KPI page and the API read the stored evaluations, which still held the old
     target's verdict (and none for a new KPI) until the next refresh. The change has landed: a KPI
     that cannot be judged yet (its metric not refreshed) is logged, not refused."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -259,7 +259,7 @@ def _evaluate(project: Project, store: Store, kpi: str) -> None:
 
     errors: dict[Failure, str] = {}
     try:
-        evaluate_and_store(project, store, errors=errors)
+        evaluate_and_store(project, store, errors=errors, kpis=[kpi])  # the others did not change
     except (OnpaceError, SQLAlchemyError) as exc:  # the change has landed: a 500 would say it had not
         log.warning("after the change of KPI %r, the KPIs could not be evaluated: %s", kpi, exc)
     for failed, why in errors.items():

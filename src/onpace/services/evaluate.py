@@ -273,6 +273,7 @@ def evaluate_and_store(
     today: dt.date | None = None,
     errors: dict[Failure, str] | None = None,
     as_of: dt.date | None = None,
+    kpis: Collection[str] | None = None,
 ) -> int:
     """Evaluate every KPI and record the evaluations and the KPIs' past periods (one transaction);
     return how many evaluations.
@@ -282,9 +283,9 @@ def evaluate_and_store(
     a late row, a full refresh, or a change of definitions or targets shows in the history.
     ``as_of``: evaluate as of that date (:func:`evaluate_all`); the past periods stored are then
     those over by it. With ``errors``, a KPI that cannot be evaluated is reported there and the
-    others are stored.
+    others are stored. ``kpis``: only the KPIs of these names (the others keep their evaluations).
     """
-    results = evaluate_all(project, store, today, errors, as_of=as_of, history=True)
+    results = evaluate_all(project, store, today, errors, as_of=as_of, history=True, kpis=kpis)
     periods = {
         (r.instance.kpi.name, r.instance.key): [
             period_row(e, t, timeframe_grain(project, r.instance.kpi), project) for e, t in r.past
