@@ -132,6 +132,11 @@ def test_bad_input(project: Project, filled: Store):
         alerts.unmute(project, filled, 999, by="a")
     with pytest.raises(UserError, match="before"):
         alerts.replay_alerts(project, filled, day(5), day(1))
+    # a day after today: its transitions were stamped then and held every re-notification back until then
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    with pytest.raises(UserError, match="has not happened"):
+        alerts.evaluate_alerts(project, filled, as_of=tomorrow)
+    assert all(t.as_of is None or t.as_of < tomorrow for t in alerts.history(project, filled, limit=1000))
 
 
 def test_test_rule_records_nothing(project: Project, filled: Store):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,28 @@ def test_render_needs_a_file_to_write(tpch: Path) -> None:
     result = runner.invoke(app, ["report", "render", "europe_weekly", "--project", str(tpch)])
     assert result.exit_code == 2
     assert "--pdf" in result.output
+
+
+def _flat(output: str) -> str:
+    """The output without the error box's borders and line breaks (a long path wraps inside it)."""
+    return re.sub(r"[│\s]+", " ", output)
+
+
+def test_a_file_that_cannot_be_written_is_refused_before_rendering(tpch: Path, tmp_path: Path) -> None:
+    """``--csv /nonexistent/dir/x.csv`` or ``--pdf <a folder>`` rendered the report (20 s on the demo),
+    then ended in a traceback and lost it: refused at once now, naming the option; a write the system
+    refuses afterwards (no permission) is a message too."""
+    missing = runner.invoke(
+        app, ["report", "render", "europe_weekly", "--csv", str(tmp_path / "no" / "x.csv"), "--project", str(tpch)]
+    )
+    assert missing.exit_code == 2 and "--csv" in missing.output and "does not exist" in _flat(missing.output)
+    assert missing.exception is None or isinstance(missing.exception, SystemExit)
+    folder = runner.invoke(app, ["report", "render", "europe_weekly", "--pdf", str(tmp_path), "--project", str(tpch)])
+    assert folder.exit_code == 2 and "--pdf" in folder.output and "is a folder" in _flat(folder.output)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "x.csv").mkdir()  # a folder where the file goes: the write itself fails
+    written = runner.invoke(
+        app, ["report", "render", "europe_weekly", "--csv", str(locked / "x.csv" / "y.csv"), "--project", str(tpch)]
+    )
+    assert written.exit_code in (0, 1) and "Traceback" not in written.output

@@ -167,6 +167,20 @@ def test_the_file_channel_writes_one_file_per_message(tmp_path: Path, sqlite_sto
     assert "Revenue to date is 812 against 1,000 expected." in text
     assert "Actual: 812\nExpected: 1,000\n" in text
     assert "Key: alert:revenue:firing:1" in text
+    assert text.rstrip().endswith("Link: /kpis/revenue")  # no app_url: the link as the message has it
+
+
+def test_the_file_channel_links_to_the_app_url(tmp_path: Path, sqlite_store: Store) -> None:
+    """``notifications.app_url`` made the Slack, Teams and webhook links absolute, not the file channel's
+    (its messages said ``Link: /kpis/revenue``)."""
+    write_project(
+        tmp_path, "  inbox:\n    type: file\n    folder: outbox\n", "  app_url: https://onpace.example.com/\n"
+    )
+    project = load_project(tmp_path, env={})
+    _queue(sqlite_store, channel="inbox")
+    assert delivery.deliver_due(project, sqlite_store, now=T0).delivered == 1
+    [written] = list((tmp_path / "outbox").iterdir())
+    assert written.read_text(encoding="utf-8").rstrip().endswith("Link: https://onpace.example.com/kpis/revenue")
 
 
 def test_enqueue_twice_with_one_key_queues_once_in_the_same_transaction(sqlite_store: Store) -> None:

@@ -52,6 +52,31 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def check_output(path: Path | None, option: str) -> None:
+    """Refuse, before any work, a file to write that cannot be: a folder, or in a folder that does not
+    exist (``onpace report render --csv /nonexistent/x.csv`` rendered for 20 s, then a traceback)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder; give a file in it", param_hint=option)
+    if not path.parent.is_dir():
+        raise typer.BadParameter(f"the folder {path.parent} does not exist", param_hint=option)
+
+
+def write_output(path: Path, data: bytes | str, option: str) -> None:
+    """Write ``data`` to ``path``; an error of the system (no permission, a full disk) is a message."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        err.print(
+            f"[bold red]error:[/bold red] {option}: cannot write {escape(str(path))}: {escape(exc.strerror or str(exc))}"
+        )
+        raise typer.Exit(1) from None
+
+
 def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onpace.cli.common import Format, ProjectOpt, console, project_and_store, user_errors
+from onpace.cli.common import Format, ProjectOpt, check_output, console, project_and_store, user_errors, write_output
 from onpace.cli.kpis import AsOfOpt, _as_of
 from onpace.cli.report_send import send
 
@@ -76,6 +76,8 @@ def render(
     """
     if pdf is None and html is None and csv is None:
         raise typer.BadParameter("give at least one of --pdf FILE, --html FILE, --csv FILE", param_hint="--pdf")
+    for path, option in ((pdf, "--pdf"), (html, "--html"), (csv, "--csv")):
+        check_output(path, option)
     day = _as_of(as_of)
     from onpace.engine import Engine
     from onpace.services.report_render import render_since_last_run
@@ -90,13 +92,13 @@ def render(
         rendered = render_since_last_run(loaded, store, engine, name, as_of=day, formats=formats)
     written = []
     if pdf is not None and rendered.pdf is not None:
-        pdf.write_bytes(rendered.pdf)
+        write_output(pdf, rendered.pdf, "--pdf")
         written.append(f"{pdf} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
     if html is not None:
-        html.write_text(rendered.preview_html, encoding="utf-8")
+        write_output(html, rendered.preview_html, "--html")
         written.append(str(html))
     if csv is not None and rendered.csv is not None:
-        csv.write_bytes(rendered.csv)
+        write_output(csv, rendered.csv, "--csv")
         written.append(str(csv))
     kpis = len({key.partition("|")[0] for key in rendered.kpis})
     rows = len(rendered.kpis)

@@ -22,7 +22,7 @@ def path_of(folder: Path, message: Message) -> Path:
     return folder / f"{stamp}-{slug}-{digest}.txt"
 
 
-def render(message: Message, channel_to: list[str]) -> str:
+def render(message: Message, channel_to: list[str], app_url: str | None = None) -> str:
     lines = [
         f"Subject: {message.subject}",
         f"To: {message.to or ', '.join(channel_to) or '(the channel)'}",
@@ -37,20 +37,21 @@ def render(message: Message, channel_to: list[str]) -> str:
     if facts:
         lines.append("")
         lines += [f"{label}: {value}" for label, value in facts]
-    link = message.payload.get("url")
+    # absolute with notifications.app_url, as the chat channels' links are; else as the message has it
+    link = message.link(app_url) or message.payload.get("url")
     if isinstance(link, str) and link:
         lines += ["", f"Link: {link}"]
     return "\n".join(lines) + "\n"
 
 
-def send(channel: FileChannel, message: Message, *, root: Path) -> Path:
+def send(channel: FileChannel, message: Message, *, root: Path, app_url: str | None = None) -> Path:
     folder = (root / channel.folder).resolve()
     if root.resolve() not in (folder, *folder.parents):
         raise SendError(f"the folder {channel.folder!r} is outside the project")
     path = path_of(folder, message)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fileio.replace_text(path, render(message, []))
+        fileio.replace_text(path, render(message, [], app_url))
     except (OSError, fileio.FileWriteError) as exc:
         raise SendError(f"cannot write {path.name} in {channel.folder}: {exc}") from None
     return path

@@ -32,7 +32,7 @@ def send(
     if isinstance(channel, EmailChannel):
         email.send(channel, message, env=env, timeout=timeout)
     elif isinstance(channel, FileChannel):
-        folder.send(channel, message, root=root)
+        folder.send(channel, message, root=root, app_url=app_url)
     elif isinstance(channel, SlackChannel):
         url = _secret_url(name, channel.url_env, env, environment)
         http.post(url, http.encode(chat.slack_body(message, app_url)), headers={}, timeout=timeout)

@@ -127,6 +127,9 @@ def _clock(now: dt.datetime | None, as_of: dt.date | None) -> dt.datetime:
             raise UserError("now: give a time with its offset (a timezone-aware datetime)")
         return now.astimezone(dt.UTC)
     if as_of is not None:
+        today = utcnow().date()
+        if as_of > today:  # its transitions were stamped then, and held back every re-notification until then
+            raise UserError(f"as of {as_of}: a day after today ({today}) has not happened; alerts keep the real clock")
         return dt.datetime.combine(as_of, dt.time(23, 59, 59), dt.UTC)  # a replayed day ends
     return utcnow()
 
