@@ -205,7 +205,11 @@ def add_user(
 
 
 def first_admin(store: Store, name: str, password: str) -> CurrentUser:
-    """Create the first admin; refused (409) once any user exists, so it cannot be replayed."""
+    """Create the first admin; refused (409) once any user exists, so it cannot be replayed (whatever
+    the name and password: a closed setup does not judge them)."""
+    with store.session(readonly=True) as s:
+        if u.count_users(s) > 0:
+            raise ConflictError("onpace is set up already: ask an admin for an account")
     name = _check_name(name)
     check_password(password)
     with store.session() as s:
