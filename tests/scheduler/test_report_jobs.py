@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.services.report_shop import AS_OF, load, make_shop
+from tests.services.report_shop import APP_URL, AS_OF, load, make_shop
 
 from onpace.config import Settings
 from onpace.services.refresh import refresh
@@ -127,7 +127,8 @@ def test_two_schedulers_send_a_tick_once_and_deliver_it(workspaces: list[Workspa
     [written] = list((shop_root / "outbox").glob("*.txt"))
     shown = written.read_text(encoding="utf-8")
     assert f"Subject: Weekly digest — as of {AS_OF}" in shown
-    assert f"Link: /reports/digest/preview?as_of={AS_OF}" in shown
+    # absolute with the shop's notifications.app_url, as a chat channel's link is
+    assert f"Link: {APP_URL}/reports/digest/preview?as_of={AS_OF}" in shown
     assert "4 KPIs: 2 off track, 2 on track." in shown  # lateness and by_region NORTH are off track
 
 
