@@ -166,7 +166,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
 
 
 def test_a_review_needs_a_comment(project: Project, store: Store) -> None:
-    with pytest.raises(UserError, match=r"needs a comment \(--comment\)"):
+    with pytest.raises(UserError, match=r"needs a comment \(commentary in the API, --comment in the CLI\)"):
         record_review(project, store, "lateness", reviewer="a", assessment="on_track", commentary="  ", actions=())
     _nothing_written(store)
 
