@@ -14,6 +14,7 @@ channel and the key, and saying which ``*_env`` key to use instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, GetJsonSchemaHandler, ValidationError, field_validator, model_validator
@@ -316,3 +317,11 @@ class Notifications(Model):
                     f"admin recipient {recipient!r} names no channel, user or person; expected channel:NAME, user:NAME or person:NAME"
                 )
         return self
+
+
+def example_recipient(channels: Mapping[str, Channel]) -> str:
+    """The recipient an editor's example names: ``owner`` when an email channel can reach owners (or no
+    channel is set up), else the first channel (the demo's one channel is a folder: ``owner`` did not save)."""
+    if not channels or any(c.type == "email" for c in channels.values()):
+        return "owner"
+    return f"channel:{next(iter(channels))}"

@@ -144,8 +144,13 @@ def evaluate_all(
 
 
 def _runs_past(stored: Iterable[Mapping[m.Grain, Rows]], day: dt.date) -> bool:
-    """Whether a stored day series holds a value after ``day``."""
-    return any(d > day and v is not None for rows in stored for d, v in rows.get(m.Grain.day, ()))
+    """Whether a stored day series holds a value after ``day``: its last value (the rows are in date order)."""
+    return any(_last_valued(rows.get(m.Grain.day, ())) > day for rows in stored)
+
+
+def _last_valued(rows: Rows) -> dt.date:
+    """The date of the last row of ``rows`` (in date order) that holds a value; ``date.min`` when none does."""
+    return next((d for d, v in reversed(rows) if v is not None), dt.date.min)
 
 
 def evaluated_as_of(

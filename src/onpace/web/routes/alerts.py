@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
+from onpace.catalog.channels import example_recipient
 from onpace.catalog.project import Project
 from onpace.errors import UserError
 from onpace.services import alerts, app_definitions
@@ -47,16 +48,8 @@ def example(project: Project) -> str:
         rule=rule,
         kpi=name,
         label=json.dumps(f"{label} slips", ensure_ascii=False),
-        recipient=example_recipient(project),
+        recipient=example_recipient(project.config.channels),
     )
-
-
-def example_recipient(project: Project) -> str:
-    """``owner`` when an email channel can reach owners, else the first channel (``owner``: none)."""
-    channels = project.config.channels
-    if not channels or any(c.type == "email" for c in channels.values()):
-        return "owner"
-    return f"channel:{next(iter(channels))}"
 
 
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]

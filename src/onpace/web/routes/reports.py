@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from onpace.catalog import models as m
-from onpace.catalog.channels import EmailChannel
+from onpace.catalog.channels import EmailChannel, example_recipient
 from onpace.catalog.project import Project
 from onpace.errors import UserError
 from onpace.services import app_definitions, kpi_page, report_delivery, report_render
@@ -30,7 +30,6 @@ from onpace.services.views.kpis import KpiChart
 from onpace.services.workspace import Workspace
 from onpace.web.deps import AsOfDep, UserDep, WorkspaceDep, allowed
 from onpace.web.render import attachment, page, redirect
-from onpace.web.routes.alerts import example_recipient
 
 router = APIRouter(prefix="/reports")
 
@@ -52,7 +51,7 @@ formats: [pdf, csv]
 def example(project: Project) -> str:
     """The new report's example, on this project's first objective and to a recipient it can reach."""
     objective = next(iter(project.objectives), "grow_sales")
-    return EXAMPLE.format(objective=objective, recipient=example_recipient(project))
+    return EXAMPLE.format(objective=objective, recipient=example_recipient(project.config.channels))
 
 
 def _page(request: Request, ws: Workspace, user: Any, *, status_code: int = 200, **context: Any) -> Response:
