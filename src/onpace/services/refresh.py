@@ -6,7 +6,9 @@
   not stop the others.
 - Incremental by default: a series that has data is recomputed from the start
   of the period holding its last data minus ``refresh.lookback_days`` (late
-  rows); ``full`` recomputes everything.
+  rows), every grain of one metric and segment from the earliest such start of
+  any of them (so the days and months count what the quarter read); ``full``
+  recomputes everything.
 - The series of one query group are written in one transaction, each series in a
   savepoint: a series that fails is rolled back alone, and a refresh that is killed
   leaves the values of the last good refresh in place.
@@ -158,10 +160,7 @@ def refresh(
         # what to recompute of each group, and from when (None: all of it); backs: each series' last
         # day with data minus the lookback, from which the days it reads are read again
         backs: list[dt.date] = []
-        prepared = {
-            key: _prepare(project, store, key[0], key[1], members, full, result, resume, prints, backs)
-            for key, members in groups.items()
-        }
+        prepared = _prepare(project, store, groups, full, result, resume, prints, backs)
         batch_of = _shared_batches(project, engine, prepared)
         computed: dict[GroupKey, dict[str, pa.Table]] = {}  # the groups the shared queries computed
         tried: set[_Batch] = set()
@@ -307,27 +306,43 @@ def _restart(
 def _prepare(
     project: Project,
     store: Store,
-    grain: m.Grain,
-    segment: str,
-    members: list[SeriesSpec],
+    groups: dict[GroupKey, list[SeriesSpec]],
     full: bool,
     result: RefreshResult,
     resume: int | None,
     prints: dict[SeriesSpec, str],
     backs: list[dt.date] | None = None,
-) -> tuple[list[SeriesSpec], dt.date | None]:
-    """The group's series whose stored state is usable, and the first period to recompute for them."""
-    starts: list[dt.date | None] = []
-    ready: list[SeriesSpec] = []
-    for spec in members:
-        try:
-            starts.append(None if full else _restart(store, spec, project, resume, prints[spec], backs))
-        except Exception as exc:  # noqa: BLE001 - this series' stored state is unusable: the others go on
-            _series_failed(result, spec.metric, grain, segment, exc)
+) -> dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]]:
+    """Each group's series whose stored state is usable, and the first period to recompute for them.
+
+    Every grain of one metric and segment restarts together, at the earliest start any of them
+    needs (in full when one of them is recomputed in full): a quarter recomputed from its first day
+    reads a late row dated before the lookback, and the days and months of the same metric, which
+    would restart at the lookback, would not count it (a KPI's actual, a sum of its days, beside a
+    stored quarter that differs). Restarted together, every grain reads the same rows.
+    """
+    starts: dict[SeriesSpec, dt.date | None] = {}
+    for (grain, segment, _), members in groups.items():
+        for spec in members:
+            try:
+                starts[spec] = None if full else _restart(store, spec, project, resume, prints[spec], backs)
+            except Exception as exc:  # noqa: BLE001 - this series' stored state is unusable: the others go on
+                _series_failed(result, spec.metric, grain, segment, exc)
+    earliest: dict[tuple[str, str], dt.date | None] = {}
+    for spec, start in starts.items():
+        pair = (spec.metric, spec.segment)
+        if pair not in earliest:
+            earliest[pair] = start
         else:
-            ready.append(spec)
-    start = None if any(s is None for s in starts) else min((s for s in starts if s is not None), default=None)
-    return ready, start
+            known = earliest[pair]
+            earliest[pair] = None if known is None or start is None else min(known, start)
+    prepared: dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]] = {}
+    for key, members in groups.items():
+        ready = [spec for spec in members if spec in starts]
+        aligned = [earliest[(spec.metric, spec.segment)] for spec in ready]
+        first = None if any(a is None for a in aligned) else min((a for a in aligned if a is not None), default=None)
+        prepared[key] = (ready, None if first is None else cal.period_start(first, key[0], project.calendar))
+    return prepared
 
 
 def _query_group(
