@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onpace.cli.common import Format, ProjectOpt, console, parse_date, project_and_store, user_errors
+from onpace.cli.common import ProjectOpt, ViewFormat, ViewFormatOpt, console, parse_date, project_and_store, user_errors
 
 alert_app = typer.Typer(help="Alert rules: their state, history, mutes; test and run them.", no_args_is_help=True)
 
@@ -36,23 +36,17 @@ def _json(value: Any) -> None:
     sys.stdout.write(json.dumps(json_of(value), indent=2) + "\n")
 
 
-def _no_csv(fmt: Format) -> None:
-    if fmt == Format.csv:
-        raise typer.BadParameter("prints a table or json", param_hint="--format")
-
-
 @alert_app.command("list")
 def list_rules(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Every alert rule: what it watches, its state (the worst of its series) and its mutes."""
     from onpace.services import alert_rules  # not the rules' evaluation (services.alerts)
 
-    _no_csv(fmt)
     with user_errors(), project_and_store(project) as (loaded, store):
         rules = alert_rules.list_rules(loaded, store)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         _json(rules)
         return
     if not rules:
@@ -80,16 +74,15 @@ def history(
     rule: Annotated[str | None, typer.Argument(help="Only this rule's transitions.")] = None,
     kpi: Annotated[str | None, typer.Option(help="Only the transitions of series of this KPI.")] = None,
     limit: Annotated[int, typer.Option(help="How many transitions at most (the newest).", min=1, max=100000)] = 100,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """The transitions of the alert series, newest first, with the values that caused them."""
     from onpace.services import alerts
 
-    _no_csv(fmt)
     with user_errors(), project_and_store(project) as (loaded, store):
         found = alerts.history(loaded, store, rule=rule, kpi=kpi, limit=limit)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         _json(found)
         return
     if not found:
@@ -163,16 +156,15 @@ def unmute(
 def test(
     rule: Annotated[str, typer.Argument(help="The rule to try.")],
     send: Annotated[bool, typer.Option(help="Also queue a test message to its recipients.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Judge a rule now, without recording anything: what each of its series would be."""
     from onpace.services import alerts
 
-    _no_csv(fmt)
     with user_errors(), project_and_store(project) as (loaded, store):
         found = alerts.test_rule(loaded, store, rule, send=send)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         _json(found)
         return
     for s in found:
@@ -187,13 +179,12 @@ def run(
     start: Annotated[str | None, typer.Option("--from", help="Replay day by day from this date ...")] = None,
     end: Annotated[str | None, typer.Option("--to", help="... to this date (inclusive).")] = None,
     rule: Annotated[list[str] | None, typer.Option("--rule", help="Only this rule (repeatable).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Evaluate the alert rules now (or as of a date, or day by day over a range) and queue their messages."""
     from onpace.services import alerts
 
-    _no_csv(fmt)
     day = parse_date(as_of, "--as-of")
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if (first is None) != (last is None):
@@ -205,7 +196,7 @@ def run(
             done = alerts.replay_alerts(loaded, store, first, last, rules=rule)
         else:
             done = alerts.evaluate_alerts(loaded, store, as_of=day, rules=rule)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         _json(done)
         return
     console.print(

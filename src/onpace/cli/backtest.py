@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from onpace.cli.common import Format, ProjectOpt, console, err, project_and_store, user_errors
+from onpace.cli.common import ProjectOpt, ViewFormat, ViewFormatOpt, console, err, project_and_store, user_errors
 
 if TYPE_CHECKING:
     from onpace.services.views.backtest import BacktestReport, BacktestScore
@@ -56,7 +56,7 @@ def backtest(
     points: Annotated[
         int, typer.Option("--points", "-n", min=1, max=20, help="Replays per period: 3 is 25%, 50% and 75% through.")
     ] = 3,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Replay every past period of each recurring KPI at several points and score the forecasts.
@@ -67,15 +67,13 @@ def backtest(
     """
     from onpace.services import backtest as service
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("backtest prints a table or json", param_hint="--format")
     with user_errors(), project_and_store(project) as (loaded, store):
-        if fmt == Format.table and err.is_terminal:
+        if fmt == ViewFormat.table and err.is_terminal:
             with console.status("Replaying past periods…"):
                 report = service.run(loaded, store, kpi=kpi, count=points)
         else:
             report = service.run(loaded, store, kpi=kpi, count=points)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
         return
     _print(report)

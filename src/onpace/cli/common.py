@@ -27,9 +27,22 @@ M = TypeVar("M", bound="BaseModel")
 
 
 class Format(StrEnum):
+    """What a command that can write CSV prints."""
+
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class ViewFormat(StrEnum):
+    """What a command that prints a table or JSON prints: ``-f csv`` is refused by the option itself,
+    which names the choices (a reading command listed csv in its help, then refused it, or printed a table)."""
+
+    table = "table"
+    json = "json"
+
+
+ViewFormatOpt = Annotated[ViewFormat, typer.Option("--format", "-f", help="table or json.")]
 
 
 ProjectOpt = Annotated[

@@ -11,26 +11,24 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onpace.cli.common import Format, ProjectOpt, console, project_and_store, user_errors
+from onpace.cli.common import ProjectOpt, ViewFormat, ViewFormatOpt, console, project_and_store, user_errors
 
 CHANGE_STYLE = {"added": "green", "changed": "yellow", "removed": "red", "unchanged": "dim"}
 
 
 def apply(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change and write nothing.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Store the project's YAML definitions, showing first what is added, changed and removed."""
     from onpace.services.definitions import apply as run_apply
     from onpace.services.refresh import actor
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("apply prints a table or json", param_hint="--format")
     with user_errors(), project_and_store(project) as (loaded, store):
         plan = run_apply(loaded, store, actor(), dry_run=dry_run)
         where = store.redacted_url
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps({"dry_run": dry_run, **plan.to_dict()}, indent=2) + "\n")
         return
     _print_plan(plan, dry_run, where)

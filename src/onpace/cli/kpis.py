@@ -12,7 +12,16 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from onpace.cli.common import Format, ProjectOpt, console, err, parse_options, project_and_store, user_errors
+from onpace.cli.common import (
+    ProjectOpt,
+    ViewFormat,
+    ViewFormatOpt,
+    console,
+    err,
+    parse_options,
+    project_and_store,
+    user_errors,
+)
 
 STATUS_STYLE = {
     "on_track": ("● on track", "green"),
@@ -87,7 +96,7 @@ def status(
     status: Annotated[
         str | None, typer.Option("--status", help="Only the KPIs with this status (on_track, at_risk...).")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     as_of: AsOfOpt = None,
     project: ProjectOpt = Path("."),
 ) -> None:
@@ -98,8 +107,6 @@ def status(
     from onpace.services import scorecard
     from onpace.services.filters import ScorecardFilter
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("status prints a table or json", param_hint="--format")
     day = _as_of(as_of)
     filters = parse_options(ScorecardFilter, objective=objective, department=department, owner=owner, status=status)
     with user_errors():
@@ -107,7 +114,7 @@ def status(
             rows = scorecard.kpi_rows(loaded, store, as_of=day)
         chosen = filters.select(loaded, rows)
         roots = filters.tree(loaded, rows)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps([row.model_dump(mode="json") for row in chosen], indent=2) + "\n")
         return
     if not rows:
@@ -219,7 +226,7 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def lint(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Check KPI quality: too many KPIs, targets already met or never reached, stale data, overdue reviews..."""
@@ -227,7 +234,7 @@ def lint(
 
     with user_errors(), project_and_store(project) as (loaded, store):
         findings = feedback.lint(loaded, store)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps([f.model_dump(mode="json") for f in findings], indent=2) + "\n")
     elif not findings:
         console.print("[green]OK[/green]: no finding")

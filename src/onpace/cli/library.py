@@ -12,17 +12,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onpace.cli.common import ProjectOpt, console, user_errors
+from onpace.cli.common import ProjectOpt, ViewFormat, ViewFormatOpt, console, user_errors
 from onpace.library.industries import Category, Industry
 
 library_app = typer.Typer(
     help="The built-in KPI library: standard definitions to add to a project.", no_args_is_help=True
 )
-
-
-class ListFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class ShowFormat(StrEnum):
@@ -58,7 +53,7 @@ def list_entries(
     search: Annotated[
         str | None, typer.Option(help="Only the entries whose name, label or description has this text.")
     ] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
 ) -> None:
     """List the library's entries (name, label, category, metric type, unit, direction, cadence, industries)."""
     from onpace.library.entries import load_library
@@ -69,7 +64,7 @@ def list_entries(
     if search:
         needle = search.strip().lower()
         entries = [e for e in entries if needle in f"{e.name} {e.label} {e.what_it_tells}".lower()]
-    if fmt == ListFormat.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps([summary(e) for e in entries], indent=2, ensure_ascii=False) + "\n")
         return
     view = Table(header_style="bold")

@@ -11,7 +11,7 @@ import typer
 
 from onpace import __version__
 from onpace.cli import backtest, definitions, kpis, lifecycle, reviews, web
-from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, user_errors
+from onpace.cli.common import Format, ProjectOpt, ViewFormat, ViewFormatOpt, console, err, parse_date, user_errors
 from onpace.cli.lazy import LazyTyper
 from onpace.cli.library import init_from_template, library_app
 from onpace.cli.values import values_app
@@ -76,7 +76,7 @@ def init(
 def validate(
     project: ProjectOpt = Path("."),
     offline: Annotated[bool, typer.Option(help="Do not connect to the data sources (definitions only).")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
 ) -> None:
     """Check every definition (and, unless --offline, against the data) and list every problem."""
     from onpace.services.validation import validate as run_validate
@@ -90,7 +90,7 @@ def validate(
     except OnpaceError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(1) from None
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         from onpace.services.validation import report
 
         print(json.dumps(report(issues).model_dump(mode="json"), indent=2))

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onpace.cli.common import Format, ProjectOpt, console, project_and_store, user_errors
+from onpace.cli.common import ProjectOpt, ViewFormat, ViewFormatOpt, console, project_and_store, user_errors
 
 outbox_app = typer.Typer(help="The outbox: notifications queued, sent, failing or dead.", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def list_messages(
     channel: Annotated[str | None, typer.Option(help="Only the messages of this channel.")] = None,
     origin: Annotated[str | None, typer.Option(help="Only messages whose origin starts so, e.g. alert:.")] = None,
     limit: Annotated[int, typer.Option(help="How many messages at most (the newest).", min=1, max=10000)] = 50,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """The messages of the outbox, newest first: where they go, their status, tries and last error."""
@@ -36,13 +36,11 @@ def list_messages(
     for value in status or []:
         if value not in STATUSES:
             raise typer.BadParameter(f"{value!r}; expected one of {', '.join(STATUSES)}", param_hint="--status")
-    if fmt == Format.csv:
-        raise typer.BadParameter("outbox list prints a table or json", param_hint="--format")
     with user_errors(), project_and_store(project) as (_, store):
         found = delivery.list_outbox(
-            store, status=status, channel=channel, origin=origin, limit=limit, with_tries=fmt == Format.json
+            store, status=status, channel=channel, origin=origin, limit=limit, with_tries=fmt == ViewFormat.json
         )
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps([m.model_dump(mode="json") for m in found], indent=2) + "\n")
         return
     if not found:

@@ -13,7 +13,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from onpace.cli.common import Format, ProjectOpt, console, err, parse_date, project_and_store, user_errors
+from onpace.cli.common import (
+    ProjectOpt,
+    ViewFormat,
+    ViewFormatOpt,
+    console,
+    err,
+    parse_date,
+    project_and_store,
+    user_errors,
+)
 
 
 def send(
@@ -32,7 +41,7 @@ def send(
             help="Deliver the queued messages now (default), or leave them to onpace serve / onpace worker.",
         ),
     ] = True,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Render a report now and queue it to its recipients (or to --to), then deliver it; each run is recorded."""
@@ -41,8 +50,6 @@ def send(
     from onpace.services.refresh import actor
     from onpace.services.report_delivery import send_report
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("report send prints a table or json", param_hint="--format")
     day = parse_date(as_of, "--as-of")
     delivered = None
     with user_errors(), project_and_store(project) as (loaded, store):
@@ -50,7 +57,7 @@ def send(
             run = send_report(loaded, store, engine, name, as_of=day, to=to, requested_by=actor())
         if deliver and run.messages and loaded.config.channels:
             delivered = deliver_due(loaded, store)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         answer = {
             "run": run.model_dump(mode="json"),
             "delivery": delivered.model_dump(mode="json") if delivered else None,

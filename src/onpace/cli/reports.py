@@ -12,7 +12,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onpace.cli.common import Format, ProjectOpt, check_output, console, project_and_store, user_errors, write_output
+from onpace.cli.common import (
+    ProjectOpt,
+    ViewFormat,
+    ViewFormatOpt,
+    check_output,
+    console,
+    project_and_store,
+    user_errors,
+    write_output,
+)
 from onpace.cli.kpis import AsOfOpt, _as_of
 from onpace.cli.report_send import send
 
@@ -23,17 +32,15 @@ report_app = typer.Typer(
 
 @report_app.command("list")
 def list_reports(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """The reports of the project: audience, KPIs covered, schedule, recipients, formats and last run."""
     from onpace.services.report_delivery import list_reports as listing
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("report list prints a table or json", param_hint="--format")
     with user_errors(), project_and_store(project) as (loaded, store):
         found = listing(loaded, store)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in found], indent=2) + "\n")
         return
     if not found:

@@ -16,7 +16,16 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from onpace.cli.common import Format, ProjectOpt, console, parse_date, project_and_store, store_only, user_errors
+from onpace.cli.common import (
+    ProjectOpt,
+    ViewFormat,
+    ViewFormatOpt,
+    console,
+    parse_date,
+    project_and_store,
+    store_only,
+    user_errors,
+)
 from onpace.cli.kpis import STATUS_STYLE
 
 
@@ -79,21 +88,19 @@ def review(
 def list_reviews(
     kpi: Annotated[str | None, typer.Argument(help="Only the reviews of this KPI.")] = None,
     limit: Annotated[int, typer.Option(help="How many reviews at most (the newest).", min=1)] = 100,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """The reviews of the KPIs (or of one), newest first."""
     from onpace.services import feedback
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("reviews prints a table or json", param_hint="--format")
     if kpi is None:  # every review: the store only (the definitions tell a KPI's name from a typo)
         with user_errors(), store_only(project) as store:
             found = feedback.reviews(None, store, None, limit)
     else:
         with user_errors(), project_and_store(project) as (loaded, store):
             found = feedback.reviews(loaded, store, kpi, limit)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in found], indent=2) + "\n")
         return
     if not found:
@@ -120,18 +127,16 @@ def remind(
         str | None, typer.Option("--as-of", metavar="DATE", help="The day taken as today (YYYY-MM-DD); default: today.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Queue nothing: show what would be queued.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Queue the reminders of the reviews due (and the escalations of overdue ones), once each."""
     from onpace.services.reminders import send_reminders
 
-    if fmt == Format.csv:
-        raise typer.BadParameter("reviews remind prints a table or json", param_hint="--format")
     day = parse_date(as_of, "--as-of")
     with user_errors(), project_and_store(project) as (loaded, store):
         run = send_reminders(loaded, store, today=day, dry_run=dry_run)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         sys.stdout.write(json.dumps(run.model_dump(mode="json"), indent=2) + "\n")
         return
     if run.messages:

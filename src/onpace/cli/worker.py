@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from onpace.cli.common import Format, ProjectOpt, console, err, user_errors
+from onpace.cli.common import ProjectOpt, ViewFormat, ViewFormatOpt, console, err, user_errors
 
 runs_app = typer.Typer(help="The history of scheduled jobs and refresh runs.", no_args_is_help=True)
 
@@ -65,7 +65,7 @@ def _log_to_stderr() -> None:
 def list_runs(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of each (job runs, refresh runs).")] = 20,
     job: Annotated[str | None, typer.Option(help="Only the runs of this job, e.g. refresh:warehouse.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: ViewFormatOpt = ViewFormat.table,
     project: ProjectOpt = Path("."),
 ) -> None:
     """The scheduled jobs' runs (one per tick) and the refresh runs, newest first."""
@@ -80,11 +80,9 @@ def list_runs(
         found = runs.runs_list(store, limit)
         if job is not None:
             found = RunsList(jobs=runs.list_job_runs(store, limit, job), refresh_runs=found.refresh_runs)
-    if fmt == Format.json:
+    if fmt == ViewFormat.json:
         print(json.dumps(json_of(found), indent=2))
         return
-    if fmt != Format.table:
-        raise typer.BadParameter("runs list prints a table or json", param_hint="--format")
     jobs = Table(
         "job", "tick (UTC)", "status", "took s", "values", "refresh run", "where", "error", header_style="bold"
     )
