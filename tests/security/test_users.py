@@ -146,3 +146,53 @@ def test_cli_disables_enables_and_resets_a_password(site: Site, monkeypatch: pyt
     assert result.exit_code == 1 and "no active admin" in result.output
     result = runner.invoke(cli, ["user", "enable", "nobody", *project])
     assert result.exit_code == 1 and "no user named 'nobody'" in result.output
+
+
+# -- names told apart by case alone -------------------------------------------------------------------
+# Found by QA: an admin could create VIEWER1 beside viewer1, two accounts a reader of the audit log,
+# a review or a mute ("by viewer1") takes for one person. A name now differs from every other in more
+# than case.
+def test_a_name_that_differs_only_in_case_is_refused(site: Site) -> None:
+    store = site.workspace.store
+    with pytest.raises(auth.ConflictError, match="'viewer' exists already: names differ in more than case"):
+        auth.add_user(store, "VIEWER", PASSWORD, "viewer", actor="test")
+    with pytest.raises(auth.ConflictError, match=r"a user named 'viewer' exists already$"):
+        auth.add_user(store, "viewer", PASSWORD, "viewer", actor="test")
+    admin = site.login("admin")
+    answer = admin.post("/settings/users", data={"name": "Viewer", "password": PASSWORD, "role": "admin"})
+    assert answer.status_code == 409 and "names differ in more than case" in answer.text
+    project = ["--project", str(site.root)]
+    command = ["user", "add", "vIeWeR", "--role", "viewer", "--password-stdin", *project]
+    result = CliRunner().invoke(cli, command, input=f"{PASSWORD}\n")
+    assert result.exit_code == 1 and "names differ in more than case" in result.output
+    with site.workspace.store.session(readonly=True) as s:
+        names = [user.name for user in store_users.list_users(s)]
+    assert [n for n in names if n.casefold() == "viewer"] == ["viewer"]
+    auth.add_user(store, "viewer2", PASSWORD, "viewer", actor="test")  # a name that differs in more than case
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_admins_adding_sam_and_SAM_at_once_make_one_user(
+    backend: str, tpch_site_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    root = copy_site(tpch_site_template, tmp_path)
+    with site_settings(backend, root, request) as settings, live_server(root, settings) as (base, workspace):
+        store = workspace.store
+        token = auth.create_token(store, "admin", "names", actor="test").token
+        for round_ in range(ROUNDS):
+            barrier = threading.Barrier(2)
+            names = (f"sam{round_}", f"SAM{round_}")
+
+            def add(name: str, barrier: threading.Barrier = barrier) -> int:
+                with httpx.Client(base_url=base, timeout=60) as client:
+                    headers = {"Authorization": f"Bearer {token}"}
+                    assert client.get("/api/me", headers=headers).status_code == 200
+                    barrier.wait()
+                    form = {"name": name, "password": PASSWORD, "role": "viewer"}
+                    return client.post("/settings/users", data=form, headers=headers).status_code
+
+            with ThreadPoolExecutor(2) as pool:
+                answers = sorted(pool.map(add, names))
+            with store.session(readonly=True) as s:
+                made = [u.name for u in store_users.list_users(s) if u.name.casefold() == names[0]]
+            assert len(made) == 1 and answers == [200, 409], f"round {round_}: {made}, answers {answers}"

@@ -197,8 +197,12 @@ def add_user(
     checked = check_role(role)
     check_password(password)
     with store.session() as s:
-        if u.get_user(s, name) is not None:
+        u.lock_users(s)  # two creations of VIEWER1 and viewer1 at once: the second sees the first
+        taken = u.name_taken(s, name)
+        if taken == name:
             raise ConflictError(f"a user named '{name}' exists already")
+        if taken is not None:  # two people told apart by case alone would be taken for one another
+            raise ConflictError(f"a user named '{taken}' exists already: names differ in more than case")
         row = u.add_user(s, name, _hasher.hash(password), checked, department or None)
         audit(s, actor, "create", "user", name, {"role": checked, "department": department})
         return _current(row.id, row.name, checked, row.department, "session")

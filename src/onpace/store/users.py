@@ -37,6 +37,12 @@ def get_user(s: Session, name: str) -> User | None:
     return s.scalars(select(User).where(User.name == name)).one_or_none()
 
 
+def name_taken(s: Session, name: str) -> str | None:
+    """The name of the user called ``name`` whatever its case (``viewer1`` for ``VIEWER1``), if any."""
+    folded = name.casefold()
+    return next((taken for taken in s.scalars(select(User.name)) if taken.casefold() == folded), None)
+
+
 def list_users(s: Session) -> list[User]:
     return list(s.scalars(select(User).order_by(User.name)))
 
