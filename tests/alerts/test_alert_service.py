@@ -15,7 +15,7 @@ from onpace.errors import NotFoundError, UserError
 from onpace.services import alerts
 from onpace.store import observations as obs
 from onpace.store.db import Store
-from onpace.store.models import AlertSeriesState, OutboxMessage
+from onpace.store.models import AlertMute, AlertSeriesState, OutboxMessage
 
 START = dt.date(2026, 3, 1)
 CONFIG = """name: shop
@@ -111,7 +111,10 @@ def test_mute_suppresses_messages_but_records_transitions(project: Project, fill
     rule = alerts.get_rule(project, filled, "many_signups")
     assert rule.state == "firing" and rule.mutes[0].why == "campaign week"
     assert rule.series[0].muted_until == until
-    alerts.unmute(project, filled, made.id, by="ana")
+    assert alerts.unmute(project, filled, made.id, by="ana") == f"Ended mute {made.id}"
+    # again, by someone else: nothing changes, and it says so (it said "Ended" again)
+    again = alerts.unmute(project, filled, made.id, by="bo")
+    assert again.startswith(f"mute {made.id} had ended already: on ") and again.endswith(" UTC, by ana")
     # unmuted and still firing: the firing message goes out now, once
     later = now + dt.timedelta(minutes=5)
     assert alerts.evaluate_alerts(project, filled, now=later, rules=["many_signups"]).messages == 1
@@ -170,3 +173,15 @@ def test_two_evaluations_at_once_move_a_series_once(project: Project, filled: St
     assert sum(r.transitions for r in results) == 1
     assert sum(r.messages for r in results) == 1
     assert [t.to_state for t in alerts.history(project, filled)] == ["firing"]
+
+
+def test_unmuting_a_mute_that_ran_out_says_so(project: Project, filled: Store) -> None:
+    until = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    made = alerts.mute(project, filled, "many_signups", until=until, by="ana", why="launch")
+    with filled.session() as s:  # as if it had been made for an hour, two days ago
+        s.get(AlertMute, made.id).until = dt.datetime(2020, 3, 4, 5, 6, tzinfo=dt.UTC)  # type: ignore[union-attr]
+    said = alerts.unmute(project, filled, made.id, by="bo")
+    assert said == f"mute {made.id} had run out already: on 2020-03-04 05:06 UTC"
+    with filled.session(readonly=True) as s:
+        row = s.get(AlertMute, made.id)
+        assert row is not None and row.ended_at is None and row.ended_by is None  # not rewritten as ended by bo

@@ -148,8 +148,8 @@ def unmute(
     from onpace.services.refresh import actor
 
     with user_errors(), project_and_store(project) as (loaded, store):
-        alerts.unmute(loaded, store, mute_id, by=actor())
-    console.print(f"[green]Ended[/green] mute {mute_id}")
+        said = alerts.unmute(loaded, store, mute_id, by=actor())
+    console.print(said.replace("Ended", "[green]Ended[/green]", 1) if said.startswith("Ended") else said)
 
 
 @alert_app.command("test")

@@ -443,10 +443,18 @@ def mute(
         return mute_view(row)
 
 
-def unmute(project: Project, store: Store, mute_id: int, *, by: str) -> None:
-    """End a mute now."""
+def unmute(project: Project, store: Store, mute_id: int, *, by: str) -> str:
+    """End a mute now, and say what happened: ``Ended mute N``, or, for a mute that was over already
+    (ended by someone, or run out), when and how (the call changes nothing then: it said "Ended")."""
+    now = utcnow()
     with store.session() as s:
-        store_alerts.end_mute(s, mute_id, by=by)
+        row = store_alerts.end_mute(s, mute_id, by=by, now=now)
+        ended_at, ended_by, until = row.ended_at, row.ended_by, row.until
+    if ended_at == now and ended_by == by:
+        return f"Ended mute {mute_id}"
+    if ended_at is not None:
+        return f"mute {mute_id} had ended already: on {ended_at:%Y-%m-%d %H:%M} UTC, by {ended_by}"
+    return f"mute {mute_id} had run out already: on {until:%Y-%m-%d %H:%M} UTC"
 
 
 # -- the KPI page, the scorecard, a test -------------------------------------------------------------

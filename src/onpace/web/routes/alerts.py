@@ -124,8 +124,8 @@ def _time(text: str) -> dt.datetime | None:
 @router.post("/mutes/{mute_id}/end", dependencies=[allowed(MUTE)])
 def unmute(request: Request, mute_id: IdPath, ws: WorkspaceDep, user: UserDep) -> Response:
     user.require(MUTE)
-    alerts.unmute(ws.project(), ws.store, mute_id, by=user.name)
-    return _page(request, ws, user, notice="the mute is over")
+    said = alerts.unmute(ws.project(), ws.store, mute_id, by=user.name)
+    return _page(request, ws, user, notice="the mute is over" if said.startswith("Ended") else said)
 
 
 @router.post("/{name}/test", dependencies=[allowed("read")])
