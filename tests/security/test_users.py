@@ -196,3 +196,32 @@ def test_two_admins_adding_sam_and_SAM_at_once_make_one_user(
             with store.session(readonly=True) as s:
                 made = [u.name for u in store_users.list_users(s) if u.name.casefold() == names[0]]
             assert len(made) == 1 and answers == [200, 409], f"round {round_}: {made}, answers {answers}"
+
+
+# -- a department the metrics name ------------------------------------------------------------------
+# Found by QA: a user's department was taken as typed. An editor enters the values of the metrics of
+# their department, matched exactly, so an editor of 'sales' (or 'Salse') beside metrics of 'Sales'
+# could enter none, and nothing said why. The site's metrics name 'Sales', 'Marketing' and 'Operations'.
+def test_a_department_no_metric_names_is_refused_with_the_known_ones(site: Site) -> None:
+    admin = site.login("admin")
+    body = {"name": "salesperson", "password": PASSWORD, "role": "editor", "department": "sales"}
+    answer = admin.post("/api/users", json=body)
+    assert answer.status_code == 400, answer.text
+    detail = answer.json()["detail"]
+    assert "no metric belongs to the department 'sales'" in detail and "did you mean 'Sales'" in detail
+    assert "(the metrics' departments: Marketing, Operations, Sales)" in detail
+    assert admin.post("/api/users", json={**body, "department": "Sales"}).status_code == 201
+    changed = admin.patch("/api/users/salesperson", json={"department": "Salse"})
+    assert changed.status_code == 400 and "did you mean 'Sales'" in changed.json()["detail"]
+    assert next(u for u in admin.get("/api/users").json() if u["name"] == "salesperson")["department"] == "Sales"
+    assert admin.patch("/api/users/salesperson", json={"department": "Marketing"}).status_code == 200
+    assert admin.patch("/api/users/salesperson", json={"department": ""}).status_code == 200  # none: every metric
+    form = {"name": "marketer", "password": PASSWORD, "role": "editor", "department": "Marketting"}
+    page = admin.post("/settings/users", data=form)
+    assert page.status_code == 400 and "did you mean" in page.text and "Marketing" in page.text
+    project = ["--project", str(site.root)]
+    command = ["user", "add", "marketer", "--role", "editor", "--department", "marketing", "--password-stdin"]
+    result = CliRunner().invoke(cli, [*command, *project], input=f"{PASSWORD}\n")
+    assert result.exit_code == 1 and "no metric belongs to the department 'marketing'" in result.output
+    with site.workspace.store.session(readonly=True) as s:
+        assert store_users.get_user(s, "marketer") is None

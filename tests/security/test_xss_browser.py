@@ -227,7 +227,7 @@ def xss_site(module_site: LiveSite) -> LiveSite:
                     "name": payload("u_name"),
                     "password": "a long enough password",
                     "role": "viewer",
-                    "department": payload("u_dept"),
+                    "department": payload("m_dept"),  # a user's department is one a metric names
                 },
             )
         )
@@ -487,22 +487,22 @@ def test_reviews_health_and_settings(admin: Watch, xss_site: LiveSite) -> None:
     admin.goto(f"{base}/health")
     admin.check("/health", ("push_seg",))
     admin.goto(f"{base}/settings")
-    admin.check("/settings", ("u_name", "u_dept", "tok_name"))
+    admin.check("/settings", ("u_name", "m_dept", "tok_name"))
     # the settings forms: a user whose name is taken (an error page naming it), then a token with a payload name
     name = payload("u_name")
     form = page.locator("form[action='/settings/users']")
     form.locator("input[name=name]").fill(name)
     form.locator("input[name=password]").fill("a long enough password")
-    form.locator("input[name=department]").fill(payload("f_dept"))
+    form.locator("input[name=department]").fill(payload("m_dept"))
     form.locator("button").click()
     admin.check("/settings add a user whose name is taken")
     admin.goto(f"{base}/settings")
     form = page.locator("form[action='/settings/users']")
     form.locator("input[name=name]").fill(payload("f_user"))
     form.locator("input[name=password]").fill("a long enough password")
-    form.locator("input[name=department]").fill(payload("f_dept"))
+    form.locator("input[name=department]").fill(payload("m_dept"))
     form.locator("button").click()
-    admin.check("/settings add a user", ("f_user", "f_dept"))
+    admin.check("/settings add a user", ("f_user", "m_dept"))
     form = page.locator("form[action='/settings/tokens']")
     form.locator("input[name=name]").fill(payload("f_token"))
     form.locator("button").click()

@@ -149,11 +149,18 @@ def add(
             console.print(f"user '{name}' exists already")
             return
 
+    known = None
+    if department and department.strip():  # checked against the metrics' departments, before the password is asked
+        from onpace.catalog.project import load_project
+
+        with user_errors():
+            known = auth.departments_of(load_project(project))
+            auth.check_department(department.strip(), known)
     password = _read_password(name, password_stdin)
     with user_errors():
         store = _store(project)
         try:
-            auth.add_user(store, name, password, role, actor=actor(), department=department)
+            auth.add_user(store, name, password, role, actor=actor(), department=department, departments=known)
         finally:
             store.close()
     console.print(f"[green]added[/green] user '{name}' ({role})")

@@ -33,9 +33,10 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -47,12 +48,16 @@ from onpace.errors import (
     PermissionDeniedError,
     TooManyRequestsError,
     UserError,
+    did_you_mean_suffix,
 )
 from onpace.store import users as u
 from onpace.store.audit import audit
 from onpace.store.coltypes import utcnow
 from onpace.store.db import Store
 from onpace.store.models import Role
+
+if TYPE_CHECKING:
+    from onpace.catalog.project import Project
 
 ROLES: tuple[Role, ...] = ("viewer", "editor", "strategist", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
@@ -188,13 +193,42 @@ def _check_name(name: str) -> str:
     return name
 
 
+def departments_of(project: Project) -> set[str]:
+    """The departments the project's metrics name: the ones a user's department may be."""
+    return {metric.department for metric in project.metrics.values() if metric.department}
+
+
+def check_department(department: str | None, known: Collection[str] | None) -> None:
+    """A user's department is one the metrics name, exactly: an editor enters the values of the metrics of
+    their department, and 'Salse' or 'sales' beside metrics of 'Sales' left them none, silently.
+    ``known`` None: no project at hand, not checked."""
+    if department is None or known is None or department in known:
+        return
+    if not known:
+        raise UserError(f"department '{department}': no metric names a department (give metrics 'department:')")
+    raise UserError(
+        f"no metric belongs to the department '{department}'{did_you_mean_suffix(department, known)} "
+        f"(the metrics' departments: {', '.join(sorted(known))})"
+    )
+
+
 # -- users ----------------------------------------------------------------------------------------
 def add_user(
-    store: Store, name: str, password: str, role: str, *, actor: str, department: str | None = None
+    store: Store,
+    name: str,
+    password: str,
+    role: str,
+    *,
+    actor: str,
+    department: str | None = None,
+    departments: Collection[str] | None = None,
 ) -> CurrentUser:
-    """Create a user; raises ConflictError when the name is taken."""
+    """Create a user; raises ConflictError when the name is taken. ``departments``: those the department
+    may be (:func:`departments_of`; None: not checked)."""
     name = _check_name(name)
     checked = check_role(role)
+    department = (department or "").strip() or None
+    check_department(department, departments)
     check_password(password)
     with store.session() as s:
         u.lock_users(s)  # two creations of VIEWER1 and viewer1 at once: the second sees the first
@@ -247,8 +281,10 @@ def update_user(
     department: str | None = None,
     disabled: bool | None = None,
     password: str | None = None,
+    departments: Collection[str] | None = None,
 ) -> None:
     """Change a user, all or nothing: every value is checked before anything is written, in one transaction.
+    ``departments``: those a new department may be (:func:`departments_of`; None: not checked).
 
     A change that would leave no active admin is refused (ConflictError). Changes are serialised
     (SQLite's write lock; on PostgreSQL the users table is locked for the transaction), so two
@@ -260,6 +296,7 @@ def update_user(
     new_department = department.strip() or None if department is not None else None  # "": no department
     if new_department is not None and len(new_department) > 128:
         raise UserError("a department is at most 128 characters")
+    check_department(new_department, departments)
     if password is not None:
         check_password(password)
     hashed = _hasher.hash(password) if password is not None else None  # slow: before the lock

@@ -109,7 +109,15 @@ def add_user(
     department: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     user.require("manage_users")
-    auth.add_user(ws.store, name, password, role, actor=user.name, department=department or None)
+    auth.add_user(
+        ws.store,
+        name,
+        password,
+        role,
+        actor=user.name,
+        department=department or None,
+        departments=auth.departments_of(ws.project()) if department.strip() else None,
+    )
     return _page(request, ws, notice=f"user '{name}' added")
 
 
