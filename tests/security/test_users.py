@@ -216,6 +216,11 @@ def test_a_department_no_metric_names_is_refused_with_the_known_ones(site: Site)
     assert next(u for u in admin.get("/api/users").json() if u["name"] == "salesperson")["department"] == "Sales"
     assert admin.patch("/api/users/salesperson", json={"department": "Marketing"}).status_code == 200
     assert admin.patch("/api/users/salesperson", json={"department": ""}).status_code == 200  # none: every metric
+    # a user saved before the check (or whose department no metric names any more) can still be changed by a
+    # client that sends the whole user back: only a new department is checked
+    auth.add_user(site.workspace.store, "legacy", PASSWORD, "editor", actor="test", department="sales")
+    kept = admin.patch("/api/users/legacy", json={"disabled": True, "department": "sales", "role": "editor"})
+    assert kept.status_code == 200 and kept.json()["disabled"] is True and kept.json()["department"] == "sales"
     form = {"name": "marketer", "password": PASSWORD, "role": "editor", "department": "Marketting"}
     page = admin.post("/settings/users", data=form)
     assert page.status_code == 400 and "did you mean" in page.text and "Marketing" in page.text

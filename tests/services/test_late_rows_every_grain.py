@@ -4,8 +4,8 @@ Found by QA: an incremental refresh in a fresh process recomputed a quarterly se
 quarter's start (its last period) but the daily and monthly series of the same metric from the
 lookback only (3 days), so a row dated back in the quarter's first months counted in the quarter
 and not in its days or its month: the KPI (a sum of the quarter's days) said 700 beside a stored
-quarter of 705, and the months no longer added up to the quarter. Every grain of a metric and
-segment now restarts together, at the earliest start any of them needs; the scheduler's warm
+quarter of 705, and the months no longer added up to the quarter. The days of a metric and segment now restart
+at the earliest start any of its grains needs, and the months with them; the scheduler's warm
 process, which rolls every grain up from the days it keeps, misses such a row at every grain
 alike (the documented contract: a row older than the lookback needs ``refresh --full``).
 

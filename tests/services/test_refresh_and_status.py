@@ -110,7 +110,10 @@ def test_incremental_refresh_equals_a_full_one(shop: Path, tmp_path: Path) -> No
         second = refresh(load_project(shop), incremental, requested_by="test")
         refresh(load_project(shop), full, full=True, requested_by="test")
         assert second.mode == "incremental"
-        assert second.rows < first.rows / 20  # only the recent periods were rewritten
+        # only the recent periods were rewritten: the line counts have no daily series, so their months
+        # restart in March (the lookback counts back from April 1); the month query they share with revenue
+        # and the late rate reads March again, and so the days of those two restart there too
+        assert second.rows < first.rows / 10
         assert _values(incremental) == _values(full)
         assert _status(shop, incremental)[("q_revenue", None)]["actual"] == pytest.approx(16 * 30.0)
     finally:

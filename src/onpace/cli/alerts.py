@@ -149,7 +149,7 @@ def unmute(
 
     with user_errors(), project_and_store(project) as (loaded, store):
         said = alerts.unmute(loaded, store, mute_id, by=actor())
-    console.print(said.replace("Ended", "[green]Ended[/green]", 1) if said.startswith("Ended") else said)
+    console.print(said, style="green" if said.startswith("Ended") else None, markup=False)  # a name may hold [ ]
 
 
 @alert_app.command("test")

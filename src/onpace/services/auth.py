@@ -296,7 +296,6 @@ def update_user(
     new_department = department.strip() or None if department is not None else None  # "": no department
     if new_department is not None and len(new_department) > 128:
         raise UserError("a department is at most 128 characters")
-    check_department(new_department, departments)
     if password is not None:
         check_password(password)
     hashed = _hasher.hash(password) if password is not None else None  # slow: before the lock
@@ -309,6 +308,7 @@ def update_user(
         if checked_role is not None and checked_role != row.role:
             changes["role"] = row.role = checked_role
         if department is not None and new_department != row.department:
+            check_department(new_department, departments)  # only a new one: a client may send the whole user
             changes["department"] = row.department = new_department
         if disabled is not None and disabled != row.disabled:
             changes["disabled"] = row.disabled = disabled

@@ -6,9 +6,9 @@
   not stop the others.
 - Incremental by default: a series that has data is recomputed from the start
   of the period holding its last data minus ``refresh.lookback_days`` (late
-  rows), every grain of one metric and segment from the earliest such start of
-  any of them (so the days and months count what the quarter read); ``full``
-  recomputes everything.
+  rows); the days of a metric and segment from the earliest start of any of
+  its grains, so the days and months count what the quarter read (``_prepare``);
+  ``full`` recomputes everything.
 - The series of one query group are written in one transaction, each series in a
   savepoint: a series that fails is rolled back alone, and a refresh that is killed
   leaves the values of the last good refresh in place.
@@ -315,34 +315,57 @@ def _prepare(
 ) -> dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]]:
     """Each group's series whose stored state is usable, and the first period to recompute for them.
 
-    Every grain of one metric and segment restarts together, at the earliest start any of them
-    needs (in full when one of them is recomputed in full): a quarter recomputed from its first day
-    reads a late row dated before the lookback, and the days and months of the same metric, which
-    would restart at the lookback, would not count it (a KPI's actual, a sum of its days, beside a
-    stored quarter that differs). Restarted together, every grain reads the same rows.
+    The days of a metric and segment are recomputed from the earliest day any of its grains (or a
+    query group it shares with other metrics) reads again: a quarter recomputed from its first day
+    reads a late row dated before the lookback, and the days, which restarted at the lookback, did
+    not count it (a KPI's actual, a sum of its days, beside a stored quarter that differed). Its other
+    grains restart at their own start, or earlier at the first period that starts on or after those
+    days (a month inside the recomputed quarter), never before the days. A period of a grain that
+    straddles the first recomputed day (a week across a year's start) keeps its stored value.
     """
-    starts: dict[SeriesSpec, dt.date | None] = {}
+    own: dict[SeriesSpec, dt.date | None] = {}
     for (grain, segment, _), members in groups.items():
         for spec in members:
             try:
-                starts[spec] = None if full else _restart(store, spec, project, resume, prints[spec], backs)
+                own[spec] = None if full else _restart(store, spec, project, resume, prints[spec], backs)
             except Exception as exc:  # noqa: BLE001 - this series' stored state is unusable: the others go on
                 _series_failed(result, spec.metric, grain, segment, exc)
-    earliest: dict[tuple[str, str], dt.date | None] = {}
-    for spec, start in starts.items():
+    first_day: dict[tuple[str, str], dt.date | None] = {}  # None: recomputed in full
+    for spec, start in own.items():
         pair = (spec.metric, spec.segment)
-        if pair not in earliest:
-            earliest[pair] = start
-        else:
-            known = earliest[pair]
-            earliest[pair] = None if known is None or start is None else min(known, start)
+        if pair not in first_day:
+            first_day[pair] = start
+        elif (known := first_day[pair]) is not None:
+            first_day[pair] = None if start is None else min(known, start)
+
+    def start_of(spec: SeriesSpec) -> dt.date | None:
+        day, mine = first_day[(spec.metric, spec.segment)], own[spec]
+        if day is None or mine is None or spec.grain == m.Grain.day:
+            return day
+        return min(mine, _first_period_from(day, spec.grain, project))
+
     prepared: dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]] = {}
-    for key, members in groups.items():
-        ready = [spec for spec in members if spec in starts]
-        aligned = [earliest[(spec.metric, spec.segment)] for spec in ready]
-        first = None if any(a is None for a in aligned) else min((a for a in aligned if a is not None), default=None)
-        prepared[key] = (ready, None if first is None else cal.period_start(first, key[0], project.calendar))
+    for _ in range(len(first_day) + 1):  # a group's start can move a member's days earlier, and so on
+        moved = False
+        for key, members in groups.items():
+            ready = [spec for spec in members if spec in own]
+            starts = [start_of(spec) for spec in ready]
+            start = None if any(s is None for s in starts) else min((s for s in starts if s is not None), default=None)
+            prepared[key] = (ready, start)
+            for spec in ready:  # the group reads from ``start`` for every member: their days must too
+                pair = (spec.metric, spec.segment)
+                day = first_day[pair]
+                if day is not None and (start is None or start < day):
+                    first_day[pair], moved = start, True
+        if not moved:
+            break
     return prepared
+
+
+def _first_period_from(day: dt.date, grain: m.Grain, project: Project) -> dt.date:
+    """The first period of ``grain`` that starts on or after ``day``."""
+    start = cal.period_start(day, grain, project.calendar)
+    return start if start >= day else cal.add_days(cal.period_end(start, grain), 1)
 
 
 def _query_group(
