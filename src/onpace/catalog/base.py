@@ -22,9 +22,9 @@ class Model(BaseModel):
     """Base of every definition: unknown keys are errors, and it knows where it came from."""
 
     # a number of a definition is finite: a target or a threshold of NaN or infinity judges nothing
-    # defer_build: a model's validator is built when it is first used (a command that reads no report
-    # or channel builds none of their models: the reading commands start sooner, issue 19)
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False, defer_build=True)
+    # not defer_build: FastAPI's OpenAPI schema of a request body that is a deferred model raised
+    # UnsupportedFieldAttributeWarning (/openapi.json answered 500), for 40 ms of `onpace status`
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
     _file: str | None = PrivateAttr(default=None)
     _path: tuple[str | int, ...] = PrivateAttr(default=())
 
