@@ -12,6 +12,7 @@ import typer
 from onpace.cli.common import ProjectOpt, console, err, user_errors
 
 if TYPE_CHECKING:
+    from onpace.catalog.project import Project
     from onpace.config import Settings
     from onpace.store.db import Store
 
@@ -149,13 +150,14 @@ def add(
             console.print(f"user '{name}' exists already")
             return
 
-    known = None
-    if department and department.strip():  # checked against the metrics' departments, before the password is asked
-        from onpace.catalog.project import load_project
+    def loaded() -> Project:
+        from onpace.catalog.project import load_project  # the definitions: only for a department
 
-        with user_errors():
-            known = auth.departments_of(load_project(project))
-            auth.check_department(department.strip(), known)
+        return load_project(project)
+
+    with user_errors():  # the department is checked against the metrics' before the password is asked
+        known = auth.departments_if_given(department, loaded)
+        auth.check_department((department or "").strip() or None, known)
     password = _read_password(name, password_stdin)
     with user_errors():
         store = _store(project)

@@ -33,7 +33,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
@@ -198,6 +198,13 @@ def departments_of(project: Project) -> set[str]:
     return {metric.department for metric in project.metrics.values() if metric.department}
 
 
+def departments_if_given(department: str | None, project: Callable[[], Project]) -> set[str] | None:
+    """:func:`departments_of` the project ``project()`` loads, when a department is given; else None (not
+    checked): a user without a department is managed without loading the definitions (a broken YAML file
+    does not stop the admins)."""
+    return departments_of(project()) if (department or "").strip() else None
+
+
 def check_department(department: str | None, known: Collection[str] | None) -> None:
     """A user's department is one the metrics name, exactly: an editor enters the values of the metrics of
     their department, and 'Salse' or 'sales' beside metrics of 'Sales' left them none, silently.
@@ -237,7 +244,7 @@ def add_user(
             raise ConflictError(f"a user named '{name}' exists already")
         if taken is not None:  # two people told apart by case alone would be taken for one another
             raise ConflictError(f"a user named '{taken}' exists already: names differ in more than case")
-        row = u.add_user(s, name, _hasher.hash(password), checked, department or None)
+        row = u.add_user(s, name, _hasher.hash(password), checked, department)
         audit(s, actor, "create", "user", name, {"role": checked, "department": department})
         return _current(row.id, row.name, checked, row.department, "session")
 

@@ -365,7 +365,7 @@ def _prepare(
 def _first_period_from(day: dt.date, grain: m.Grain, project: Project) -> dt.date:
     """The first period of ``grain`` that starts on or after ``day``."""
     start = cal.period_start(day, grain, project.calendar)
-    return start if start >= day else cal.add_days(cal.period_end(start, grain), 1)
+    return start if start >= day else cal.shift_period(start, 1, grain)
 
 
 def _query_group(

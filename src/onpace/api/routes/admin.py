@@ -11,7 +11,6 @@ from onpace.api.deps import StoreDep, UserDep, WorkspaceDep, allowed, errors
 from onpace.services import admin, auth
 from onpace.services.params import Moment
 from onpace.services.views.admin import AuditView, NewTokenView, TokenView, UserView
-from onpace.services.workspace import Workspace
 
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(tags=["admin"])
@@ -40,17 +39,11 @@ class NewUser(BaseModel):
 )
 def add_user(body: NewUser, store: StoreDep, ws: WorkspaceDep, user: UserDep) -> UserView:
     user.require("manage_users")
-    departments = _departments(ws, body.department)
+    departments = auth.departments_if_given(body.department, ws.project)
     auth.add_user(
         store, body.name, body.password, body.role, actor=user.name, department=body.department, departments=departments
     )
     return admin.user(store, body.name.strip())
-
-
-def _departments(ws: Workspace, department: str | None) -> set[str] | None:
-    """The metrics' departments, when a department is given (a user without one, or a project whose YAML
-    is broken, is managed without loading the definitions)."""
-    return auth.departments_of(ws.project()) if (department or "").strip() else None
 
 
 class UserChange(BaseModel):
@@ -75,7 +68,7 @@ def change_user(name: str, body: UserChange, store: StoreDep, ws: WorkspaceDep, 
         department=body.department,
         disabled=body.disabled,
         password=body.password,
-        departments=_departments(ws, body.department),
+        departments=auth.departments_if_given(body.department, ws.project),
     )
     return admin.user(store, name)
 

@@ -116,7 +116,7 @@ def add_user(
         role,
         actor=user.name,
         department=department or None,
-        departments=auth.departments_of(ws.project()) if department.strip() else None,
+        departments=auth.departments_if_given(department, ws.project),
     )
     return _page(request, ws, notice=f"user '{name}' added")
 
