@@ -171,6 +171,30 @@ def test_a_name_that_differs_only_in_case_is_refused(site: Site) -> None:
     auth.add_user(store, "viewer2", PASSWORD, "viewer", actor="test")  # a name that differs in more than case
 
 
+# Found by QA: `onpace user add --if-missing Admin` beside `admin` asked for the password twice, then
+# failed with the case clash; a name with a space was refused only after the password too.
+def test_the_cli_refuses_a_taken_or_malformed_name_before_the_password(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def asked(name: str, from_stdin: bool) -> str:
+        raise AssertionError(f"the password for {name!r} was asked")
+
+    monkeypatch.setattr("onpace.cli.web._read_password", asked)
+    project = ["--project", str(site.root)]
+    for extra in ([], ["--if-missing"]):
+        result = CliRunner().invoke(cli, ["user", "add", "Admin", *extra, *project])
+        assert result.exit_code == 1, result.output
+        assert "a user named 'admin' exists already: names differ in more than case" in result.output
+    taken = CliRunner().invoke(cli, ["user", "add", "admin", *project])
+    assert taken.exit_code == 1 and "a user named 'admin' exists already" in taken.output
+    kept = CliRunner().invoke(cli, ["user", "add", "admin", "--if-missing", *project])
+    assert kept.exit_code == 0 and "user 'admin' exists already" in kept.output
+    spaced = CliRunner().invoke(cli, ["user", "add", "two words", *project])
+    assert spaced.exit_code == 1 and "a user name is 1 to 128 characters without spaces" in spaced.output
+    with site.workspace.store.session(readonly=True) as s:
+        assert [u.name for u in store_users.list_users(s) if u.name.casefold() == "admin"] == ["admin"]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_admins_adding_sam_and_SAM_at_once_make_one_user(
     backend: str, tpch_site_template: Path, tmp_path: Path, request: pytest.FixtureRequest

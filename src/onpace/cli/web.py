@@ -139,16 +139,19 @@ def add(
     from onpace.services import admin, auth
     from onpace.services.refresh import actor
 
-    if if_missing:
-        with user_errors():
-            store = _store(project)
-            try:
-                exists = admin.user_exists(store, name)
-            finally:
-                store.close()
-        if exists:
-            console.print(f"user '{name}' exists already")
+    with user_errors():  # a name that is malformed or taken is refused before the password is asked
+        name = auth.check_name(name)
+        store = _store(project)
+        try:
+            taken = admin.taken_name(store, name)
+        finally:
+            store.close()
+        if if_missing and taken == name:
+            console.print(f"user '{name}' exists already", markup=False)
             return
+        clash = auth.name_conflict(name, taken)
+        if clash is not None:
+            raise clash
 
     def loaded() -> Project:
         from onpace.catalog.project import load_project  # the definitions: only for a department

@@ -30,9 +30,10 @@ def user(store: Store, name: str) -> UserView:
         return UserView.model_validate(found)
 
 
-def user_exists(store: Store, name: str) -> bool:
+def taken_name(store: Store, name: str) -> str | None:
+    """The user's name that ``name`` matches whatever its case (``admin`` for ``Admin``), if any."""
     with store.session(readonly=True) as s:
-        return store_users.get_user(s, name) is not None
+        return store_users.name_taken(s, name)
 
 
 def tokens(store: Store) -> list[TokenView]:

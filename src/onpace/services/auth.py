@@ -186,7 +186,7 @@ def check_password(password: str) -> None:
         raise UserError("the password must have at least 3 different characters")
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 128 or any(c.isspace() for c in name):
         raise UserError("a user name is 1 to 128 characters without spaces")
@@ -220,6 +220,16 @@ def check_department(department: str | None, known: Collection[str] | None) -> N
 
 
 # -- users ----------------------------------------------------------------------------------------
+def name_conflict(name: str, taken: str | None) -> ConflictError | None:
+    """Why ``name`` cannot be a new user's when the store holds ``taken`` (:func:`onpace.store.users.name_taken`)."""
+    if taken is None:
+        return None
+    if taken == name:
+        return ConflictError(f"a user named '{name}' exists already")
+    # two people told apart by case alone would be taken for one another
+    return ConflictError(f"a user named '{taken}' exists already: names differ in more than case")
+
+
 def add_user(
     store: Store,
     name: str,
@@ -232,18 +242,16 @@ def add_user(
 ) -> CurrentUser:
     """Create a user; raises ConflictError when the name is taken. ``departments``: those the department
     may be (:func:`departments_of`; None: not checked)."""
-    name = _check_name(name)
+    name = check_name(name)
     checked = check_role(role)
     department = (department or "").strip() or None
     check_department(department, departments)
     check_password(password)
     with store.session() as s:
         u.lock_users(s)  # two creations of VIEWER1 and viewer1 at once: the second sees the first
-        taken = u.name_taken(s, name)
-        if taken == name:
-            raise ConflictError(f"a user named '{name}' exists already")
-        if taken is not None:  # two people told apart by case alone would be taken for one another
-            raise ConflictError(f"a user named '{taken}' exists already: names differ in more than case")
+        clash = name_conflict(name, u.name_taken(s, name))
+        if clash is not None:
+            raise clash
         row = u.add_user(s, name, _hasher.hash(password), checked, department)
         audit(s, actor, "create", "user", name, {"role": checked, "department": department})
         return _current(row.id, row.name, checked, row.department, "session")
@@ -255,7 +263,7 @@ def first_admin(store: Store, name: str, password: str) -> CurrentUser:
     with store.session(readonly=True) as s:
         if u.count_users(s) > 0:
             raise ConflictError("onpace is set up already: ask an admin for an account")
-    name = _check_name(name)
+    name = check_name(name)
     check_password(password)
     with store.session() as s:
         if s.get_bind().dialect.name == "postgresql":  # two setups at once: the second waits, then sees the first
