@@ -300,6 +300,9 @@ AGGREGATES: dict[str, str] = {
     "last_per": """(SELECT sum(x.amount) FROM r x WHERE x.day BETWEEN p.p_start AND p.p_end AND x.day = (
         SELECT max(y.day) FROM r y WHERE y.day BETWEEN p.p_start AND p.p_end
         AND y.channel IS NOT DISTINCT FROM x.channel))""",
+    # by day: each channel's rows at its own last day on or before the day (carried), up to the last day read
+    "last_per_day": """(SELECT sum(x.amount) FROM r x WHERE p.p_start <= (SELECT max(z.day) FROM r z) AND x.day = (
+        SELECT max(y.day) FROM r y WHERE y.day <= p.p_end AND y.channel IS NOT DISTINCT FROM x.channel))""",
     # the rows at the period's last count day (of the segment's rows: its own query reads only those)
     "stock_last": """(SELECT sum(x.amount) FROM r x WHERE x.day = (
         SELECT max(y.day) FROM r y WHERE y.day BETWEEN p.p_start AND p.p_end))""",
@@ -338,7 +341,8 @@ def expected(database: Path, metric: str, grain: str, cond: str) -> dict[dt.date
             "CREATE TEMP TABLE p (p_start DATE, p_end DATE, as_of DATE, m2_start DATE, prev_start DATE, prev_end DATE)"
         )
         con.executemany("INSERT INTO p VALUES (?, ?, ?, ?, ?, ?)", table)
-        sql = f"WITH r AS ({rows}) SELECT p.p_start, ({AGGREGATES[kind]})::DOUBLE FROM p ORDER BY 1"
+        aggregate = AGGREGATES["last_per_day" if kind == "last_per" and grain == "day" else kind]
+        sql = f"WITH r AS ({rows}) SELECT p.p_start, ({aggregate})::DOUBLE FROM p ORDER BY 1"
         return {period: value for period, value in con.execute(sql).fetchall()}
     finally:
         con.close()

@@ -8,7 +8,8 @@ period (6 in January), diluting a warehouse counted less often. With ``per:
 [warehouse]`` each warehouse's own last (first) snapshot in the period counts, and
 ``avg`` is each warehouse's average over its own snapshot days; the warehouses' values
 are then summed (January's stock: 315 + 128 + 7 = 450). A warehouse with no snapshot
-in a period adds nothing to it (no carry-forward).
+in a period adds nothing to it (no carry-forward). At day grain a metric with ``per`` is the
+level as of each day: each warehouse's latest snapshot on or before it, carried forward.
 
 Every expected number is worked out by hand in the comments.
 """
@@ -222,24 +223,60 @@ def test_without_dimension_or_grain_the_range_is_one_period(engine: Engine) -> N
     assert_table(table, [*ALL, *PER], [(190, 80, 174, 287, 237, 334)])
 
 
-def test_day_grain_each_day_is_its_own_period(engine: Engine) -> None:
+def test_day_grain_is_the_level_as_of_each_day(engine: Engine) -> None:
+    # Found by QA: a day held only the warehouses counted that day, so a KPI's forecast, which reads the
+    # days, took part of the stock for all of it. Without per, a day is one snapshot: the day's sum,
+    # 100 + 50 + 90 + 10 on Jan 10, none without a row. With per, each warehouse's latest snapshot on or
+    # before the day, carried forward: Jan 9 only b's of Jan 3 (80; a is first counted on Jan 10, the null
+    # warehouse on Jan 17), read from before the range; Jan 10 and 11 a 150 + b 100 = 250.
     table = _query(engine, [*ALL, *PER], grain="day", start=d("2024-01-09"), end=d("2024-01-11"))
-    # a day is one snapshot: every form is the day's sum, 100 + 50 + 90 + 10 on Jan 10; no row, null
     assert_table(
         table,
         ["period", *ALL, *PER],
         [
-            (d("2024-01-09"), None, None, None, None, None, None),
+            (d("2024-01-09"), None, None, None, 80, 80, 80),
             (d("2024-01-10"), 250, 250, 250, 250, 250, 250),
-            (d("2024-01-11"), None, None, None, None, None, None),
+            (d("2024-01-11"), None, None, None, 250, 250, 250),
         ],
     )
+    # by warehouse on Jan 17: a's of Jan 10 (150) carried, b's and the null warehouse's of the day
     table = _query(engine, PER, dimensions=["warehouse"], grain="day", start=d("2024-01-17"), end=d("2024-01-17"))
     assert_table(
         table,
         ["period", "warehouse", *PER],
-        [(d("2024-01-17"), "b", 120, 120, 120), (d("2024-01-17"), None, 7, 7, 7)],
+        [
+            (d("2024-01-17"), "a", 150, 150, 150),
+            (d("2024-01-17"), "b", 120, 120, 120),
+            (d("2024-01-17"), None, 7, 7, 7),
+        ],
     )
+
+
+def test_day_grain_levels_stop_at_the_last_snapshot_and_follow_the_entity(engine: Engine) -> None:
+    # Feb 28: a 310 (Feb 10) + b 90 (Feb 21) + the null warehouse's 7 (Jan 17, its only snapshot) = 407;
+    # Feb 29: a 190 + b 90 + 7 = 287; March: no snapshot on or after the day ends the levels (none).
+    # per [warehouse, product]: a's 'y' keeps its Feb 10 count (100), absent from a's Feb 29 snapshot:
+    # (a,x) 190 + (a,y) 100 + (b,x) 60 + (b,y) 30 + (null,x) 7 = 387 on Feb 29.
+    # y_stock_per (product 'y' before each warehouse's snapshot is chosen): a's Feb 10 y 100 + b's Feb 21
+    # y 30 = 130 on both days. The month holds only the warehouses counted in it: 190 + 90 = 280.
+    metrics = ["stock_per", "stock_per_item", "y_stock_per"]
+    table = _query(engine, metrics, grain="day", start=d("2024-02-28"), end=d("2024-03-01"))
+    assert_table(
+        table,
+        ["period", *metrics],
+        [
+            (d("2024-02-28"), 407, 407, 130),
+            (d("2024-02-29"), 287, 387, 130),
+            (d("2024-03-01"), None, None, None),
+        ],
+    )
+    month = _query(engine, ["stock_per"], grain="month", start=FEB, end=d("2024-02-29"))
+    assert_table(month, ["period", "stock_per"], [(FEB, 280)])
+    # a where picks the entities and their snapshots: warehouse b alone, 70 from Feb 7 to 20, 90 after
+    table = _query(
+        engine, ["stock_per"], grain="day", start=d("2024-02-20"), end=d("2024-02-21"), where="warehouse = 'b'"
+    )
+    assert_table(table, ["period", "stock_per"], [(d("2024-02-20"), 70), (d("2024-02-21"), 90)])
 
 
 def test_a_metric_filter_applies_before_each_entity_snapshot_is_chosen(engine: Engine) -> None:

@@ -27,8 +27,8 @@ from onpace.catalog import models as m
 from onpace.catalog.expr import Name, parse
 from onpace.catalog.project import Project
 from onpace.engine import conversion as conv
+from onpace.engine import levels, shapes
 from onpace.engine import plan as p
-from onpace.engine import shapes
 from onpace.engine.calendar import interval, truncate
 from onpace.engine.compile_expr import compile_expr
 from onpace.engine.days import TIME
@@ -638,6 +638,8 @@ class _Assembly:
 
     def _semi_group(self, node: p.Semi, name: str) -> Group:
         scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters], dims=node.per)
+        if node.per and self.rng.grain == m.Grain.day:
+            return self._level_group(scan, table, node, name)
         table = self._rows_in_range(table)
         seen = self._seen(table)  # before the metric's own filter: it hides no combination
         cond = self._condition(scan, table, node.filters)
@@ -665,6 +667,18 @@ class _Assembly:
             **{name: chosen["__v"].sum()}
         )
         return Group(out, [name], seen=seen)
+
+    def _level_group(self, scan: Scan, table: Any, node: p.Semi, name: str) -> Group:
+        """A balance per entity by day: the level as of each day (:mod:`onpace.engine.levels`), from every
+        snapshot (the earlier ones carry into the range; the last one bounds the days valued)."""
+        cond = self._condition(scan, table, node.filters)  # picks the rows each entity's snapshot is chosen from
+        value = self._value(scan, table, node.expr).cast("float64")
+        entity = {f"__e{i}": table[dim_col(d)] for i, d in enumerate(node.per)}
+        kept = ibis.literal(True) if cond is None else ibis.coalesce(cond, False)
+        rows = table.select(**{TIME: table[TIME], "__v": value, "__k": kept, **self._keys(table), **entity})
+        days = date_table("days", {PERIOD: self.rng.periods})
+        dims = [dim_col(d) for d in self.dims]
+        return Group(levels.as_of_each_day(rows, TIME, list(entity), dims, days, PERIOD, name), [name])
 
     def _conversion_group(self, node: p.Conversion, name: str) -> Group:
         """Conversions by the base events' periods and dimensions (:mod:`onpace.engine.conversion`).

@@ -251,14 +251,17 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
     """
     from onpace.engine.plan import Planner, describe
 
+    root = Planner(project).resolve(spec.metric)
     parts = {
-        "plan": describe(Planner(project).resolve(spec.metric)),
+        "plan": describe(root),
         "shared": shared if shared is not None else shared_definitions(project),
         "grain": spec.grain.value,
         "segment": spec.segment,
     }
     if spec.segment:  # series stored before they kept to the segment's own days are recomputed in full
         parts["days"] = "segment"
+    if spec.grain == m.Grain.day and any(isinstance(n, Semi) and n.per for n in walk([root])):
+        parts["levels"] = "as of each day"  # stored before a day carried each entity's last snapshot: in full
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
