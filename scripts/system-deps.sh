@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the Python install needs, installed with apt-get only when missing, by group:
-#   demo   what `make demo` needs: for Debian's own python3 its venv module; Pango and a font,
+#   demo   what `make demo` needs: for Debian's own python3 its venv module; Pango, HarfBuzz's subsetter and a font,
 #          with which WeasyPrint renders the reports' PDF (ADR 0016);
 #   mysql  the "mysql" extra: mysqlclient builds from source against the MariaDB client headers
 #          (libmariadb-dev, pkg-config), with a C compiler and, for Debian's python3, its headers;
@@ -42,8 +42,9 @@ want_demo() {
   if debian_python; then
     "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || wanted+=(python3-venv)
   fi
-  # The reports' PDF: WeasyPrint lays text out with Pango (loaded at run time) and needs a font.
-  mapfile -t missing < <(missing_packages libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core)
+  # The reports' PDF: WeasyPrint lays text out with Pango (loaded at run time) and needs a font;
+  # it subsets the fonts it embeds with HarfBuzz's subsetter (70 warns without it, a test failure).
+  mapfile -t missing < <(missing_packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core)
   wanted+=(${missing[@]+"${missing[@]}"})
 }
 

@@ -93,3 +93,102 @@ def test_a_level_kpi_on_stock_counted_on_different_days_is_forecast_from_the_who
     assert evaluation.forecast_low == pytest.approx(3000.0) and evaluation.forecast_high == pytest.approx(3000.0)
     assert evaluation.probability == pytest.approx(1.0)
     assert evaluation.status == Status.on_track
+
+
+# Found by review: a KPI split by region computed every region's days in one query grouped by region,
+# whose levels ran to the last count of any region; a region's own query (an incremental refresh that
+# restarts the regions on different days) stops at its own. A derived metric over the stock and a second
+# dataset then differed: stock + deliveries for EU from 11 to 15 January was 111 after a full refresh and
+# none after an incremental one on the same data. By day, such metrics are no longer grouped.
+REGIONS = """
+datasets:
+  - name: stock
+    table: stock
+    time: day
+    dimensions:
+      - {name: day, column: d, type: time}
+      - {name: warehouse, column: warehouse}
+    keys: [{name: reg, column: region}]
+    measures: [{name: units, agg: sum, expr: units}]
+  - name: deliveries
+    table: deliveries
+    time: delivered_on
+    dimensions: [{name: delivered_on, column: d, type: time}]
+    keys: [{name: reg, column: region}]
+    measures: [{name: qty, agg: sum, expr: qty}]
+  - name: regions
+    table: regions
+    keys: [{name: reg, column: region, primary: true}]
+    dimensions: [{name: region, column: region}]
+metrics:
+  - {name: regional_stock, type: semi_additive, measure: stock.units, per: [warehouse, region], default_grain: month}
+  - {name: delivered, measure: deliveries.qty}
+  - name: stock_and_deliveries
+    type: derived
+    expr: "s + q"
+    inputs: [{metric: regional_stock, alias: s}, {metric: delivered, alias: q}]
+objectives:
+  - {name: supply, owner: Head of Supply}
+kpis:
+  - name: regional_supply
+    metric: stock_and_deliveries
+    segment_by: region
+    objective: supply
+    owner: Head of Supply
+    timeframe: month
+    review_cadence: monthly
+    targets: [{segment: EU, at_least: 1}, {segment: US, at_least: 1}]
+"""
+
+
+def _regions(root: Path) -> Path:
+    (root / "models").mkdir(parents=True)
+    (root / "onpace.yml").write_text("name: regions\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n")
+    (root / "models" / "supply.yml").write_text(REGIONS, encoding="utf-8")
+    con = duckdb.connect(str(root / "data.duckdb"))
+    try:
+        con.execute("create table stock (d date, warehouse varchar, region varchar, units double)")
+        con.execute("create table deliveries (d date, region varchar, qty double)")
+        con.execute("create table regions as select * from (values ('EU'), ('US')) t(region)")
+        counts = [("2024-01-01", "e1", "EU", 100), ("2024-01-10", "e1", "EU", 110)]
+        counts += [("2024-01-01", "u1", "US", 200), ("2024-01-20", "u1", "US", 210), ("2024-02-05", "u1", "US", 220)]
+        con.executemany("insert into stock values (?, ?, ?, ?)", counts)
+        con.execute(
+            "insert into deliveries select d::date, 'EU', 1 from range(DATE '2024-01-01', DATE '2024-01-16', interval 1 day) t(d)"
+        )
+        con.execute(
+            "insert into deliveries select d::date, 'US', 2 from range(DATE '2024-01-01', DATE '2024-02-06', interval 1 day) t(d)"
+        )
+    finally:
+        con.close()
+    return root
+
+
+def _stored(store: Store) -> dict[tuple[str, str, str], dict[dt.date, float | None]]:
+    with store.session(readonly=True) as s:
+        return {
+            (series.metric, series.grain, series.segment): dict(
+                obs.read_series(s, series.metric, series.grain, series.segment)
+            )
+            for series in obs.list_series(s)
+        }
+
+
+def test_a_region_of_a_derived_metric_over_stock_is_the_same_after_an_incremental_refresh(tmp_path: Path) -> None:
+    root = _regions(tmp_path / "p")
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        refresh(load_project(root), store, requested_by="test", evaluate=False, full=True)
+        full = _stored(store)
+        refresh(load_project(root), store, requested_by="test", evaluate=False)  # the same data, incremental
+        incremental = _stored(store)
+    finally:
+        store.close()
+    assert incremental == full
+    eu = full[("stock_and_deliveries", "day", "region = 'EU'")]
+    # e1's 100 (1 January) + 1 delivered, each day to 9 January; 110 + 1 on 10 January; then no stock level
+    # (EU's last count): none, to 15 January, EU's last day with data
+    want: dict[dt.date, float | None] = {dt.date(2024, 1, day): 101.0 for day in range(1, 10)}
+    want[dt.date(2024, 1, 10)] = 111.0
+    want.update({dt.date(2024, 1, day): None for day in range(11, 16)})
+    assert eu == want

@@ -252,6 +252,31 @@ def test_day_grain_is_the_level_as_of_each_day(engine: Engine) -> None:
     )
 
 
+def test_day_grain_a_metric_filter_hides_no_warehouse(engine: Engine) -> None:
+    # Found by review: by day, the filter of y_stock_per (product 'y') hid the null warehouse, whose only
+    # snapshot (Jan 17) holds product 'x' alone; by month, and by day before the levels, it shows without a
+    # value (the time spine gives a combination seen in the range every day of it). a: its Jan 10 'y' 50 on
+    # each day; b: 10 (Jan 10) on Jan 16, then 20 (Jan 17).
+    table = _query(
+        engine, ["y_stock_per"], dimensions=["warehouse"], grain="day", start=d("2024-01-16"), end=d("2024-01-18")
+    )
+    assert_table(
+        table,
+        ["period", "warehouse", "y_stock_per"],
+        [
+            (d("2024-01-16"), "a", 50),
+            (d("2024-01-16"), "b", 10),
+            (d("2024-01-16"), None, None),
+            (d("2024-01-17"), "a", 50),
+            (d("2024-01-17"), "b", 20),
+            (d("2024-01-17"), None, None),
+            (d("2024-01-18"), "a", 50),
+            (d("2024-01-18"), "b", 20),
+            (d("2024-01-18"), None, None),
+        ],
+    )
+
+
 def test_day_grain_levels_stop_at_the_last_snapshot_and_follow_the_entity(engine: Engine) -> None:
     # Feb 28: a 310 (Feb 10) + b 90 (Feb 21) + the null warehouse's 7 (Jan 17, its only snapshot) = 407;
     # Feb 29: a 190 + b 90 + 7 = 287; March: no snapshot on or after the day ends the levels (none).

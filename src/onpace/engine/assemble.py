@@ -678,7 +678,9 @@ class _Assembly:
         rows = table.select(**{TIME: table[TIME], "__v": value, "__k": kept, **self._keys(table), **entity})
         days = date_table("days", {PERIOD: self.rng.periods})
         dims = [dim_col(d) for d in self.dims]
-        return Group(levels.as_of_each_day(rows, TIME, list(entity), dims, days, PERIOD, name), [name])
+        out = levels.as_of_each_day(rows, TIME, list(entity), dims, days, PERIOD, name)
+        seen = None if cond is None else levels.seen_each_day(rows, TIME, list(entity), dims, days, PERIOD)
+        return Group(out, [name], seen=seen)
 
     def _conversion_group(self, node: p.Conversion, name: str) -> Group:
         """Conversions by the base events' periods and dimensions (:mod:`onpace.engine.conversion`).

@@ -27,6 +27,22 @@ def as_of_each_day(
     say how far the data goes).
     """
     kept = rows.filter(rows["__k"])
+    # one row per snapshot, entity and combination: the days hold each of them, not every row
+    kept = kept.group_by([time, *entity, *dims]).aggregate(__v=kept["__v"].sum())
+    chosen = _chosen(kept, rows, time, entity, days, period)
+    return chosen.group_by([chosen[period], *[chosen[d] for d in dims]]).aggregate(**{name: chosen["__v"].sum()})
+
+
+def seen_each_day(rows: Any, time: str, entity: Sequence[str], dims: Sequence[str], days: Any, period: str) -> Any:
+    """The days and ``dims`` :func:`as_of_each_day` holds when every row counts (before the metric's
+    filter, which hides no combination): the combinations seen each day."""
+    chosen = _chosen(rows.select(time, *entity, *dims).distinct(), rows, time, entity, days, period)
+    return chosen.select(period, *dims).distinct()
+
+
+def _chosen(kept: Any, rows: Any, time: str, entity: Sequence[str], days: Any, period: str) -> Any:
+    """Each day (``period``) with the ``kept`` rows of every entity's latest snapshot on or before it,
+    up to the last day of ``rows``."""
     snaps = kept.select(time, *entity).distinct()
     order = ibis.window(group_by=[snaps[c] for c in entity], order_by=snaps[time])
     snaps = snaps.select(
@@ -40,7 +56,6 @@ def as_of_each_day(
         snaps,
         [day >= snaps["__t"], day <= snaps["__end"], snaps["__next"].isnull() | (day < snaps["__next"])],
     )
-    chosen = held.join(
+    return held.join(
         kept, [held["__t"] == kept[time], *[held[f"__s{i}"].identical_to(kept[c]) for i, c in enumerate(entity)]]
     )
-    return chosen.group_by([chosen[period], *[chosen[d] for d in dims]]).aggregate(**{name: chosen["__v"].sum()})

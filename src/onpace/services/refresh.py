@@ -30,8 +30,9 @@
   time spine gives every value seen every period, valued as the segment's own
   query values it; a value the grouped query does not show (no row read), a
   semi-additive metric (its snapshot day is chosen over all the rows read, unless
-  the dimension is one of its ``per``), and a failed grouped query are left to the
-  segment's own query. Any other segment (``a = 'x' and b = 'y'``) has its own.
+  the dimension is one of its ``per``; by day, with ``per``, when the metric reads
+  another dataset too: its levels run to the last snapshot of the rows read), and a
+  failed grouped query are left to the segment's own query. Any other segment (``a = 'x' and b = 'y'``) has its own.
 - A segment's series covers the segment's own days with data (from its first to
   its last day with a row, :meth:`onpace.engine.Engine.data_days`): the periods the
   time spine zero-fills before or after them, because other segments have data
@@ -70,7 +71,7 @@ from onpace.catalog.project import Project
 from onpace.engine import Engine, Query
 from onpace.engine import days as day_sharing
 from onpace.engine.extent import in_filter
-from onpace.engine.plan import Planner, Semi, later_days, walk
+from onpace.engine.plan import Conversion, Leaf, Planner, Semi, later_days, walk
 from onpace.errors import OnpaceError, QueryError, StoreError
 from onpace.services.failures import Failure, as_text
 from onpace.services.needs import SeriesSpec, series_needed
@@ -501,20 +502,32 @@ def _shared_batches(
         names = {spec.metric for spec in ready}
         if dimension in names or dimension == "period" or not engine.graph.is_dimension(dimension):
             continue
-        if not all(_groups_alike(planner, name, dimension) for name in names):
+        if not all(_groups_alike(planner, name, dimension, grain) for name in names):
             continue
         batch = batches.setdefault((grain, times, dimension, start), _Batch(grain, dimension, start))
         batch.values[key] = value
     return {key: batch for batch in batches.values() if len(batch.values) > 1 for key in batch.values}
 
 
-def _groups_alike(planner: Planner, metric: str, dimension: str) -> bool:
-    """Whether ``metric`` grouped by ``dimension`` has each value's own values (see :func:`_shared_batches`)."""
+def _groups_alike(planner: Planner, metric: str, dimension: str, grain: m.Grain) -> bool:
+    """Whether ``metric`` grouped by ``dimension`` has each value's own values (see :func:`_shared_batches`).
+
+    By day, a balance per entity's levels run to the last snapshot of all the rows read: every
+    value's in a grouped query, the segment's own in its query. Each segment's series is then kept
+    to its own days with data, which brings both to the same days when the metric reads one
+    dataset; a metric over another dataset too (stock plus deliveries) is not grouped, as the
+    other dataset's days kept the grouped levels where the segment's own query has none.
+    """
     try:
         nodes = walk([planner.resolve(metric)])
     except Exception:  # noqa: BLE001 - the metric's own query reports it
         return False
-    return all(dimension in node.per for node in nodes if isinstance(node, Semi))
+    semis = [node for node in nodes if isinstance(node, Semi)]
+    if grain == m.Grain.day and any(node.per for node in semis):
+        reads = {node.dataset for node in nodes if isinstance(node, (Leaf, Semi))}
+        if len(reads) > 1 or any(isinstance(node, Conversion) for node in nodes):
+            return False
+    return all(dimension in node.per for node in semis)
 
 
 def _query_shared(
