@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from onpace import calendar as cal
@@ -78,7 +79,7 @@ from onpace.services.needs import SeriesSpec, series_needed
 from onpace.store import observations as obs
 from onpace.store import runs
 from onpace.store.db import Store
-from onpace.store.models import RunMode, RunStatus
+from onpace.store.models import RunMode, RunStatus, Series
 
 Progress = Callable[[int, int, str], None]
 GroupKey = tuple[m.Grain, str, frozenset[str]]  # grain, segment, time dimensions: the series of one query
@@ -266,8 +267,25 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass
+class _Stored:
+    """What the store holds of every series (its last day with data, last run and definition hash),
+    read in one statement when first asked: an incremental refresh asks it of every series."""
+
+    store: Store
+    states: dict[tuple[str, str, str], tuple[dt.date | None, int | None, str | None]] | None = None
+
+    def get(self, metric: str, grain: str, segment: str) -> tuple[dt.date | None, int | None, str | None]:
+        if self.states is None:
+            columns = (Series.metric, Series.grain, Series.segment)
+            kept = (Series.data_until, Series.last_run_id, Series.definition_hash)
+            with self.store.session(readonly=True) as s:
+                self.states = {(a, b, c): (d, e, f) for a, b, c, d, e, f in s.execute(select(*columns, *kept))}
+        return self.states.get((metric, grain, segment), (None, None, None))
+
+
 def _restart(
-    store: Store,
+    stored_series: _Stored,
     spec: SeriesSpec,
     project: Project,
     resume: int | None,
@@ -279,15 +297,13 @@ def _restart(
     ``backs`` receives the day the lookback reaches back to (the series' last day with data
     minus ``lookback_days``): the days kept in memory from there on are read again.
     """
-    with store.session(readonly=True) as s:
-        series = obs.get_series(s, spec.metric, spec.grain.value, spec.segment)
-        until = series.data_until if series is not None else None
-        last_run = series.last_run_id if series is not None else None
-        stored = series.definition_hash if series is not None else None
+    until, last_run, stored = stored_series.get(spec.metric, spec.grain.value, spec.segment)
+    last_day = None
+    if spec.grain != m.Grain.day:
         # a longer grain's series knows the start of its last period only; the same values by day
         # know the last day itself, from which the lookback counts
-        daily = obs.get_series(s, spec.metric, m.Grain.day.value, spec.segment) if spec.grain != m.Grain.day else None
-        last_day = daily.data_until if daily is not None and daily.definition_hash is not None else None
+        day_until, _, day_hash = stored_series.get(spec.metric, m.Grain.day.value, spec.segment)
+        last_day = day_until if day_hash is not None else None
     if until is None or stored != definition or not in_range(until):
         # nothing yet, computed from other definitions, or its last data is a date onpace cannot
         # use (stored by an older version): recompute it all, which replaces every stored period
@@ -328,10 +344,11 @@ def _prepare(
     straddles the first recomputed day (a week across a year's start) keeps its stored value.
     """
     own: dict[SeriesSpec, dt.date | None] = {}
+    stored = _Stored(store)
     for (grain, segment, _), members in groups.items():
         for spec in members:
             try:
-                own[spec] = None if full else _restart(store, spec, project, resume, prints[spec], backs)
+                own[spec] = None if full else _restart(stored, spec, project, resume, prints[spec], backs)
             except Exception as exc:  # noqa: BLE001 - this series' stored state is unusable: the others go on
                 _series_failed(result, spec.metric, grain, segment, exc)
     first_day: dict[tuple[str, str], dt.date | None] = {}  # None: recomputed in full
