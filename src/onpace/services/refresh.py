@@ -55,12 +55,12 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from onpace import calendar as cal
@@ -79,7 +79,7 @@ from onpace.services.needs import SeriesSpec, series_needed
 from onpace.store import observations as obs
 from onpace.store import runs
 from onpace.store.db import Store
-from onpace.store.models import RunMode, RunStatus, Series
+from onpace.store.models import Observation, RunMode, RunStatus, Series
 
 Progress = Callable[[int, int, str], None]
 GroupKey = tuple[m.Grain, str, frozenset[str]]  # grain, segment, time dimensions: the series of one query
@@ -162,7 +162,8 @@ def refresh(
         # what to recompute of each group, and from when (None: all of it); backs: each series' last
         # day with data minus the lookback, from which the days it reads are read again
         backs: list[dt.date] = []
-        prepared = _prepare(project, store, groups, full, result, resume, prints, backs)
+        early: set[SeriesSpec] = set()  # recomputed from before their first stored period
+        prepared = _prepare(project, store, groups, full, result, resume, prints, backs, early)
         batch_of = _shared_batches(project, engine, prepared)
         computed: dict[GroupKey, dict[str, pa.Table]] = {}  # the groups the shared queries computed
         tried: set[_Batch] = set()
@@ -188,7 +189,19 @@ def refresh(
                     if missing:  # not in a batch, or its shared query could not tell
                         tables = {**tables, **_query_group(engine, grain, segment, missing, start, result)}
                     result.rows += _write_group(
-                        project, store, engine, grain, segment, ready, tables, start, run_id, result, prints, days
+                        project,
+                        store,
+                        engine,
+                        grain,
+                        segment,
+                        ready,
+                        tables,
+                        start,
+                        run_id,
+                        result,
+                        prints,
+                        days,
+                        early,
                     )
                 done += len(members)
                 if progress:
@@ -267,21 +280,27 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+_State = tuple[dt.date | None, int | None, str | None, dt.date | None]
+
+
 @dataclass
 class _Stored:
-    """What the store holds of every series (its last day with data, last run and definition hash),
-    read in one statement when first asked: an incremental refresh asks it of every series."""
+    """What the store holds of every series (its last day with data, last run, definition hash and
+    first period), read in one statement when first asked: an incremental refresh asks it of every
+    series."""
 
     store: Store
-    states: dict[tuple[str, str, str], tuple[dt.date | None, int | None, str | None]] | None = None
+    states: dict[tuple[str, str, str], _State] | None = None
 
-    def get(self, metric: str, grain: str, segment: str) -> tuple[dt.date | None, int | None, str | None]:
+    def get(self, metric: str, grain: str, segment: str) -> _State:
         if self.states is None:
             columns = (Series.metric, Series.grain, Series.segment)
-            kept = (Series.data_until, Series.last_run_id, Series.definition_hash)
+            first = select(func.min(Observation.period_start)).where(Observation.series_id == Series.id)
+            kept = (Series.data_until, Series.last_run_id, Series.definition_hash, first.scalar_subquery())
             with self.store.session(readonly=True) as s:
-                self.states = {(a, b, c): (d, e, f) for a, b, c, d, e, f in s.execute(select(*columns, *kept))}
-        return self.states.get((metric, grain, segment), (None, None, None))
+                rows: Any = s.execute(select(*columns, *kept))
+                self.states = {(a, b, c): (d, e, f, g) for a, b, c, d, e, f, g in rows}
+        return self.states.get((metric, grain, segment), (None, None, None, None))
 
 
 def _restart(
@@ -297,12 +316,12 @@ def _restart(
     ``backs`` receives the day the lookback reaches back to (the series' last day with data
     minus ``lookback_days``): the days kept in memory from there on are read again.
     """
-    until, last_run, stored = stored_series.get(spec.metric, spec.grain.value, spec.segment)
+    until, last_run, stored, _ = stored_series.get(spec.metric, spec.grain.value, spec.segment)
     last_day = None
     if spec.grain != m.Grain.day:
         # a longer grain's series knows the start of its last period only; the same values by day
         # know the last day itself, from which the lookback counts
-        day_until, _, day_hash = stored_series.get(spec.metric, m.Grain.day.value, spec.segment)
+        day_until, _, day_hash, _ = stored_series.get(spec.metric, m.Grain.day.value, spec.segment)
         last_day = day_until if day_hash is not None else None
     if until is None or stored != definition or not in_range(until):
         # nothing yet, computed from other definitions, or its last data is a date onpace cannot
@@ -332,8 +351,12 @@ def _prepare(
     resume: int | None,
     prints: dict[SeriesSpec, str],
     backs: list[dt.date] | None = None,
+    early: set[SeriesSpec] | None = None,
 ) -> dict[GroupKey, tuple[list[SeriesSpec], dt.date | None]]:
     """Each group's series whose stored state is usable, and the first period to recompute for them.
+
+    ``early`` receives the series recomputed from before their first stored period (the lookback
+    reaches back before the data began): the periods before the data are not theirs to store.
 
     The days of a metric and segment are recomputed from the earliest day any of its grains (or a
     query group it shares with other metrics) reads again: a quarter recomputed from its first day
@@ -380,6 +403,12 @@ def _prepare(
                     first_day[pair], moved = start, True
         if not moved:
             break
+    if early is not None:
+        for ready, start in prepared.values():
+            for spec in ready:
+                first = stored.get(spec.metric, spec.grain.value, spec.segment)[3]
+                if start is not None and first is not None and start < first:
+                    early.add(spec)
     return prepared
 
 
@@ -420,8 +449,10 @@ def _write_group(
     result: RefreshResult,
     prints: dict[SeriesSpec, str],
     days: Days,
+    early: Collection[SeriesSpec] = (),
 ) -> int:
-    """Store each series of the group from its metric's table (a segment's kept to its days with data).
+    """Store each series of the group from its metric's table (a segment's kept to its days with data,
+    and so is a series recomputed from before its first stored period: ``early``, see :func:`_prepare`).
 
     The rows are computed first, outside the store's write lock. The group's series are
     then written in one transaction, each in a savepoint: a series that fails is rolled
@@ -434,9 +465,9 @@ def _write_group(
             continue
         try:
             rows = _rows(tables[spec.metric], spec.metric)
-            if segment:
+            if segment or spec in early:
                 if (spec.metric, segment) not in days:
-                    days[(spec.metric, segment)] = engine.data_days(spec.metric, segment)
+                    days[(spec.metric, segment)] = engine.data_days(spec.metric, segment or None)
                 rows = _within(rows, days[(spec.metric, segment)], grain, project.calendar)
         except Exception as exc:  # noqa: BLE001 - this series keeps its last good values; the others go on
             _series_failed(result, spec.metric, grain, segment, exc)
