@@ -288,6 +288,8 @@ def test_non_additive_measures_become_semi_additive_metrics() -> None:
     assert out["opening"]["over_time"] == "first"
     # window_groupings: each entity's own snapshots, by the entity's dimension
     assert out["per_customer"]["per"] == ["customer"]
+    # by day MetricFlow holds that day's rows only: onpace's by_day default (the level) is not taken
+    assert out["per_customer"]["by_day"] == "snapshots" and "by_day" not in out["balance"]
     assert "no semantic model has 'store' as its primary entity" in reasons(result)["per_store"]
 
 

@@ -86,6 +86,7 @@ metrics:
   - {{name: opening_per, type: semi_additive, measure: stock.units, over_time: first, per: [warehouse]}}
   - {{name: average_per, type: semi_additive, measure: stock.units, over_time: avg, per: [warehouse]}}
   - {{name: stock_per_item, type: semi_additive, measure: stock.units, per: [warehouse, product]}}
+  - {{name: stock_per_days, type: semi_additive, measure: stock.units, per: [warehouse], by_day: snapshots}}
   - name: y_stock_per
     type: semi_additive
     dataset: stock
@@ -250,6 +251,20 @@ def test_day_grain_is_the_level_as_of_each_day(engine: Engine) -> None:
             (d("2024-01-17"), None, 7, 7, 7),
         ],
     )
+
+
+def test_by_day_snapshots_keeps_each_day_to_its_own_snapshots(engine: Engine) -> None:
+    # by_day: snapshots (as a metric imported from dbt, MetricFlow's window_groupings): a day holds the
+    # snapshots of that day only: none on Jan 9 and 11, 100 + 50 + 90 + 10 = 250 on Jan 10; by month the
+    # same as stock_per (January: a 315 + b 128 + the null warehouse's 7 = 450)
+    table = _query(engine, ["stock_per", "stock_per_days"], grain="day", start=d("2024-01-09"), end=d("2024-01-11"))
+    assert_table(
+        table,
+        ["period", "stock_per", "stock_per_days"],
+        [(d("2024-01-09"), 80, None), (d("2024-01-10"), 250, 250), (d("2024-01-11"), 250, None)],
+    )
+    month = _query(engine, ["stock_per", "stock_per_days"], grain="month", start=JAN, end=d("2024-01-31"))
+    assert_table(month, ["period", "stock_per", "stock_per_days"], [(JAN, 450, 450)])
 
 
 def test_day_grain_a_metric_filter_hides_no_warehouse(engine: Engine) -> None:

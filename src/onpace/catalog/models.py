@@ -437,6 +437,13 @@ class SemiAdditiveMetric(MetricBase):
         default_factory=list,
         description="Dimensions naming the entity whose own snapshots are taken (e.g. [warehouse]).",
     )
+    by_day: Literal["level", "snapshots"] = Field(
+        default="level",
+        description=(
+            "With 'per', a day's value: 'level' (each entity's latest snapshot on or before the day, carried "
+            "forward) or 'snapshots' (only the snapshots of that day, as MetricFlow's window_groupings)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SemiAdditiveMetric:

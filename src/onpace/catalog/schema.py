@@ -265,6 +265,8 @@ FIELD_DOCS: dict[type[BaseModel], dict[str, str]] = {
         "over_time": "Value of a period: last (default) or first time value in it, or avg over its time values.",
         "per": "Dimensions naming the entity (e.g. [warehouse]) whose own last/first snapshot or average over "
         "its own snapshots is taken in each period, then summed; without it, the period's snapshots over all rows.",
+        "by_day": "With 'per', a day's value: level (default; each entity's latest snapshot on or before the day, "
+        "carried forward) or snapshots (that day's snapshots only, as MetricFlow's window_groupings).",
     },
 }
 

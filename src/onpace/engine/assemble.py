@@ -638,7 +638,7 @@ class _Assembly:
 
     def _semi_group(self, node: p.Semi, name: str) -> Group:
         scan, table = self._scan(node.dataset, node.time, [node.expr, *node.filters], dims=node.per)
-        if node.per and self.rng.grain == m.Grain.day:
+        if node.per and node.carry and self.rng.grain == m.Grain.day:
             return self._level_group(scan, table, node, name)
         table = self._rows_in_range(table)
         seen = self._seen(table)  # before the metric's own filter: it hides no combination

@@ -46,7 +46,8 @@ class Semi:
     """A semi-additive balance: last/first/avg over time, summed over the rest.
 
     ``per``: the dimensions naming the entity whose own snapshots are taken (empty: the
-    period's snapshots over all rows).
+    period's snapshots over all rows). ``carry``: with ``per``, a day is the level as of the
+    day (each entity's latest snapshot carried forward), else only the day's snapshots.
     """
 
     dataset: str
@@ -55,6 +56,7 @@ class Semi:
     filters: tuple[str, ...]
     over_time: str
     per: tuple[str, ...] = ()
+    carry: bool = True
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ def describe(node: Node) -> dict[str, Any]:
             "filters": list(node.filters),
             "over_time": node.over_time,
             "per": list(node.per),
+            "carry": node.carry,
         }
     if isinstance(node, Cumulative):
         return {
@@ -339,7 +342,8 @@ class Planner:
                     f"unknown dimension '{ref}' in 'per' of semi-additive metric '{metric.name}'",
                     suggestion=did_you_mean(bare, dims),
                 )
-        return Semi(ds.name, self._time(metric, ds), expr or "1", filters, metric.over_time, tuple(metric.per))
+        carry = metric.by_day == "level"
+        return Semi(ds.name, self._time(metric, ds), expr or "1", filters, metric.over_time, tuple(metric.per), carry)
 
     def _derived(self, metric: m.DerivedMetric, extra: tuple[str, ...], stack: tuple[str, ...]) -> Derived:
         inputs: dict[str, Node] = {}

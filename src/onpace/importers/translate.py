@@ -483,6 +483,7 @@ def _semi_additive(entry: dict[str, Any], name: str, measure: _Measure, filters:
     semi: dict[str, Any] = {**entry, "type": "semi_additive", "measure": f"{measure.dataset}.{name}"}
     if groupings:
         semi["per"] = groupings  # the entity dimensions: each entity's own last (first) snapshot, summed
+        semi["by_day"] = "snapshots"  # a day holds that day's snapshots only, as MetricFlow's do
     semi.pop("empty_periods", None)
     semi["over_time"] = "last" if choice == "max" else "first"
     if (condition := combine(filters)) is not None:

@@ -275,7 +275,7 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
     }
     if spec.segment:  # series stored before they kept to the segment's own days are recomputed in full
         parts["days"] = "segment"
-    if spec.grain == m.Grain.day and any(isinstance(n, Semi) and n.per for n in walk([root])):
+    if spec.grain == m.Grain.day and any(isinstance(n, Semi) and n.per and n.carry for n in walk([root])):
         parts["levels"] = "as of each day"  # stored before a day carried each entity's last snapshot: in full
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -571,7 +571,7 @@ def _groups_alike(planner: Planner, metric: str, dimension: str, grain: m.Grain)
     except Exception:  # noqa: BLE001 - the metric's own query reports it
         return False
     semis = [node for node in nodes if isinstance(node, Semi)]
-    if grain == m.Grain.day and any(node.per for node in semis):
+    if grain == m.Grain.day and any(node.per and node.carry for node in semis):
         reads = {node.dataset for node in nodes if isinstance(node, (Leaf, Semi))}
         if len(reads) > 1 or any(isinstance(node, Conversion) for node in nodes):
             return False
