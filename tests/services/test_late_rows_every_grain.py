@@ -16,12 +16,11 @@ Data (DuckDB): ``sales``, 10 a day from 2024-01-01 to 2024-03-10; then a late ro
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 
-import duckdb
 import pytest
+from tests.services.duckdb_project import duckdb_project, run_sql
 
 from onpace.catalog.project import load_project
 from onpace.engine import Engine
@@ -35,11 +34,10 @@ FEB = dt.date(2024, 2, 1)
 
 
 def _project(root: Path) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "onpace.yml").write_text("name: late\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n")
-    (root / "models" / "sales.yml").write_text(
-        textwrap.dedent(
-            """
+    duckdb_project(
+        root,
+        "late",
+        """
             datasets:
               - name: sales
                 table: sales
@@ -58,27 +56,15 @@ def _project(root: Path) -> Path:
                 timeframe: quarter
                 review_cadence: monthly
                 target: {at_least: 1000}
-            """
-        ),
-        encoding="utf-8",
+            """,
     )
-    con = duckdb.connect(str(root / "data.duckdb"))
-    try:
-        con.execute("create table sales (day date, amount double)")
-        con.execute(
-            "insert into sales select d::date, 10.0 from range(DATE '2024-01-01', DATE '2024-03-11', interval 1 day) t(d)"
-        )
-    finally:
-        con.close()
+    days = "range(DATE '2024-01-01', DATE '2024-03-11', interval 1 day) t(d)"
+    run_sql(root, "create table sales (day date, amount double)", f"insert into sales select d::date, 10.0 from {days}")
     return root
 
 
 def _late_row(root: Path) -> None:
-    con = duckdb.connect(str(root / "data.duckdb"))
-    try:
-        con.execute("insert into sales values (DATE '2024-02-01', 5.0)")  # 38 days before the last day
-    finally:
-        con.close()
+    run_sql(root, "insert into sales values (DATE '2024-02-01', 5.0)")  # 38 days before the last day
 
 
 def _series(store: Store, grain: str) -> dict[dt.date, float]:

@@ -11,11 +11,11 @@ Data (DuckDB): ``sales``, 10 a day. Expected values are days x 10, by hand.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
+from tests.services.duckdb_project import duckdb_project
 
 from onpace.catalog.project import load_project
 from onpace.engine import Engine, Query
@@ -25,11 +25,10 @@ from onpace.store.db import Store
 
 
 def _project(root: Path) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "onpace.yml").write_text("name: yearly\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n")
-    (root / "models" / "sales.yml").write_text(
-        textwrap.dedent(
-            """
+    return duckdb_project(
+        root,
+        "yearly",
+        """
             datasets:
               - name: sales
                 table: sales
@@ -48,11 +47,8 @@ def _project(root: Path) -> Path:
                 timeframe: year
                 review_cadence: monthly
                 target: {at_least: 5000}
-            """
-        ),
-        encoding="utf-8",
+            """,
     )
-    return root
 
 
 def _add(root: Path, first: dt.date, last: dt.date) -> None:

@@ -14,10 +14,9 @@ Every expected number by hand: 10 a day, 2 to 20 January = 19 days = 190.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
-import duckdb
+from tests.services.duckdb_project import duckdb_project, run_sql
 
 from onpace.catalog.project import load_project
 from onpace.services.refresh import refresh
@@ -27,37 +26,27 @@ from onpace.store.db import Store
 JAN = dt.date(2024, 1, 1)
 
 
+MODELS = """
+    datasets:
+      - name: sales
+        table: sales
+        time: day
+        dimensions: [{name: day, column: day, type: time}]
+        measures: [{name: sales, agg: sum, expr: amount}]
+    metrics:
+      - {name: sales, measure: sales, default_grain: month}
+    """
+KPI = """
+    objectives:
+      - {name: grow, owner: Head of Sales}
+    kpis:
+      - {name: monthly_sales, metric: sales, objective: grow, owner: Head of Sales, timeframe: month,
+         review_cadence: monthly, target: {at_least: 100}}
+    """
+
+
 def _project(root: Path, kpi: bool) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "onpace.yml").write_text("name: young\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n")
-    models = """
-        datasets:
-          - name: sales
-            table: sales
-            time: day
-            dimensions: [{name: day, column: day, type: time}]
-            measures: [{name: sales, agg: sum, expr: amount}]
-        metrics:
-          - {name: sales, measure: sales, default_grain: month}
-        """
-    if kpi:  # a KPI stores the metric by day too
-        models += """
-        objectives:
-          - {name: grow, owner: Head of Sales}
-        kpis:
-          - {name: monthly_sales, metric: sales, objective: grow, owner: Head of Sales, timeframe: month,
-             review_cadence: monthly, target: {at_least: 100}}
-        """
-    (root / "models" / "sales.yml").write_text(textwrap.dedent(models), encoding="utf-8")
-    return root
-
-
-def _rows(root: Path, sql: str) -> None:
-    con = duckdb.connect(str(root / "data.duckdb"))
-    try:
-        con.execute(sql)
-    finally:
-        con.close()
+    return duckdb_project(root, "young", MODELS + (KPI if kpi else ""))  # a KPI stores the metric by day too
 
 
 def _stored(store: Store) -> dict[str, dict[dt.date, float | None]]:
@@ -68,7 +57,7 @@ def _stored(store: Store) -> dict[str, dict[dt.date, float | None]]:
 def test_a_month_series_without_days_gets_no_month_before_the_data(tmp_path: Path) -> None:
     root = _project(tmp_path / "p", kpi=False)
     days = "range(DATE '2024-01-02', DATE '2024-01-21', interval 1 day) t(d)"
-    _rows(root, f"create table sales as select d::date as day, 10.0 as amount from {days}")
+    run_sql(root, f"create table sales as select d::date as day, 10.0 as amount from {days}")
     store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         refresh(load_project(root), store, requested_by="test", evaluate=False)
@@ -81,7 +70,7 @@ def test_a_month_series_without_days_gets_no_month_before_the_data(tmp_path: Pat
 
 def test_days_younger_than_the_lookback_get_no_day_before_them_but_a_late_row_counts(tmp_path: Path) -> None:
     root = _project(tmp_path / "p", kpi=True)
-    _rows(
+    run_sql(
         root,
         "create table sales as select * from (values (DATE '2024-01-02', 10.0), (DATE '2024-01-03', 20.0)) t(day, amount)",
     )
@@ -93,7 +82,7 @@ def test_days_younger_than_the_lookback_get_no_day_before_them_but_a_late_row_co
         refresh(load_project(root), store, requested_by="test", evaluate=False)  # incremental: from 31 December
         assert _stored(store) == want  # it stored 31 December 2023 and 1 January = 0
         # a late row of 1 January, inside the lookback (3 days before 3 January): counted by day and month
-        _rows(root, "insert into sales values (DATE '2024-01-01', 5.0)")
+        run_sql(root, "insert into sales values (DATE '2024-01-01', 5.0)")
         refresh(load_project(root), store, requested_by="test", evaluate=False)
         assert _stored(store) == {"day": {JAN: 5.0, **want["day"]}, "month": {JAN: 35.0}}
     finally:

@@ -14,11 +14,10 @@ is 3,000 on every day; a day's counts alone are 3,000 (1 January), 1,000 (odd da
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
-import duckdb
 import pytest
+from tests.services.duckdb_project import duckdb_project, run_sql
 
 from onpace.catalog.project import load_project
 from onpace.kpi.types import Status
@@ -31,11 +30,10 @@ APRIL_10 = dt.date(2024, 4, 10)
 
 
 def _project(root: Path) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "onpace.yml").write_text("name: stock\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n")
-    (root / "models" / "stock.yml").write_text(
-        textwrap.dedent(
-            """
+    duckdb_project(
+        root,
+        "stock",
+        """
             datasets:
               - name: counts
                 table: counts
@@ -56,20 +54,15 @@ def _project(root: Path) -> Path:
                 timeframe: month
                 review_cadence: monthly
                 target: {at_least: 2500}
-            """
-        ),
-        encoding="utf-8",
+            """,
     )
-    con = duckdb.connect(str(root / "data.duckdb"))
-    try:
-        con.execute("create table counts (day date, warehouse varchar, units double)")
-        days = "range(DATE '2024-01-01', DATE '2024-04-11', interval 1 day) t(d)"
-        con.execute(f"insert into counts select d::date, 'A', 1000 from {days} where day(d) % 2 = 1")
-        con.execute(
-            f"insert into counts select d::date, 'B', 2000 from {days} where day(d) % 2 = 0 or d = '2024-01-01'"
-        )
-    finally:
-        con.close()
+    days = "range(DATE '2024-01-01', DATE '2024-04-11', interval 1 day) t(d)"
+    run_sql(
+        root,
+        "create table counts (day date, warehouse varchar, units double)",
+        f"insert into counts select d::date, 'A', 1000 from {days} where day(d) % 2 = 1",
+        f"insert into counts select d::date, 'B', 2000 from {days} where day(d) % 2 = 0 or d = '2024-01-01'",
+    )
     return root
 
 
@@ -142,25 +135,20 @@ kpis:
 
 
 def _regions(root: Path) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "onpace.yml").write_text("name: regions\nsources: {warehouse: {url: 'duckdb:///data.duckdb'}}\n")
-    (root / "models" / "supply.yml").write_text(REGIONS, encoding="utf-8")
-    con = duckdb.connect(str(root / "data.duckdb"))
-    try:
-        con.execute("create table stock (d date, warehouse varchar, region varchar, units double)")
-        con.execute("create table deliveries (d date, region varchar, qty double)")
-        con.execute("create table regions as select * from (values ('EU'), ('US')) t(region)")
-        counts = [("2024-01-01", "e1", "EU", 100), ("2024-01-10", "e1", "EU", 110)]
-        counts += [("2024-01-01", "u1", "US", 200), ("2024-01-20", "u1", "US", 210), ("2024-02-05", "u1", "US", 220)]
-        con.executemany("insert into stock values (?, ?, ?, ?)", counts)
-        con.execute(
-            "insert into deliveries select d::date, 'EU', 1 from range(DATE '2024-01-01', DATE '2024-01-16', interval 1 day) t(d)"
-        )
-        con.execute(
-            "insert into deliveries select d::date, 'US', 2 from range(DATE '2024-01-01', DATE '2024-02-06', interval 1 day) t(d)"
-        )
-    finally:
-        con.close()
+    duckdb_project(root, "regions", REGIONS)
+    counts = [("2024-01-01", "e1", "EU", 100), ("2024-01-10", "e1", "EU", 110)]
+    counts += [("2024-01-01", "u1", "US", 200), ("2024-01-20", "u1", "US", 210), ("2024-02-05", "u1", "US", 220)]
+    eu = "range(DATE '2024-01-01', DATE '2024-01-16', interval 1 day) t(d)"
+    us = "range(DATE '2024-01-01', DATE '2024-02-06', interval 1 day) t(d)"
+    run_sql(
+        root,
+        "create table stock (d date, warehouse varchar, region varchar, units double)",
+        "insert into stock values " + ", ".join(f"(DATE '{d}', '{w}', '{r}', {u})" for d, w, r, u in counts),
+        "create table deliveries (d date, region varchar, qty double)",
+        f"insert into deliveries select d::date, 'EU', 1 from {eu}",
+        f"insert into deliveries select d::date, 'US', 2 from {us}",
+        "create table regions as select * from (values ('EU'), ('US')) t(region)",
+    )
     return root
 
 

@@ -32,7 +32,8 @@
   semi-additive metric (its snapshot day is chosen over all the rows read, unless
   the dimension is one of its ``per``; by day, with ``per``, when the metric reads
   another dataset too: its levels run to the last snapshot of the rows read), and a
-  failed grouped query are left to the segment's own query. Any other segment (``a = 'x' and b = 'y'``) has its own.
+  failed grouped query are left to the segment's own query. Any other segment
+  (``a = 'x' and b = 'y'``) has its own.
 - A segment's series covers the segment's own days with data (from its first to
   its last day with a row, :meth:`onpace.engine.Engine.data_days`): the periods the
   time spine zero-fills before or after them, because other segments have data
@@ -60,7 +61,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from onpace import calendar as cal
@@ -79,7 +79,7 @@ from onpace.services.needs import SeriesSpec, series_needed
 from onpace.store import observations as obs
 from onpace.store import runs
 from onpace.store.db import Store
-from onpace.store.models import Observation, RunMode, RunStatus, Series
+from onpace.store.models import RunMode, RunStatus
 
 Progress = Callable[[int, int, str], None]
 GroupKey = tuple[m.Grain, str, frozenset[str]]  # grain, segment, time dimensions: the series of one query
@@ -264,7 +264,7 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
 
     ``shared``: :func:`shared_definitions` of the project, computed once for many series.
     """
-    from onpace.engine.plan import Planner, describe
+    from onpace.engine.plan import describe
 
     root = Planner(project).resolve(spec.metric)
     parts = {
@@ -280,27 +280,19 @@ def fingerprint(project: Project, spec: SeriesSpec, shared: str | None = None) -
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-_State = tuple[dt.date | None, int | None, str | None, dt.date | None]
-
-
 @dataclass
 class _Stored:
-    """What the store holds of every series (its last day with data, last run, definition hash and
-    first period), read in one statement when first asked: an incremental refresh asks it of every
-    series."""
+    """The store's :class:`onpace.store.observations.SeriesState` of every series, read once when
+    first asked: an incremental refresh asks it of every series."""
 
     store: Store
-    states: dict[tuple[str, str, str], _State] | None = None
+    states: dict[tuple[str, str, str], obs.SeriesState] | None = None
 
-    def get(self, metric: str, grain: str, segment: str) -> _State:
+    def get(self, metric: str, grain: str, segment: str) -> obs.SeriesState:
         if self.states is None:
-            columns = (Series.metric, Series.grain, Series.segment)
-            first = select(func.min(Observation.period_start)).where(Observation.series_id == Series.id)
-            kept = (Series.data_until, Series.last_run_id, Series.definition_hash, first.scalar_subquery())
             with self.store.session(readonly=True) as s:
-                rows: Any = s.execute(select(*columns, *kept))
-                self.states = {(a, b, c): (d, e, f, g) for a, b, c, d, e, f, g in rows}
-        return self.states.get((metric, grain, segment), (None, None, None, None))
+                self.states = obs.series_states(s)
+        return self.states.get((metric, grain, segment), obs.NO_STATE)
 
 
 def _restart(
@@ -316,13 +308,14 @@ def _restart(
     ``backs`` receives the day the lookback reaches back to (the series' last day with data
     minus ``lookback_days``): the days kept in memory from there on are read again.
     """
-    until, last_run, stored, _ = stored_series.get(spec.metric, spec.grain.value, spec.segment)
+    own = stored_series.get(spec.metric, spec.grain.value, spec.segment)
+    until, last_run, stored = own.data_until, own.last_run_id, own.definition_hash
     last_day = None
     if spec.grain != m.Grain.day:
         # a longer grain's series knows the start of its last period only; the same values by day
         # know the last day itself, from which the lookback counts
-        day_until, _, day_hash, _ = stored_series.get(spec.metric, m.Grain.day.value, spec.segment)
-        last_day = day_until if day_hash is not None else None
+        daily = stored_series.get(spec.metric, m.Grain.day.value, spec.segment)
+        last_day = daily.data_until if daily.definition_hash is not None else None
     if until is None or stored != definition or not in_range(until):
         # nothing yet, computed from other definitions, or its last data is a date onpace cannot
         # use (stored by an older version): recompute it all, which replaces every stored period
@@ -406,7 +399,7 @@ def _prepare(
     if early is not None:
         for ready, start in prepared.values():
             for spec in ready:
-                first = stored.get(spec.metric, spec.grain.value, spec.segment)[3]
+                first = stored.get(spec.metric, spec.grain.value, spec.segment).first_period
                 if start is not None and first is not None and start < first:
                     early.add(spec)
     return prepared

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Delete, Table, Update, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -53,6 +53,34 @@ def get_or_create_series(
 
 def get_series(s: Session, metric: str, grain: str, segment: str = "") -> Series | None:
     return s.scalars(select(Series).where(*_series_is(metric, grain, segment))).one_or_none()
+
+
+class SeriesState(NamedTuple):
+    """What an incremental refresh needs of a stored series (:func:`series_states`)."""
+
+    data_until: date | None
+    last_run_id: int | None
+    definition_hash: str | None
+    first_period: date | None  # the earliest period with a row (a value or none)
+
+
+NO_STATE = SeriesState(None, None, None, None)
+
+
+def series_states(s: Session) -> dict[tuple[str, str, str], SeriesState]:
+    """Every series' :class:`SeriesState` by (metric, grain, segment), in one statement."""
+    first = select(func.min(Observation.period_start)).where(Observation.series_id == Series.id).scalar_subquery()
+    query = select(
+        Series.metric,
+        Series.grain,
+        Series.segment,
+        Series.data_until,
+        Series.last_run_id,
+        Series.definition_hash,
+        first,
+    )
+    rows: Any = s.execute(query)
+    return {(metric, grain, segment): SeriesState(*state) for metric, grain, segment, *state in rows}
 
 
 def list_series(s: Session, metric: str | None = None) -> list[Series]:
